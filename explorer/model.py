@@ -1,0 +1,94 @@
+"""The model interface every checked system implements (in the spirit of Stateright).
+
+A :class:`Model` describes a transition system: its initial states, the actions
+enabled in a state and the successor an action leads to, plus the properties to check.
+States must be immutable, hashable and *canonical* (two equal states have equal
+``repr``): build them from ints, strs, bools, None, tuples, NamedTuples and frozensets.
+The search engine never looks inside a state except through the model.
+
+Actions are any hashable values; :meth:`Model.format_action` gives each one a stable
+label. Traces store labels, and replay re-finds each action by its label among the
+actions enabled at that step, so a trace survives across processes and versions as long
+as the model behaves the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, Literal, TypeVar
+
+S = TypeVar("S", bound=Hashable)
+A = TypeVar("A", bound=Hashable)
+
+PropertyKind = Literal["always", "sometimes", "final"]
+
+
+@dataclass(frozen=True)
+class Property(Generic[S]):
+    """A named property of states.
+
+    - ``always``: must hold in every reachable state (an invariant);
+    - ``sometimes``: should hold in at least one reachable state (non-vacuity);
+      reported as witnessed or not;
+    - ``final``: must hold in every state where a run ends (no enabled action, or the
+      depth bound); used for checks over a whole run, such as linearizability of the
+      recorded client history.
+    """
+
+    kind: PropertyKind
+    name: str
+    condition: Callable[[S], bool]
+    description: str = ""
+
+    @staticmethod
+    def always(name: str, condition: Callable[[S], bool], description: str = "") -> Property[S]:
+        return Property("always", name, condition, description)
+
+    @staticmethod
+    def sometimes(name: str, condition: Callable[[S], bool], description: str = "") -> Property[S]:
+        return Property("sometimes", name, condition, description)
+
+    @staticmethod
+    def final(name: str, condition: Callable[[S], bool], description: str = "") -> Property[S]:
+        return Property("final", name, condition, description)
+
+
+class Model(Generic[S, A]):
+    """Base class of checkable models. Override the first four methods."""
+
+    #: short name used in output and traces
+    name: str = "model"
+
+    def init_states(self) -> Sequence[S]:
+        raise NotImplementedError
+
+    def actions(self, state: S) -> Iterable[A]:
+        """Actions enabled in ``state``, in a deterministic order."""
+        raise NotImplementedError
+
+    def next_state(self, state: S, action: A) -> S | None:
+        """The successor of ``state`` under ``action``; None if it leads nowhere."""
+        raise NotImplementedError
+
+    def properties(self) -> Sequence[Property[S]]:
+        return ()
+
+    # -- optional hooks -------------------------------------------------------------
+
+    def within_boundary(self, state: S) -> bool:
+        """State constraint (as TLC's CONSTRAINT): successors outside are not explored."""
+        return True
+
+    def representative(self, state: S) -> S:
+        """Canonical member of the state's symmetry class (identity: no symmetry)."""
+        return state
+
+    def format_action(self, action: A) -> str:
+        """A stable, human-readable label; unique among the actions of one state."""
+        return repr(action)
+
+    def config(self) -> dict[str, Any]:
+        """JSON-able configuration from which the model can be rebuilt (for traces)."""
+        return {"model": self.name}
+
