@@ -73,19 +73,99 @@ class CheckConfig:
         return data
 
     @staticmethod
-    def from_json(data: dict[str, Any]) -> CheckConfig:
+    def from_json(data: dict[str, Any], *, require_all: bool = False) -> CheckConfig:
+        """Rebuild a configuration from ``to_json`` output, checking every type.
+
+        ``require_all`` (used for traces) also rejects a configuration with missing keys,
+        so a trace cannot silently fall back on defaults that may have changed since.
+        """
         if not isinstance(data, dict):
             raise ConfigError("configuration must be a JSON object")
         known = {f.name for f in fields(CheckConfig)}
         unknown = set(data) - known
         if unknown:
             raise ConfigError(f"unknown configuration keys: {', '.join(sorted(unknown))}")
+        if require_all and known - set(data):
+            raise ConfigError(
+                f"configuration lacks keys: {', '.join(sorted(known - set(data)))}"
+            )
         values = dict(data)
+        for name, expected in _FIELD_TYPES.items():
+            if name in values and not _has_type(values[name], expected):
+                raise ConfigError(f"configuration {name!r} must be {expected}, got {values[name]!r}")
         if "faults" in values:
             faults = values["faults"]
-            if not isinstance(faults, dict) or set(faults) - set(FAULT_KINDS):
+            if (
+                not isinstance(faults, dict)
+                or set(faults) - set(FAULT_KINDS)
+                or not all(_has_type(v, "int") for v in faults.values())
+            ):
                 raise ConfigError("configuration 'faults' must map drop/dup/crash/partition to ints")
             values["faults"] = Faults(**faults)
         if "extra" in values:
             values["extra"] = tuple(sorted(dict(values["extra"]).items()))
         return CheckConfig(**values)
+
+    def validate(self) -> None:
+        """Reject configurations no model can check (one-line ConfigError)."""
+        if not self.model:
+            raise ConfigError("--model must not be empty")
+        if self.nodes < 1:
+            raise ConfigError(f"--nodes must be at least 1, got {self.nodes}")
+        if self.clients < 0:
+            raise ConfigError(f"--clients must be >= 0, got {self.clients}")
+        if self.ops < 0:
+            raise ConfigError(f"--ops must be >= 0, got {self.ops}")
+        if self.ballots < 0:
+            raise ConfigError(f"--ballots must be >= 0, got {self.ballots}")
+        for kind in FAULT_KINDS:
+            if getattr(self.faults, kind) < 0:
+                raise ConfigError(f"fault budget {kind} must be >= 0, got {getattr(self.faults, kind)}")
+        if self.network not in NETWORKS:
+            raise ConfigError(
+                f"unknown --network {self.network!r} (known: {', '.join(NETWORKS)})"
+            )
+        if not self.variant:
+            raise ConfigError("--variant must not be empty")
+        for option, quorum in (
+            ("--phase1-quorum", self.phase1_quorum),
+            ("--phase2-quorum", self.phase2_quorum),
+        ):
+            if quorum is not None and not 1 <= quorum <= self.nodes:
+                raise ConfigError(
+                    f"{option} {quorum} is impossible with {self.nodes} nodes (want 1..{self.nodes})"
+                )
+
+
+NETWORKS = ("unordered", "fifo")
+
+# JSON types of CheckConfig fields, checked when a configuration is read from a file.
+_FIELD_TYPES: dict[str, str] = {
+    "model": "str",
+    "nodes": "int",
+    "clients": "int",
+    "ops": "int",
+    "faults": "dict",
+    "variant": "str",
+    "network": "str",
+    "ballots": "int",
+    "symmetry": "bool",
+    "phase1_quorum": "int or null",
+    "phase2_quorum": "int or null",
+    "extra": "dict",
+}
+
+
+def _has_type(value: Any, expected: str) -> bool:
+    # bool is an int subclass in Python; a JSON true is never a node count.
+    if expected == "int":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if expected == "int or null":
+        return value is None or _has_type(value, "int")
+    if expected == "str":
+        return isinstance(value, str)
+    if expected == "bool":
+        return isinstance(value, bool)
+    if expected == "dict":
+        return isinstance(value, dict)
+    raise AssertionError(expected)

@@ -1,0 +1,241 @@
+"""What ``synod check`` reports: the verdict line, the summary table, the ``--json``
+object and the ``--junit`` XML.
+
+All of them are built from one :class:`CheckReport`, so they never disagree.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from explorer.config import CheckConfig
+from explorer.results import SearchResult, SearchSettings
+from explorer.trace import settings_to_json, synod_version
+
+
+@dataclass(frozen=True)
+class PropertyInfo:
+    name: str
+    kind: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class SavedViolation:
+    """A violation as reported: the property, its step, the labels, the trace file."""
+
+    property_name: str
+    kind: str
+    step: int
+    actions: list[str]
+    trace: Path | None
+
+
+@dataclass
+class CheckReport:
+    config: CheckConfig
+    settings: SearchSettings
+    result: SearchResult
+    properties: list[PropertyInfo]
+    violations: list[SavedViolation] = field(default_factory=list)
+    strict: bool = False
+    interrupted: bool = False
+
+    @property
+    def unwitnessed(self) -> list[str]:
+        return sorted(name for name, seen in self.result.sometimes.items() if not seen)
+
+    @property
+    def exit_code(self) -> int:
+        if self.interrupted:
+            return 130
+        if self.result.verdict == "violated":
+            return 1
+        if self.strict and self.unwitnessed:
+            return 1
+        return 0
+
+    @property
+    def bounds_text(self) -> str:
+        """What "holds" was established for, in words."""
+        s = self.settings
+        parts = [f"paths of ≤ {s.max_depth} actions" if s.max_depth is not None else "no depth bound"]
+        if s.max_states is not None:
+            parts.append(f"≤ {s.max_states:,} states")
+        if s.time_limit is not None:
+            parts.append(f"≤ {s.time_limit:g} s")
+        return ", ".join(parts)
+
+    @property
+    def completeness_text(self) -> str:
+        r = self.result
+        if r.complete:
+            return "complete: every state within the bounds was explored"
+        by = r.stopped_by or "a bound"
+        return f"incomplete: stopped by {by}"
+
+    def verdict_line(self) -> str:
+        r = self.result
+        if r.verdict == "violated" and self.violations:
+            v = self.violations[0]
+            where = f"trace saved to {v.trace}" if v.trace else "no trace saved"
+            more = f" (+{len(self.violations) - 1} more)" if len(self.violations) > 1 else ""
+            return f"VIOLATED: {v.kind} property {v.property_name!r} fails after {v.step} steps{more}; {where}"
+        prefix = "INTERRUPTED: no violation found so far" if self.interrupted else "holds within bounds"
+        return (
+            f"{prefix} ({self.bounds_text}; {r.distinct_states:,} distinct states, "
+            f"BFS depth {r.depth}; {self.completeness_text})"
+        )
+
+    def warnings(self) -> list[str]:
+        lines = [
+            f"WARNING: sometimes property {name!r} was never witnessed: the check may be vacuous"
+            + (" (--strict: failing)" if self.strict else "")
+            for name in self.unwitnessed
+        ]
+        return lines
+
+    # -- JSON ------------------------------------------------------------------------
+
+    def to_json(self) -> dict[str, Any]:
+        r = self.result
+        first = self.violations[0] if self.violations else None
+        return {
+            "verdict": r.verdict,
+            "complete": r.complete,
+            "distinct_states": r.distinct_states,
+            "generated": r.generated,
+            "depth": r.depth,
+            "property": first.property_name if first else None,
+            "step": first.step if first else None,
+            "trace": str(first.trace) if first and first.trace else None,
+            "violations": [
+                {
+                    "property": v.property_name,
+                    "kind": v.kind,
+                    "step": v.step,
+                    "trace": str(v.trace) if v.trace else None,
+                    "actions": v.actions,
+                }
+                for v in self.violations
+            ],
+            "elapsed_s": round(r.elapsed_s, 3),
+            "states_per_s": round(r.states_per_s, 1),
+            "sometimes": dict(sorted(r.sometimes.items())),
+            "unwitnessed": self.unwitnessed,
+            "stopped_by": r.stopped_by,
+            "interrupted": self.interrupted,
+            "walks": r.walks,
+            "level_sizes": list(r.level_sizes),
+            "strategy": self.settings.strategy,
+            "search": settings_to_json(self.settings),
+            "config": self.config.to_json(),
+            "strict": self.strict,
+            "exit_code": self.exit_code,
+            "synod_version": synod_version(),
+        }
+
+    # -- rich table ------------------------------------------------------------------
+
+    def print_summary(self, console: Console) -> None:
+        r = self.result
+        c = self.config
+        table = Table(title="synod check", show_header=False, title_justify="left")
+        table.add_column(style="bold")
+        table.add_column()
+        table.add_row("model", f"{c.model} (variant {c.variant})")
+        table.add_row(
+            "world",
+            f"{c.nodes} nodes, {c.clients} clients × {c.ops} ops, faults {c.faults}, "
+            f"{c.network} network, ballots ≤ {c.ballots}"
+            + (", symmetry" if c.symmetry else ""),
+        )
+        s = self.settings
+        table.add_row("search", f"{s.strategy}, seed {s.seed}, {s.workers} worker(s); {self.bounds_text}")
+        table.add_row("distinct states", f"{r.distinct_states:,}")
+        table.add_row("generated", f"{r.generated:,}")
+        table.add_row("BFS depth", str(r.depth))
+        if r.walks:
+            table.add_row("walks", f"{r.walks:,}")
+        table.add_row("coverage", self.completeness_text)
+        table.add_row("elapsed", f"{r.elapsed_s:,.2f} s ({r.states_per_s:,.0f} states/s)")
+        for prop in self.properties:
+            table.add_row(f"{prop.kind} {prop.name}", self._property_status(prop))
+        console.print(table)
+        style = "bold red" if r.verdict == "violated" else ("bold yellow" if self.interrupted else "bold green")
+        console.print(Text(self.verdict_line(), style=style))
+        for v in self.violations:
+            if v.trace:
+                console.print(f"replay with: synod replay {v.trace}")
+        for line in self.warnings():
+            console.print(Text(line, style="bold yellow"))
+
+    def _property_status(self, prop: PropertyInfo) -> Text:
+        violated = next((v for v in self.violations if v.property_name == prop.name), None)
+        if violated is not None:
+            return Text(f"VIOLATED after {violated.step} steps", style="red")
+        if prop.kind == "sometimes":
+            if self.result.sometimes.get(prop.name):
+                return Text("witnessed", style="green")
+            return Text("NOT witnessed", style="yellow")
+        if self.result.verdict == "violated" and not self.settings.collect:
+            return Text("not violated before the search stopped", style="dim")
+        return Text("holds", style="green")
+
+    # -- JUnit -----------------------------------------------------------------------
+
+    def to_junit(self) -> str:
+        """JUnit XML: one testcase per property; violated ones fail, an unwitnessed
+        ``sometimes`` fails under --strict and is skipped otherwise."""
+        r = self.result
+        c = self.config
+        suite = ET.Element("testsuite", name=f"synod check {c.model} ({c.variant})")
+        props = ET.SubElement(suite, "properties")
+        ET.SubElement(props, "property", name="verdict", value=self.verdict_line())
+        ET.SubElement(props, "property", name="distinct_states", value=str(r.distinct_states))
+        ET.SubElement(props, "property", name="complete", value=str(r.complete).lower())
+        ET.SubElement(props, "property", name="synod_version", value=synod_version())
+        failures = skipped = 0
+        classname = f"synod.{c.model}.{c.variant}".replace(":", ".")
+        for prop in self.properties:
+            case = ET.SubElement(
+                suite, "testcase", classname=classname, name=f"{prop.kind} {prop.name}",
+                time=f"{r.elapsed_s:.3f}",
+            )
+            violated = next((v for v in self.violations if v.property_name == prop.name), None)
+            if violated is not None:
+                failures += 1
+                failure = ET.SubElement(
+                    case, "failure", type=prop.kind,
+                    message=f"{prop.name} violated after {violated.step} steps"
+                    + (f"; trace {violated.trace}" if violated.trace else ""),
+                )
+                failure.text = "\n".join(
+                    f"{i}. {label}" for i, label in enumerate(violated.actions, start=1)
+                )
+            elif prop.kind == "sometimes" and not r.sometimes.get(prop.name, False):
+                message = f"{prop.name} was never witnessed within the bounds (vacuous?)"
+                if self.strict:
+                    failures += 1
+                    ET.SubElement(case, "failure", type="sometimes", message=message)
+                else:
+                    skipped += 1
+                    ET.SubElement(case, "skipped", message=message)
+            if prop.description:
+                ET.SubElement(case, "system-out").text = prop.description
+        suite.set("tests", str(len(self.properties)))
+        suite.set("failures", str(failures))
+        suite.set("errors", "0")
+        suite.set("skipped", str(skipped))
+        suite.set("time", f"{r.elapsed_s:.3f}")
+        root = ET.Element("testsuites")
+        root.append(suite)
+        ET.indent(root)
+        return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
