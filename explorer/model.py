@@ -84,6 +84,28 @@ class Model(Generic[S, A]):
         """Canonical member of the state's symmetry class (identity: no symmetry)."""
         return state
 
+    def successors(self, state: S) -> Iterable[tuple[A, S]]:
+        """``(action, next state)`` for every enabled action, in the order of :meth:`actions`.
+
+        Disabled actions (``next_state`` gives None) are left out. The search engine
+        expands states through this hook and records a step as the position of its pair
+        in this sequence, so it must be deterministic. Override it when a model can
+        compute successors faster together than one action at a time.
+        """
+        for action in self.actions(state):
+            nxt = self.next_state(state, action)
+            if nxt is not None:
+                yield action, nxt
+
+    def action_kind(self, action: A) -> str:
+        """A coarse class of the action (swarm search weights kinds against each other).
+
+        Default: the first item of a tuple action when it is a str, else the type name.
+        """
+        if isinstance(action, tuple) and action and isinstance(action[0], str):
+            return action[0]
+        return type(action).__name__
+
     def format_action(self, action: A) -> str:
         """A stable, human-readable label; unique among the actions of one state."""
         return repr(action)

@@ -42,6 +42,7 @@ class Violation:
     kind: str  # "always" or "final"
     actions: list[Hashable]
     states: list[Hashable]
+    init_index: int = 0  # which of model.init_states() the path starts from
 
     @property
     def step(self) -> int:
