@@ -78,8 +78,31 @@ class CheckReport:
         r = self.result
         if r.complete:
             return "complete: every state within the bounds was explored"
-        by = r.stopped_by or "a bound"
+        if r.stopped_by is None and r.verdict == "violated":
+            return "stopped at the first violation"
+        limits = {
+            "states": "the --max-states bound",
+            "time": "the --time-limit bound",
+            "memory": "the --max-memory bound",
+            "depth": "the depth bound",
+            "walks": "the number of walks",
+            "interrupted": "Ctrl-C",
+        }
+        by = limits.get(r.stopped_by or "", r.stopped_by or "a bound")
         return f"incomplete: stopped by {by}"
+
+    def world_text(self) -> str:
+        c = self.config
+        if c.model == "tla-paxos":
+            text = f"3 acceptors, 2 values, ballots 0..{c.ballots}"
+        elif ":" in c.model:  # a user's model: only the generic options mean anything
+            text = f"{c.nodes} nodes, faults {c.faults}, {c.network} network"
+        else:
+            text = (
+                f"{c.nodes} nodes, {c.clients} clients × {c.ops} ops, faults {c.faults}, "
+                f"{c.network} network, ballots ≤ {c.ballots}"
+            )
+        return text + (", symmetry reduction" if c.symmetry else "")
 
     def verdict_line(self) -> str:
         r = self.result
@@ -151,12 +174,7 @@ class CheckReport:
         table.add_column(style="bold")
         table.add_column()
         table.add_row("model", f"{c.model} (variant {c.variant})")
-        table.add_row(
-            "world",
-            f"{c.nodes} nodes, {c.clients} clients × {c.ops} ops, faults {c.faults}, "
-            f"{c.network} network, ballots ≤ {c.ballots}"
-            + (", symmetry" if c.symmetry else ""),
-        )
+        table.add_row("world", self.world_text())
         s = self.settings
         table.add_row("search", f"{s.strategy}, seed {s.seed}, {s.workers} worker(s); {self.bounds_text}")
         table.add_row("distinct states", f"{r.distinct_states:,}")

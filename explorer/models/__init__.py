@@ -11,7 +11,8 @@ module (imported with the current directory on ``sys.path``) and must be callabl
 A ``Model`` subclass works either way (its ``__init__`` decides), and so does a plain
 factory function. The result must be a :class:`Model` instance. A model that supports
 ``--variant`` lists its variant names in a ``VARIANTS`` attribute (on the class or the
-factory); without one, only the default variant ``correct`` is accepted.
+factory); the first is checked when ``--variant`` is not given. Without ``VARIANTS``,
+only the default variant ``correct`` is accepted.
 
 Every problem (unknown name, import error, wrong type, bad option for the model) is a
 :class:`ConfigError`, which the CLI prints on one line with exit code 2.
@@ -65,6 +66,12 @@ def normalize_config(config: CheckConfig, explicit: set[str] | frozenset[str] = 
     ``explicit`` names the options the user set on the command line: setting one that
     the model ignores is an error rather than silently dropped.
     """
+    if is_custom_model(config.model):
+        # A user's model names its variants; without --variant the first is checked.
+        variants = getattr(load_factory(config.model), "VARIANTS", None)
+        if "variant" not in explicit and variants:
+            return dataclasses.replace(config, variant=str(list(variants)[0]))
+        return config
     if config.model != TLA_PAXOS:
         return config
     for name, fixed in _TLA_FIXED.items():

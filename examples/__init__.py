@@ -1,0 +1,1 @@
+"""Examples of checking your own protocol with Synod (see docs/explorer.md)."""

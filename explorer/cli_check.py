@@ -1,0 +1,264 @@
+"""``synod check``: model-check a protocol within bounds and report a verdict.
+
+Exit codes: 0 holds within the bounds, 1 a property was violated (trace saved) or, with
+``--strict``, a ``sometimes`` property was never witnessed, 2 bad configuration (one
+line on stderr, nothing written), 130 interrupted (after printing the summary so far).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from explorer.config import CheckConfig, ConfigError, Faults
+from explorer.model import Model
+from explorer.models import (
+    TLA_PAXOS,
+    build_model,
+    check_model_name,
+    is_custom_model,
+    normalize_config,
+)
+from explorer.progress import ProgressDisplay
+from explorer.report import CheckReport, PropertyInfo, SavedViolation
+from explorer.results import STRATEGIES, SearchResult, SearchSettings
+from explorer.trace import save_trace, trace_from_violation, write_text_atomic
+
+DEFAULT_TRACES_DIR = "synod-traces"
+
+# Bounds applied when the user sets none of --depth/--max-states/--time-limit. The
+# Paxos worlds are infinite without them; these keep the default check under a minute
+# on 2 cores. tla-paxos is finite (ballots bound it) and is explored completely.
+DEFAULT_BOUNDS: dict[str, dict[str, int]] = {
+    "multipaxos": {"max_depth": 30, "max_states": 200_000},
+    "basic": {"max_depth": 30, "max_states": 200_000},
+    TLA_PAXOS: {},
+}
+DEFAULT_CUSTOM_BOUNDS: dict[str, int] = {"max_states": 1_000_000}
+
+# CheckConfig fields and the options that set them (to tell which the user gave).
+_CONFIG_OPTIONS = {
+    "nodes": "nodes",
+    "clients": "clients",
+    "ops": "ops",
+    "faults": "faults",
+    "variant": "variant",
+    "network": "network",
+    "ballots": "ballots",
+    "phase1_quorum": "phase1_quorum",
+    "phase2_quorum": "phase2_quorum",
+}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    world = parser.add_argument_group("what to check")
+    world.add_argument(
+        "--model", default="multipaxos", metavar="NAME",
+        help="multipaxos (default), basic, tla-paxos, or package.module:Name (your own model)",
+    )
+    world.add_argument("--nodes", type=int, metavar="N", help="replicas (default 3)")
+    world.add_argument("--clients", type=int, metavar="C", help="clients (default 2)")
+    world.add_argument("--ops", type=int, metavar="K", help="operations per client (default 1)")
+    world.add_argument(
+        "--faults", metavar="SPEC",
+        help="fault budgets, e.g. drop=1,dup=1,crash=1,partition=1, or none (default drop=1,crash=1)",
+    )
+    world.add_argument("--network", choices=("unordered", "fifo"), help="delivery order (default unordered)")
+    world.add_argument("--ballots", type=int, metavar="B", help="bound on ballots (tla-paxos: 0..B; default 2)")
+    world.add_argument("--variant", metavar="NAME", help="seeded bug variant (default correct)")
+    world.add_argument("--phase1-quorum", type=int, metavar="Q", help="phase-1 quorum size (default majority)")
+    world.add_argument("--phase2-quorum", type=int, metavar="Q", help="phase-2 quorum size (default majority)")
+    world.add_argument("--symmetry", action="store_true", help="symmetry reduction over node ids")
+
+    search = parser.add_argument_group("how to search")
+    search.add_argument("--strategy", choices=STRATEGIES, default="bfs", help="default bfs")
+    search.add_argument("--depth", type=int, metavar="D", help="max actions on a path")
+    search.add_argument("--max-states", type=int, metavar="S", help="max distinct states")
+    search.add_argument("--time-limit", type=float, metavar="T", help="wall-time limit in seconds")
+    search.add_argument("--max-memory", type=int, metavar="MB", help="memory limit of the search in MB")
+    search.add_argument("--seed", type=int, default=0, metavar="S", help="random/swarm seed (default 0)")
+    search.add_argument("--walks", type=int, metavar="W", help="random/swarm: number of walks")
+    search.add_argument("--workers", type=int, default=1, metavar="W", help="processes (bfs; default 1)")
+    search.add_argument("--collect", action="store_true", help="keep going after a violation: one per property")
+
+    output = parser.add_argument_group("output")
+    output.add_argument(
+        "--traces", default=DEFAULT_TRACES_DIR, metavar="DIR",
+        help=f"where counterexample traces go (default ./{DEFAULT_TRACES_DIR}/, created on first trace)",
+    )
+    output.add_argument("--strict", action="store_true", help="exit 1 when a sometimes property is never witnessed")
+    output.add_argument("--json", action="store_true", help="print one JSON object on stdout instead of the table")
+    output.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
+
+
+# -- configuration ---------------------------------------------------------------------
+
+
+def config_from_args(args: argparse.Namespace) -> tuple[CheckConfig, set[str]]:
+    """The CheckConfig the options describe, and the names of the options given."""
+    explicit = {field for field, opt in _CONFIG_OPTIONS.items() if getattr(args, opt) is not None}
+    values: dict[str, Any] = {"model": args.model, "symmetry": bool(args.symmetry)}
+    for field, opt in _CONFIG_OPTIONS.items():
+        value = getattr(args, opt)
+        if value is not None:
+            values[field] = Faults.parse(value) if field == "faults" else value
+    check_model_name(args.model)
+    config = CheckConfig(**values)
+    config.validate()
+    return normalize_config(config, explicit), explicit
+
+
+def settings_from_args(args: argparse.Namespace, config: CheckConfig) -> SearchSettings:
+    """SearchSettings from the options, with the model's default bounds filled in."""
+    for option, value, least in (
+        ("--depth", args.depth, 0),
+        ("--max-states", args.max_states, 1),
+        ("--max-memory", args.max_memory, 1),
+        ("--seed", args.seed, 0),
+        ("--walks", args.walks, 1),
+        ("--workers", args.workers, 1),
+    ):
+        if value is not None and value < least:
+            raise ConfigError(f"{option} must be at least {least}, got {value}")
+    if args.time_limit is not None and not args.time_limit > 0:
+        raise ConfigError(f"--time-limit must be a positive number of seconds, got {args.time_limit}")
+    if args.workers > 1 and args.strategy != "bfs":
+        raise ConfigError(f"--workers applies to --strategy bfs only, not {args.strategy}")
+    if args.walks is not None and args.strategy not in ("random", "swarm"):
+        raise ConfigError(f"--walks applies to --strategy random or swarm, not {args.strategy}")
+    bounds: dict[str, Any] = {
+        "max_depth": args.depth,
+        "max_states": args.max_states,
+        "time_limit": args.time_limit,
+    }
+    if all(v is None for v in bounds.values()):
+        defaults = (
+            DEFAULT_CUSTOM_BOUNDS if is_custom_model(config.model)
+            else DEFAULT_BOUNDS.get(config.model, {})
+        )
+        bounds.update(defaults)
+    return SearchSettings(
+        strategy=args.strategy,
+        max_memory_mb=args.max_memory,
+        seed=args.seed,
+        walks=args.walks,
+        workers=args.workers,
+        symmetry=config.symmetry,
+        collect=bool(args.collect),
+        **bounds,
+    )
+
+
+def _check_dir_writable(path: Path, option: str) -> None:
+    """The directory (or the nearest existing ancestor it will be created under) must be
+    a writable directory; checked before searching so a bad path costs nothing."""
+    if path.exists():
+        if not path.is_dir():
+            raise ConfigError(f"{option} {path} exists and is not a directory")
+        if not os.access(path, os.W_OK | os.X_OK):
+            raise ConfigError(f"{option} {path} is not writable")
+        return
+    ancestor = path.absolute().parent
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir() or not os.access(ancestor, os.W_OK | os.X_OK):
+        raise ConfigError(f"{option} {path} cannot be created ({ancestor} is not a writable directory)")
+
+
+def check_output_file(path: Path, option: str) -> None:
+    if path.is_dir():
+        raise ConfigError(f"{option} {path} is a directory")
+    parent = path.absolute().parent
+    if not parent.is_dir():
+        raise ConfigError(f"{option} {path}: directory {parent} does not exist")
+    if not os.access(parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise ConfigError(f"{option} {path} is not writable")
+
+
+# -- running ---------------------------------------------------------------------------
+
+
+def _search_fn() -> Any:
+    try:
+        from explorer.search import search
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("explorer.search", "explorer.shrink", "explorer.fingerprint"):
+            raise
+        raise ConfigError("the search engine (explorer.search) is not available yet") from None
+    return search
+
+
+def _partial_result(display: ProgressDisplay) -> SearchResult:
+    """What we know when Ctrl-C arrives outside the engine's own interrupt handling."""
+    p = display.last
+    return SearchResult(
+        verdict="holds",
+        complete=False,
+        distinct_states=p.distinct_states if p else 0,
+        generated=p.generated if p else 0,
+        depth=p.depth if p else 0,
+        elapsed_s=p.elapsed_s if p else 0.0,
+        stopped_by="interrupted",
+        walks=p.walks if p else 0,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        config, _explicit = config_from_args(args)
+        settings = settings_from_args(args, config)
+        traces_dir = Path(args.traces)
+        _check_dir_writable(traces_dir, "--traces")
+        junit = Path(args.junit) if args.junit else None
+        if junit is not None:
+            check_output_file(junit, "--junit")
+        model: Model[Any, Any] = build_model(config)
+        search = _search_fn()
+    except ConfigError as exc:
+        sys.stderr.write(f"synod check: {exc}\n")
+        return 2
+
+    properties = [PropertyInfo(p.name, p.kind, p.description) for p in model.properties()]
+    title = f"synod check {config.model} ({config.variant}, {settings.strategy})"
+    interrupted = False
+    with ProgressDisplay(title=title) as display:
+        try:
+            result: SearchResult = search(model, settings, progress=display)
+        except KeyboardInterrupt:
+            result = _partial_result(display)
+    if result.stopped_by == "interrupted":
+        interrupted = True
+
+    saved: list[SavedViolation] = []
+    for violation in result.violations:
+        trace = trace_from_violation(model, config, settings, violation)
+        path = save_trace(trace, traces_dir)
+        saved.append(SavedViolation(violation.property_name, violation.kind, trace.step, trace.actions, path))
+
+    report = CheckReport(
+        config=config,
+        settings=settings,
+        result=result,
+        properties=properties,
+        violations=saved,
+        strict=bool(args.strict),
+        interrupted=interrupted,
+    )
+    if args.json:
+        sys.stdout.write(json.dumps(report.to_json(), sort_keys=False) + "\n")
+        for line in report.warnings():
+            sys.stderr.write(line + "\n")
+    else:
+        report.print_summary(Console())
+    if junit is not None:
+        write_text_atomic(junit, report.to_junit())
+    return report.exit_code
+
+
+__all__ = ["add_arguments", "config_from_args", "run", "settings_from_args"]
