@@ -547,23 +547,29 @@ class ProofResult:
 _PREFIX = {"node": "N", "quorum": "Q", "round": "R", "value": "V", "inst": "I"}
 
 
-def _shrink_model(solver: z3.Solver, protocol: Protocol) -> None:
-    """Push cardinality bounds so the model uses as few elements per sort as possible.
+def _shrink_model(
+    formulas: list[z3.BoolRef], protocol: Protocol, model: z3.ModelRef, timeout_ms: int
+) -> z3.ModelRef:
+    """A model of ``formulas`` with as few elements per sort as z3 finds, sort by sort.
 
-    Leaves the successful bounds pushed on ``solver``; the caller reads the model.
+    Each attempt is a fresh solver (formulas + bounds so far + one new bound): MBQI in an
+    incremental solver after push/pop sometimes missed small models that exist.
     """
+    bounds: list[z3.BoolRef] = []
     for sort_name, sort in protocol.sorts.items():
-        size = len(solver.model().get_universe(sort) or [])
+        size = len(model.get_universe(sort) or [])
         for k in range(1, size):
             elems = [z3.Const(f"{sort_name}_bound_{j}", sort) for j in range(k)]
             x = z3.Const(f"{sort_name}_bound_x", sort)
-            solver.push()
-            solver.add(z3.ForAll([x], z3.Or([x == c for c in elems])))
-            if solver.check() == z3.sat:
+            bound = z3.ForAll([x], z3.Or([x == c for c in elems]))
+            attempt = z3.Solver()
+            attempt.set("timeout", timeout_ms)
+            attempt.add(*formulas, *bounds, bound)
+            if attempt.check() == z3.sat:
+                bounds.append(bound)
+                model = attempt.model()
                 break
-            solver.pop()
-        if solver.check() != z3.sat:  # a bound timed out; the last pushed frame is sat
-            break
+    return model
 
 
 def _expand_quantifiers(e: z3.ExprRef, universes: dict[str, list[z3.ExprRef]]) -> z3.ExprRef:
@@ -701,8 +707,8 @@ def _query(
             "unknown",
             time.perf_counter() - start,
         )
-    _shrink_model(solver, protocol)
-    cti = _extract_cti(solver.model(), protocol, action, conjunct)
+    model = _shrink_model(assumptions, protocol, solver.model(), timeout_ms)
+    cti = _extract_cti(model, protocol, action, conjunct)
     return QueryResult(cti.action, conjunct.name, "refuted", time.perf_counter() - start, cti)
 
 
@@ -811,6 +817,10 @@ def render_result(result: ProofResult) -> str:
         )
     else:
         lines.append("  EPR: NO, alternation cycle " + " → ".join(result.epr_cycle))
+    conjuncts = list(dict.fromkeys(q.conjunct for q in result.queries))
+    actions = list(dict.fromkeys(q.action for q in result.queries if q.action != "init"))
+    lines.append("  invariant conjuncts: " + ", ".join(conjuncts))
+    lines.append("  actions: " + ", ".join(actions))
     for q in result.queries:
         if q.status == "unknown":
             lines.append(f"  unknown (timeout): {q.action} / {q.conjunct}")
