@@ -339,6 +339,10 @@ class ActorModel(Model[World, ActorAction]):
         group = act[0]
         return f"{kind} {','.join(str(a) for a in group)}"
 
+    def format_message(self, msg: Any) -> str:
+        """The label of one message, as it appears in action labels."""
+        return self._format_message(msg)
+
     def action_kind(self, action: ActorAction) -> str:
         """One of :data:`ACTION_KINDS` (the engine weighs kinds in swarm search)."""
         return action.kind
