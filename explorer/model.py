@@ -113,4 +113,3 @@ class Model(Generic[S, A]):
     def config(self) -> dict[str, Any]:
         """JSON-able configuration from which the model can be rebuilt (for traces)."""
         return {"model": self.name}
-

@@ -150,13 +150,17 @@ class _Run:
         if self.deadline is not None and now >= self.deadline:
             self.stopped_by = "time"
             return True
-        if now >= self.next_tick:
-            self.next_tick = now + 1.0
+        mem = -1.0
+        if self.settings.max_memory_mb is not None:
             mem = memory_mb()
-            if self.settings.max_memory_mb is not None and mem >= self.settings.max_memory_mb:
+            if mem >= self.settings.max_memory_mb:
                 self.stopped_by = "memory"
                 return True
+        if now >= self.next_tick:
+            self.next_tick = now + 1.0
             if self.progress is not None:
+                if mem < 0:
+                    mem = memory_mb()
                 elapsed = now - self.start
                 self.progress(
                     Progress(
@@ -556,7 +560,13 @@ def _walks(run: _Run, swarm: bool) -> SearchResult:
                     prop = run.failed_always(state)
                     if prop is not None:
                         stop = run.record(
-                            Violation(prop.name, prop.kind, list(path_actions), list(path_states), init_index)
+                            Violation(
+                                prop.name,
+                                prop.kind,
+                                list(path_actions),
+                                list(path_states),
+                                init_index,
+                            )
                         )
                         ended = True
                         break
@@ -601,7 +611,9 @@ def _walks(run: _Run, swarm: bool) -> SearchResult:
                 prop = run.failed_final(state)
                 if prop is not None:
                     stop = run.record(
-                        Violation(prop.name, prop.kind, list(path_actions), list(path_states), init_index)
+                        Violation(
+                            prop.name, prop.kind, list(path_actions), list(path_states), init_index
+                        )
                     )
             longest = max(longest, len(path_actions))
             if not stop and run.tick(len(seen), generated, longest + 1, 0, walks):
@@ -610,9 +622,7 @@ def _walks(run: _Run, swarm: bool) -> SearchResult:
         run.stopped_by = "interrupted"
     if settings.shrink and run.violations:
         try:
-            run.violations[:] = [
-                shrink(model, v, max_depth=depth_cap) for v in run.violations
-            ]
+            run.violations[:] = [shrink(model, v, max_depth=depth_cap) for v in run.violations]
         except KeyboardInterrupt:
             pass  # keep the unshrunk counterexamples
     return run.result(

@@ -114,10 +114,15 @@ class TlaPaxos(Model[State, Action]):
         self._mask2a = [sum(bit["2a", b, v] for v in range(V)) for b in range(NB)]
         self._bits2a = [[(v, bit["2a", b, v]) for v in range(V)] for b in range(NB)]
         self._bit1b = {k[1:]: m for k, m in bit.items() if k[0] == "1b"}
-        self._bit2b = [[[bit["2b", a, b, v] for v in range(V)] for b in range(NB)] for a in range(A)]
+        self._bit2b = [
+            [[bit["2b", a, b, v] for v in range(V)] for b in range(NB)] for a in range(A)
+        ]
         # (acceptor, ballot) -> mask of its possible 1b messages
         self._mask1b = [
-            [sum(m for k, m in bit.items() if k[0] == "1b" and k[1] == a and k[2] == b) for b in range(NB)]
+            [
+                sum(m for k, m in bit.items() if k[0] == "1b" and k[1] == a and k[2] == b)
+                for b in range(NB)
+            ]
             for a in range(A)
         ]
         self._vote_of_1b = {m: (k[3], k[4]) for k, m in bit.items() if k[0] == "1b"}
@@ -279,12 +284,20 @@ class TlaPaxos(Model[State, Action]):
                     msgs.append({"type": "1a", "bal": msg[1]})
                 elif msg[0] == "1b":
                     msgs.append(
-                        {"type": "1b", "acc": f"a{msg[1] + 1}", "bal": msg[2], "mbal": msg[3], "mval": val(msg[4])}
+                        {
+                            "type": "1b",
+                            "acc": f"a{msg[1] + 1}",
+                            "bal": msg[2],
+                            "mbal": msg[3],
+                            "mval": val(msg[4]),
+                        }
                     )
                 elif msg[0] == "2a":
                     msgs.append({"type": "2a", "bal": msg[1], "val": val(msg[2])})
                 else:
-                    msgs.append({"type": "2b", "acc": f"a{msg[1] + 1}", "bal": msg[2], "val": val(msg[3])})
+                    msgs.append(
+                        {"type": "2b", "acc": f"a{msg[1] + 1}", "bal": msg[2], "val": val(msg[3])}
+                    )
         return {
             "maxBal": {f"a{a + 1}": state[a] for a in range(A)},
             "maxVBal": {f"a{a + 1}": state[A + a] for a in range(A)},
@@ -303,11 +316,19 @@ class TlaPaxos(Model[State, Action]):
         for p in itertools.permutations(range(A)):
             for q in itertools.permutations(range(V)):
 
-                def image(msg: tuple[Any, ...], p: tuple[int, ...] = p, q: tuple[int, ...] = q) -> tuple[Any, ...]:
+                def image(
+                    msg: tuple[Any, ...], p: tuple[int, ...] = p, q: tuple[int, ...] = q
+                ) -> tuple[Any, ...]:
                     if msg[0] == "1a":
                         return msg
                     if msg[0] == "1b":
-                        return ("1b", p[msg[1]], msg[2], msg[3], NONE if msg[4] == NONE else q[msg[4]])
+                        return (
+                            "1b",
+                            p[msg[1]],
+                            msg[2],
+                            msg[3],
+                            NONE if msg[4] == NONE else q[msg[4]],
+                        )
                     if msg[0] == "2a":
                         return ("2a", msg[1], q[msg[2]])
                     return ("2b", p[msg[1]], msg[2], q[msg[3]])
@@ -339,7 +360,9 @@ class TlaPaxos(Model[State, Action]):
         best: tuple[int, ...] | None = None
         which: list[int] = []
         for i, (src, valmap) in enumerate(self._perm_heads):
-            img = tuple(head[j] for j in src[: 2 * A]) + tuple(valmap[head[j]] for j in src[2 * A :])
+            img = tuple(head[j] for j in src[: 2 * A]) + tuple(
+                valmap[head[j]] for j in src[2 * A :]
+            )
             if best is None or img < best:
                 best, which = img, [i]
             elif img == best:

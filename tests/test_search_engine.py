@@ -1,0 +1,203 @@
+"""The search engine on small models: strategies, bounds, properties, symmetry, workers."""
+
+from __future__ import annotations
+
+import pytest
+
+from explorer.results import SearchSettings
+from explorer.search import search
+from explorer.shrink import first_failure, replay_actions, shrink
+from tests.search_toys import GridModel, Interrupting, LockModel, check_path
+
+ALL = ("bfs", "dfs", "random", "swarm")
+
+
+def test_bfs_counts_levels_and_depth() -> None:
+    r = search(GridModel(n=4), SearchSettings())
+    assert r.verdict == "holds" and r.complete and r.stopped_by is None
+    assert r.distinct_states == 25
+    assert r.level_sizes == [1, 2, 3, 4, 5, 4, 3, 2, 1]
+    assert r.depth == 9
+    assert r.generated == 2 * 4 * 5  # every enabled step from every state
+
+
+def test_dfs_visits_the_same_states() -> None:
+    r = search(GridModel(n=4), SearchSettings(strategy="dfs"))
+    assert r.complete and r.distinct_states == 25 and r.depth == 9
+
+
+@pytest.mark.parametrize("strategy", ["bfs", "dfs"])
+def test_depth_bound_is_complete_up_to_the_bound(strategy: str) -> None:
+    r = search(GridModel(n=10), SearchSettings(strategy=strategy, max_depth=3))  # type: ignore[arg-type]
+    assert r.distinct_states == 1 + 2 + 3 + 4
+    assert r.complete and r.stopped_by == "depth"
+
+
+def test_states_bound_stops_incomplete() -> None:
+    r = search(GridModel(n=10), SearchSettings(max_states=7))
+    assert r.distinct_states == 7 and not r.complete and r.stopped_by == "states"
+
+
+def test_time_bound_stops_incomplete() -> None:
+    r = search(GridModel(n=400), SearchSettings(time_limit=0.0))
+    assert r.stopped_by == "time" and not r.complete
+    assert r.distinct_states < 401 * 401
+
+
+def test_memory_bound_stops_incomplete() -> None:
+    r = search(GridModel(n=400), SearchSettings(strategy="dfs", max_memory_mb=1))
+    assert r.stopped_by == "memory" and not r.complete
+
+
+@pytest.mark.parametrize("strategy", ["bfs", "dfs", "random"])
+def test_interrupt_returns_partial_result(strategy: str) -> None:
+    r = search(Interrupting(after=300), SearchSettings(strategy=strategy))  # type: ignore[arg-type]
+    assert r.stopped_by == "interrupted" and not r.complete
+    assert r.distinct_states > 0
+
+
+@pytest.mark.parametrize("strategy", ALL)
+def test_always_violation_with_a_valid_path(strategy: str) -> None:
+    model = GridModel(n=3, bad=(2, 1))
+    r = search(model, SearchSettings(strategy=strategy, walks=500, seed=3))  # type: ignore[arg-type]
+    assert r.verdict == "violated" and not r.complete
+    (v,) = r.violations
+    assert v.property_name == "not-bad" and v.kind == "always"
+    assert v.states[-1] == (2, 1)
+    check_path(model, v.states, v.actions)
+    if strategy in ("bfs", "random", "swarm"):
+        assert v.step == 3  # bfs: shortest; random/swarm: shrunk
+
+
+def test_violation_in_an_initial_state() -> None:
+    r = search(GridModel(bad=(0, 0)), SearchSettings())
+    assert r.violations[0].states == [(0, 0)] and r.violations[0].actions == []
+
+
+@pytest.mark.parametrize("strategy", ALL)
+def test_final_property_checked_where_runs_end(strategy: str) -> None:
+    # runs end only in (n, n); the property fails there
+    model = GridModel(n=2, final_ok=lambda s: s != (2, 2))
+    r = search(model, SearchSettings(strategy=strategy, walks=50))  # type: ignore[arg-type]
+    (v,) = r.violations
+    assert v.kind == "final" and v.states[-1] == (2, 2) and v.step == 4
+    check_path(model, v.states, v.actions)
+
+
+@pytest.mark.parametrize("strategy", ["bfs", "dfs"])
+def test_final_property_checked_at_the_depth_bound(strategy: str) -> None:
+    model = GridModel(n=9, final_ok=lambda s: s != (1, 1))
+    r = search(model, SearchSettings(strategy=strategy, max_depth=2))  # type: ignore[arg-type]
+    assert r.violations and r.violations[0].states[-1] == (1, 1)
+    r = search(model, SearchSettings(strategy=strategy, max_depth=3))  # type: ignore[arg-type]
+    assert r.verdict == "holds" and r.complete
+
+
+def test_final_property_holds_when_not_at_run_end() -> None:
+    # (1, 1) is on every path's way but never where a run ends
+    model = GridModel(n=2, final_ok=lambda s: s != (1, 1))
+    for strategy in ALL:
+        r = search(model, SearchSettings(strategy=strategy, walks=50))  # type: ignore[arg-type]
+        assert r.verdict == "holds", strategy
+
+
+@pytest.mark.parametrize("strategy", ALL)
+def test_sometimes_is_reported(strategy: str) -> None:
+    model = GridModel(n=3, sometimes=lambda s: s == (3, 3))
+    r = search(model, SearchSettings(strategy=strategy, walks=200))  # type: ignore[arg-type]
+    assert r.sometimes == {"sometimes": True}
+    never = GridModel(n=3, sometimes=lambda s: s == (9, 9))
+    r = search(never, SearchSettings(strategy=strategy, walks=20))  # type: ignore[arg-type]
+    assert r.sometimes == {"sometimes": False} and r.verdict == "holds"
+
+
+def test_collect_keeps_one_violation_per_property_and_goes_on() -> None:
+    model = GridModel(n=3, bad=(1, 0), final_ok=lambda s: False)
+    r = search(model, SearchSettings(collect=True))
+    assert sorted(v.property_name for v in r.violations) == ["final-ok", "not-bad"]
+    assert r.distinct_states == 16 and r.complete
+
+
+def test_boundary_states_are_counted_not_expanded() -> None:
+    r = search(GridModel(n=10, boundary=2), SearchSettings())
+    # states with x+y <= 2 are expanded; their successors at x+y == 3 are counted
+    assert r.distinct_states == 1 + 2 + 3 + 4 and r.complete
+    assert r.level_sizes == [1, 2, 3, 4]
+
+
+@pytest.mark.parametrize("strategy", ["bfs", "dfs"])
+def test_symmetry_reduces(strategy: str) -> None:
+    r = search(GridModel(n=4), SearchSettings(strategy=strategy, symmetry=True))  # type: ignore[arg-type]
+    assert r.distinct_states == 15  # pairs x <= y
+    model = GridModel(n=4, bad=(1, 3), symmetric_bad=True)
+    r = search(model, SearchSettings(strategy=strategy, symmetry=True))  # type: ignore[arg-type]
+    assert r.verdict == "violated"
+    assert r.violations[0].states[-1] in ((1, 3), (3, 1))
+
+
+@pytest.mark.parametrize("strategy", ["random", "swarm"])
+def test_walks_are_seeded(strategy: str) -> None:
+    model = LockModel()
+    a = search(
+        model, SearchSettings(strategy=strategy, seed=7, walks=300, max_depth=40, shrink=False)
+    )  # type: ignore[arg-type]
+    b = search(
+        model, SearchSettings(strategy=strategy, seed=7, walks=300, max_depth=40, shrink=False)
+    )  # type: ignore[arg-type]
+    assert a.walks == b.walks and a.distinct_states == b.distinct_states
+    assert [v.actions for v in a.violations] == [v.actions for v in b.violations]
+    assert a.violations, "the lock should be found"
+    assert a.stopped_by is None and not a.complete
+
+
+def test_walk_count_bound() -> None:
+    r = search(GridModel(n=3), SearchSettings(strategy="random", walks=17))
+    assert r.walks == 17 and r.stopped_by == "walks" and not r.complete
+    assert r.distinct_states == 16
+
+
+def test_shrink_random_counterexample_to_minimum() -> None:
+    model = LockModel()
+    raw = search(model, SearchSettings(strategy="random", seed=1, max_depth=200, shrink=False))
+    (v,) = raw.violations
+    assert v.step > 3
+    small = shrink(model, v)
+    assert [model.format_action(a) for a in small.actions] == ["set(1)", "set(2)", "set(3)"]
+    check_path(model, small.states, small.actions)
+    done = search(model, SearchSettings(strategy="swarm", seed=1, max_depth=200))
+    assert done.violations[0].step == 3
+
+
+def test_replay_actions_by_label() -> None:
+    model = LockModel()
+    states, actions, bad = replay_actions(model, ["noise(1)", "set(1)", "set(2)"])
+    assert bad is None and states[-1] == (2, 2) and len(actions) == 3
+    states, actions, bad = replay_actions(model, ["set(1)", "set(3)", "set(2)"])
+    assert bad == 1 and states == [(0, 0), (1, 0)] and len(actions) == 1
+    states, _, _ = replay_actions(model, ["set(1)", "set(2)", "set(3)"])
+    failure = first_failure(model, states)
+    assert failure is not None and failure[0].name == "locked" and failure[1] == 3
+
+
+def test_workers_match_one_process() -> None:
+    one = search(GridModel(n=12), SearchSettings())
+    two = search(GridModel(n=12), SearchSettings(workers=2))
+    assert (two.distinct_states, two.level_sizes, two.generated) == (
+        one.distinct_states,
+        one.level_sizes,
+        one.generated,
+    )
+    assert two.complete
+    bad = search(GridModel(n=12, bad=(5, 2)), SearchSettings(workers=2))
+    (v,) = bad.violations
+    assert v.step == 7 and v.states[-1] == (5, 2)
+    check_path(GridModel(n=12), v.states, v.actions)
+
+
+def test_bad_settings_raise() -> None:
+    with pytest.raises(ValueError):
+        search(GridModel(), SearchSettings(strategy="sideways"))  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        search(GridModel(), SearchSettings(workers=0))
+    with pytest.raises(ValueError):
+        search(GridModel(), SearchSettings(max_depth=-1))
