@@ -126,3 +126,12 @@ def test_check_json_is_deterministic_across_hash_seeds(tmp_path: Path, strategy:
     runs = [_fingerprint_of_run(seed, tmp_path / seed, strategy) for seed in ("0", "1", "12345")]
     assert runs[0] == runs[1] == runs[2]
     assert runs[0]["actions"]  # a real counterexample, not two empty ones
+
+
+def test_tla_paxos_counts_through_the_cli_match_tlc_under_any_hash_seed() -> None:
+    for hash_seed in ("0", "99"):
+        proc = synod("check", "--model", "tla-paxos", "--ballots", "1", "--json", hash_seed=hash_seed)
+        assert proc.returncode == 0, proc.stderr
+        data = json.loads(proc.stdout)
+        assert (data["distinct_states"], data["depth"], data["complete"]) == (3921, 17, True)
+        assert data["level_sizes"] == [1, 2, 7, 12, 29, 72, 139, 234, 341, 464, 646, 780, 670, 372, 126, 24, 2]
