@@ -152,6 +152,8 @@ class BasicPaxosReplica:
         ballot = self.rules.ballot(round_, me)
         d = d._replace(round_used=round_, promised=ballot)
         v = v._replace(phase=PREPARING, promised_by=(me,), best=d.accepted)
+        if not self.learn_directly:
+            v = v._replace(tally=())  # the proposer only counts replies to its current ballot
         out: list[Output] = [SetTimer("retry")]
         out.extend(Send(p, Prepare(ballot, 0)) for p in self.peers if p != me)
         if len(v.promised_by) >= self.q1:

@@ -169,4 +169,4 @@ def default_schedule(clients: int, ops: int, keys: tuple[str, ...] = ("x", "y"))
 
 def propose_schedule(clients: int) -> tuple[tuple[Op, ...], ...]:
     """Basic Paxos workload: client ``i`` proposes the value ``"v<i>"`` once."""
-    return tuple(((("propose", f"v{i}"),),) for i in range(clients))
+    return tuple((("propose", f"v{i}"),) for i in range(clients))
