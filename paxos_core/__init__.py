@@ -49,8 +49,14 @@ from paxos_core.messages import (
 )
 from paxos_core.multi import MultiDurable, MultiPaxosReplica, MultiState, MultiVolatile
 
+#: Replica node class per protocol name (the names ``synod check --model`` uses).
+REPLICA_CLASSES: dict[str, type[BasicPaxosReplica] | type[MultiPaxosReplica]] = {
+    "basic": BasicPaxosReplica,
+    "multipaxos": MultiPaxosReplica,
+}
+
 __all__ = [
-    "BOTTOM", "NOOP", "VARIANTS", "MULTI_ONLY_VARIANTS",
+    "BOTTOM", "NOOP", "VARIANTS", "MULTI_ONLY_VARIANTS", "REPLICA_CLASSES",
     "Accept", "Accepted", "Ballot", "BasicDurable", "BasicPaxosReplica", "BasicState",
     "BasicVolatile", "CancelTimer", "CatchUp", "ClientNode", "ClientState", "ClusterConfig",
     "Command", "Complete", "Decide", "Invoke", "KVState", "Learn", "MultiDurable",
