@@ -135,3 +135,21 @@ def test_tla_paxos_counts_through_the_cli_match_tlc_under_any_hash_seed() -> Non
         data = json.loads(proc.stdout)
         assert (data["distinct_states"], data["depth"], data["complete"]) == (3921, 17, True)
         assert data["level_sizes"] == [1, 2, 7, 12, 29, 72, 139, 234, 341, 464, 646, 780, 670, 372, 126, 24, 2]
+
+
+def test_two_workers_find_the_same_states_as_one() -> None:
+    proc = synod("check", "--model", "tla-paxos", "--ballots", "1", "--workers", "2", "--json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert (data["distinct_states"], data["depth"]) == (3921, 17)
+    assert data["search"]["workers"] == 2
+
+
+def test_multipaxos_small_bounded_check_through_the_cli(tmp_path: Path) -> None:
+    proc = synod("check", "--depth", "3", "--json", "--traces", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["verdict"] == "holds" and data["complete"] is True
+    assert data["config"]["model"] == "multipaxos" and data["config"]["nodes"] == 3
+    assert data["depth"] == 4  # levels 0..3
+    assert list(tmp_path.iterdir()) == []
