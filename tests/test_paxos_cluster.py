@@ -247,3 +247,35 @@ def test_even_cluster_with_initial_leader(seed: int) -> None:
         sim.check_safety()
     sim.stabilise(rng, basic=False)
     assert sim.all_done()
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    seed=st.integers(0, 2**32),
+    shape=st.sampled_from([(4, 3, 2), (5, 4, 2), (3, None, None), (4, None, None)]),
+    forward=st.booleans(),
+    initial_leader=st.sampled_from([None, 0, 1]),
+    basic=st.booleans(),
+    learn_directly=st.booleans(),
+    steps=st.integers(0, 250),
+)
+def test_cluster_options_flexible_quorums_and_learners(
+    seed: int, shape: tuple[int, int | None, int | None], forward: bool,
+    initial_leader: int | None, basic: bool, learn_directly: bool, steps: int,
+) -> None:
+    """Flexible quorums (q1 + q2 > n), redirecting followers, a preset leader, learners
+    that learn directly: safety under faults, then every operation completes."""
+    nodes, q1, q2 = shape
+    config = ClusterConfig(
+        nodes=nodes, client_ops=propose_schedule(3) if basic else default_schedule(3, 2),
+        phase1_quorum=q1, phase2_quorum=q2, forward=forward,
+        initial_leader=None if basic else initial_leader, learn_directly=learn_directly,
+    )
+    sim = Sim(config, basic=basic)
+    rng = random.Random(seed)
+    for _ in range(steps):
+        sim.random_step(rng, max_crashed=1)
+        sim.check_safety()
+    sim.stabilise(rng, basic)
+    sim.check_safety()
+    assert sim.all_done()
