@@ -253,6 +253,17 @@ class QuorumResult:
 
 def _shrink(system: QuorumSystem, phase: Phase, members: frozenset[int]) -> tuple[int, ...]:
     """Drop nodes while the set stays a quorum, so the witness shows minimal quorums."""
+    if isinstance(system, WeightedQuorums):  # linear: track the weight instead of re-summing
+        threshold = system.threshold1 if phase == 1 else system.threshold2
+        kept = sorted(members)
+        total = sum(system.weights[i] for i in kept)
+        for node in sorted(members, reverse=True):
+            if total - system.weights[node] >= threshold:
+                kept.remove(node)
+                total -= system.weights[node]
+        return tuple(kept)
+    if isinstance(system, SizeQuorums):
+        return tuple(sorted(members)[: system.q1 if phase == 1 else system.q2])
     current = set(members)
     for node in sorted(members, reverse=True):
         smaller = frozenset(current - {node})
@@ -318,9 +329,26 @@ def _check_weights_by_subset_sum(
     return "disjoint", (phase1, frozenset(range(system.n)) - phase1)
 
 
-# Above this total weight the bitset subset-sum is slower than the solver (bench_prove.py
-# measures both; the bitset costs about n * W / 64 word operations).
-SUBSET_SUM_MAX_WORK = 50_000_000
+# The bitset subset-sum keeps one W-bit integer per node to rebuild the witness, so it is
+# used while n * W bits stay small (<= 125 MB); bench_prove.py shows it beating z3 by one
+# to two orders of magnitude wherever it fits. Beyond that z3 decides, with a greedy pass
+# first because z3 is slow on very large coefficients.
+SUBSET_SUM_MAX_BITS = 1_000_000_000
+
+
+def _weights_greedy(system: WeightedQuorums) -> tuple[frozenset[int], frozenset[int]] | None:
+    """Heaviest-first packing of A below W - t2; a witness if it reaches t1 (else None)."""
+    high = sum(system.weights) - system.threshold2
+    chosen: list[int] = []
+    total = 0
+    for i in sorted(range(system.n), key=lambda k: (-system.weights[k], k)):
+        if total + system.weights[i] <= high:
+            chosen.append(i)
+            total += system.weights[i]
+    if total < system.threshold1:
+        return None
+    phase1 = frozenset(chosen)
+    return phase1, frozenset(range(system.n)) - phase1
 
 
 def check_intersection(
@@ -332,23 +360,31 @@ def check_intersection(
     """Decide whether every phase-1 quorum of ``system`` meets every phase-2 quorum.
 
     Returns the verdict and, when they do not, one pair of disjoint (minimal) quorums.
-    ``method`` picks the decision procedure for weights; others always use z3.
+    ``method`` picks the decision procedure for weights ("auto": counting bound, then
+    subset-sum where it fits, else greedy then z3); other systems always use z3.
     """
     start = time.perf_counter()
-    used: str
     if method == "subset-sum" and not isinstance(system, WeightedQuorums):
         raise QuorumError("subset-sum applies to weighted quorums only")
-    use_subset_sum = isinstance(system, WeightedQuorums) and (
-        method == "subset-sum"
-        or (method == "auto" and system.n * sum(system.weights) <= SUBSET_SUM_MAX_WORK)
-    )
-    if isinstance(system, WeightedQuorums) and use_subset_sum:
-        verdict, pair = _check_weights_by_subset_sum(system)
-        used = "subset-sum"
+    timeout_ms = None if timeout_s is None else max(1, int(timeout_s * 1000))
+    verdict: Verdict
+    pair: tuple[frozenset[int], frozenset[int]] | None = None
+    used = "z3-qf-lia"
+    if isinstance(system, WeightedQuorums) and method != "z3":
+        total = sum(system.weights)
+        greedy = None
+        if method == "auto" and system.threshold1 + system.threshold2 > total:
+            # two disjoint sets weigh at most W together: nothing to search
+            verdict, used = "intersect", "weight-count"
+        elif method == "subset-sum" or system.n * total <= SUBSET_SUM_MAX_BITS:
+            verdict, pair = _check_weights_by_subset_sum(system)
+            used = "subset-sum"
+        elif (greedy := _weights_greedy(system)) is not None:
+            verdict, pair, used = "disjoint", greedy, "greedy"
+        else:
+            verdict, pair = _check_with_z3(system, timeout_ms)
     else:
-        timeout_ms = None if timeout_s is None else max(1, int(timeout_s * 1000))
         verdict, pair = _check_with_z3(system, timeout_ms)
-        used = "z3-qf-lia"
     witness = None
     if pair is not None:
         witness = (_shrink(system, 1, pair[0]), _shrink(system, 2, pair[1]))

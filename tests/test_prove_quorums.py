@@ -105,7 +105,7 @@ def weighted_systems(draw: st.DrawFn) -> tuple[list[int], int, int]:
 
 
 @SETTINGS
-@given(weighted_systems(), st.sampled_from(["z3", "subset-sum"]))
+@given(weighted_systems(), st.sampled_from(["z3", "subset-sum", "auto"]))
 def test_weights_agree_with_enumeration(case: tuple[list[int], int, int], method: str) -> None:
     weights, t1, t2 = case
 
@@ -191,3 +191,18 @@ def test_bad_configurations_are_rejected(make: Callable[[], QuorumSystem]) -> No
 def test_subset_sum_is_refused_for_other_systems() -> None:
     with pytest.raises(QuorumError):
         check_intersection(SizeQuorums(3, 2, 2), method="subset-sum")
+
+
+def test_auto_weights_use_counting_greedy_and_subset_sum() -> None:
+    small = WeightedQuorums((3, 1, 4, 1, 5), 8, 7)  # 8 + 7 > 14: counting settles it
+    assert check_intersection(small).method == "weight-count"
+    assert check_intersection(small).intersects
+    assert check_intersection(WeightedQuorums((3, 1, 4, 1, 5), 7, 7)).method == "subset-sum"
+    heavy = tuple((i * 7919) % 10_000_000 + 1 for i in range(300))  # n * W too big for bitsets
+    total = sum(heavy)
+    result = check_intersection(WeightedQuorums(heavy, total // 2, total // 3))
+    assert result.method == "greedy" and result.verdict == "disjoint"
+    assert result.witness is not None
+    q1, q2 = (set(q) for q in result.witness)
+    assert not q1 & q2
+    assert sum(heavy[i] for i in q1) >= total // 2 and sum(heavy[i] for i in q2) >= total // 3
