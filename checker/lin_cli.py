@@ -1,0 +1,244 @@
+"""``synod lin HISTORY``: check a client history for linearizability.
+
+Exit codes: 0 linearizable, 1 not linearizable, 2 bad input (one line on stderr naming
+the file, the line and the problem), 3 unknown (a budget ran out).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from typing import Any
+
+from checker.history import (
+    FORMATS,
+    UNKNOWN,
+    History,
+    HistoryError,
+    Keyword,
+    Operation,
+    Symbol,
+    parse_history,
+)
+from checker.lin_models import DEFAULT_MODEL_FOR_FORMAT, MODELS, LinModel, ModelError, make_model
+from checker.linearizability import LinResult, ModelMismatchError, check
+
+MAX_PREFIX_PRINTED = 12
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("history", help="history file (Synod JSON, Porcupine etcd/kv, Jepsen EDN)")
+    parser.add_argument(
+        "--model",
+        help=f"{', '.join(MODELS)} or package.module:attribute "
+        "(default: from the file, else by format: etcd/jepsen cas-register, kv kv, json synod-kv)",
+    )
+    parser.add_argument("--format", default="auto", choices=FORMATS, help="input format (default auto)")
+    parser.add_argument(
+        "--init",
+        metavar="V",
+        help="initial value (of the register, or of every key); JSON or EDN literal, "
+        "e.g. 0, nil, '\"\"'; anything else is a string",
+    )
+    parser.add_argument("--timeout", type=float, default=60.0, help="seconds before 'unknown' (default 60)")
+    parser.add_argument("--max-steps", type=int, default=None, help="search steps before 'unknown'")
+    parser.add_argument("--no-partition", action="store_true", help="check the history as one part")
+    parser.add_argument(
+        "--all-parts", action="store_true", help="after a refuted part, keep searching the others"
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    parser.add_argument("--html", metavar="FILE", help="write a bounded HTML view of the result")
+
+
+def parse_init(text: str) -> Any:
+    """``--init``: JSON, then the EDN words nil/true/false, then a plain string."""
+    if text in ("nil", "null"):
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return text
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _jsonable(v: Any) -> Any:
+    if v is UNKNOWN:
+        return None
+    if isinstance(v, Keyword):
+        return ":" + v.name
+    if isinstance(v, Symbol):
+        return v.name
+    if isinstance(v, tuple | list):
+        return [_jsonable(x) for x in v]
+    if isinstance(v, frozenset | set):
+        return sorted((_jsonable(x) for x in v), key=repr)
+    if isinstance(v, dict):
+        return {str(k): _jsonable(x) for k, x in v.items()}
+    if v is None or isinstance(v, bool | int | float | str):
+        return v
+    return repr(v)
+
+
+def _op_json(op: Operation, model: LinModel) -> dict[str, Any]:
+    return {
+        "id": op.id,
+        "process": _jsonable(op.process),
+        "input": _jsonable(op.input),
+        "output": _jsonable(op.output),
+        "output_known": op.output is not UNKNOWN,
+        "call": op.call,
+        "ret": op.ret,
+        "line": op.line,
+        "text": model.describe_operation(op),
+    }
+
+
+def result_json(result: LinResult, model: LinModel, history: History) -> dict[str, Any]:
+    st = result.stats
+    return {
+        "verdict": result.verdict,
+        "model": model.name,
+        "format": history.format,
+        "file": history.source,
+        "operations": len(history.ops),
+        "reason": result.reason or None,
+        "witnesses": [
+            {
+                "part": _jsonable(w.label),
+                "prefix_length": len(w.prefix),
+                "part_operations": len(w.part_ops),
+                "prefix": [_op_json(o, model) for o in w.prefix],
+                "blocked": None if w.blocked is None else _op_json(w.blocked, model),
+                "state": w.state_text,
+                "candidates": [_op_json(o, model) for o in w.candidates],
+            }
+            for w in result.witnesses
+        ],
+        "stats": {
+            "steps": st.steps,
+            "cache_hits": st.cache_hits,
+            "dominated": st.dominated,
+            "cache_size": st.cache_size,
+            "parts": st.parts,
+            "parts_linearizable": st.parts_linearizable,
+            "parts_refuted": st.parts_refuted,
+            "elapsed_s": round(st.elapsed_s, 6),
+            "cpu_s": round(st.cpu_s, 6),
+        },
+    }
+
+
+def _print_text(result: LinResult, model: LinModel, history: History) -> None:
+    st = result.stats
+    print(
+        f"{history.source}: {len(history.ops)} operations, format {history.format}, "
+        f"model {model.name}, {st.parts} part(s)"
+    )
+    print(f"verdict: {result.verdict}" + (f" ({result.reason})" if result.reason else ""))
+    for w in result.witnesses:
+        label = "" if w.label is None else f"part {w.label!r}: "
+        print(f"{label}longest linearizable prefix: {len(w.prefix)} of {len(w.part_ops)} operations")
+        shown = w.prefix[-MAX_PREFIX_PRINTED:]
+        if len(w.prefix) > len(shown):
+            print(f"  ... {len(w.prefix) - len(shown)} earlier operations")
+        for o in shown:
+            print(f"  {model.describe_operation(o)}")
+        print(f"  state after the prefix: {w.state_text}")
+        if w.blocked is not None:
+            print(f"  cannot place: {model.describe_operation(w.blocked)} (line {w.blocked.line})")
+        if w.candidates:
+            names = ", ".join(model.describe_operation(o) for o in w.candidates[:6])
+            more = f" (+{len(w.candidates) - 6})" if len(w.candidates) > 6 else ""
+            print(f"  other candidates there: {names}{more}")
+    print(
+        f"search: {st.steps} steps, {st.cache_hits} cache hits ({st.dominated} by dominance), "
+        f"{st.elapsed_s:.3f} s"
+    )
+
+
+def _fail(message: str) -> int:
+    sys.stderr.write(f"synod lin: {message}\n")
+    return 2
+
+
+def _write_atomically(path: str, text: str) -> None:
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".synod-lin-", suffix=".html", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def run(args: argparse.Namespace) -> int:
+    path: str = args.history
+    if args.timeout is not None and not args.timeout > 0:
+        return _fail("--timeout must be a positive number of seconds")
+    if args.max_steps is not None and args.max_steps <= 0:
+        return _fail("--max-steps must be positive")
+    if args.html:
+        html_dir = os.path.dirname(os.path.abspath(args.html))
+        if not os.path.isdir(html_dir):
+            return _fail(f"{args.html}: directory {html_dir} does not exist")
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except OSError as e:
+        return _fail(f"{path}: cannot read: {e.strerror or e}")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        return _fail(f"{path}:{line}: not UTF-8 text")
+    try:
+        history = parse_history(text, args.format, path)
+    except HistoryError as e:
+        return _fail(str(e))
+    except RecursionError:
+        return _fail(f"{path}: input nested too deeply")
+    model_name = args.model or history.model_hint or DEFAULT_MODEL_FOR_FORMAT.get(history.format, "cas-register")
+    if args.init is not None:
+        init, has_init = parse_init(args.init), True
+    else:
+        init, has_init = history.init_hint, history.has_init_hint
+    try:
+        model = make_model(model_name, init, has_init)
+    except ModelError as e:
+        return _fail(str(e))
+    try:
+        result = check(
+            history,
+            model,
+            timeout=args.timeout,
+            max_steps=args.max_steps,
+            partition=not args.no_partition,
+            stop_at_first=not args.all_parts,
+        )
+    except ModelMismatchError as e:
+        where = f"{path}:{e.op.line}" if e.op.line else path
+        return _fail(f"{where}: {e.problem} (model {model.name})")
+    if args.html:
+        from checker.lin_html import render_html
+
+        try:
+            _write_atomically(args.html, render_html(result, model, os.path.basename(path)))
+        except OSError as e:
+            return _fail(f"{args.html}: cannot write: {e.strerror or e}")
+    try:
+        if args.json:
+            print(json.dumps(result_json(result, model, history)))
+        else:
+            _print_text(result, model, history)
+        sys.stdout.flush()
+    except BrokenPipeError:  # e.g. piped into head: the verdict is still the exit code
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    return result.exit_code
