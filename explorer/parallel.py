@@ -43,6 +43,14 @@ def _context() -> Any:
         return mp.get_context("spawn")
 
 
+class _Level:
+    """What one worker found on one level."""
+
+    def __init__(self) -> None:
+        self.found: list[tuple[int, str, str]] = []  # (fingerprint, property, kind)
+        self.frontier: list[tuple[int, Any]] = []
+
+
 def _worker(
     me: int,
     workers: int,
@@ -68,6 +76,28 @@ def _worker(
     inbox = inboxes[me]
     generated = 0
 
+    def note(level: _Level, fp: int, name: str, kind: str) -> None:
+        level.found.append((fp, name, kind))
+        if collect:
+            run.violated.add(name)
+        else:
+            stop_flag.value = 1  # the others stop expanding too
+
+    def admit(level: _Level, fp: int, parent: int, index: int, state: Any) -> None:
+        """Record a state new to this partition and check it."""
+        parents[fp] = (parent, index)
+        if check_new:
+            prop = run.failed_always(state)
+            if prop is not None:
+                note(level, fp, prop.name, prop.kind)
+        if within is not None and not within(state):
+            if run.final:
+                prop = run.failed_final(state)
+                if prop is not None:
+                    note(level, fp, prop.name, prop.kind)
+            return
+        level.frontier.append((fp, state))
+
     while True:
         command = control.get()
         kind = command[0]
@@ -76,46 +106,18 @@ def _worker(
         if kind == "parent":
             results.put(("parent", parents.get(command[1])))
             continue
-        found: list[tuple[int, str, str]] = []  # (fingerprint, property, kind)
-        new_frontier: list[tuple[int, Any]] = []
+        level = _Level()
         level_start = len(parents)
-
-        def admit(fp: int, parent: int, index: int, state: Any) -> None:
-            """Record a state new to this partition and check it."""
-            parents[fp] = (parent, index)
-            if check_new:
-                prop = run.failed_always(state)
-                if prop is not None:
-                    found.append((fp, prop.name, prop.kind))
-                    if collect:
-                        run.violated.add(prop.name)
-                    else:
-                        stop_flag.value = 1
-            if within is not None and not within(state):
-                if run.final:
-                    prop = run.failed_final(state)
-                    if prop is not None:
-                        found.append((fp, prop.name, prop.kind))
-                        if collect:
-                            run.violated.add(prop.name)
-                        else:
-                            stop_flag.value = 1
-                return
-            new_frontier.append((fp, state))
-
         if kind == "init":
             for fp, parent, index, state in command[1]:
                 if fp not in parents:
-                    admit(fp, parent, index, state)
+                    admit(level, fp, parent, index, state)
         elif kind == "final":
             # the depth bound: the frontier is where runs end
             for fp, state in frontier:
                 prop = run.failed_final(state)
                 if prop is not None:
-                    found.append((fp, prop.name, prop.kind))
-                    if collect:
-                        run.violated.add(prop.name)
-            frontier = []
+                    note(level, fp, prop.name, prop.kind)
         elif kind == "level":
             outgoing: list[list[tuple[int, int, int, Any]]] = [[] for _ in range(workers)]
             expanded = 0
@@ -128,7 +130,7 @@ def _worker(
                     owner = fp % workers
                     if owner == me:
                         if fp not in parents:
-                            admit(fp, pfp, index, nxt)
+                            admit(level, fp, pfp, index, nxt)
                     elif fp not in sent:
                         sent.add(fp)
                         outgoing[owner].append((fp, pfp, index, nxt))
@@ -136,11 +138,7 @@ def _worker(
                 if index == -1 and run.final:
                     prop = run.failed_final(state)
                     if prop is not None:
-                        found.append((pfp, prop.name, prop.kind))
-                        if collect:
-                            run.violated.add(prop.name)
-                        else:
-                            stop_flag.value = 1
+                        note(level, pfp, prop.name, prop.kind)
                 expanded += 1
                 if not expanded & _TICK_MASK:
                     counters[2 * me] = len(parents)
@@ -153,13 +151,22 @@ def _worker(
             for _ in range(workers - 1):
                 for fp, parent, index, state in inbox.get():
                     if fp not in parents:
-                        admit(fp, parent, index, state)
-        frontier = new_frontier
+                        admit(level, fp, parent, index, state)
+        frontier = level.frontier
         counters[2 * me] = len(parents)
         counters[2 * me + 1] = generated
         witnessed = [name for name, seen in run.sometimes.items() if seen]
         results.put(
-            ("level", me, len(parents) - level_start, len(frontier), generated, found, witnessed)
+            (
+                "level",
+                me,
+                len(parents) - level_start,
+                len(frontier),
+                generated,
+                level.found,
+                witnessed,
+                time.process_time(),
+            )
         )
 
 
@@ -198,11 +205,15 @@ def parallel_bfs(run: _Run) -> SearchResult:
     complete = False
     found: list[tuple[int, str, str]] = []
     props = {p.name: p for p in model.properties()}
+    worker_cpu = [0.0] * workers  # process CPU of each worker at its last report
+    critical_path = 0.0
 
     def gather() -> tuple[int, int, int]:
         """Wait for every worker's level report: (new states, frontier, generated)."""
         nonlocal found
+        nonlocal critical_path
         new = frontier = gen = 0
+        level_cpu = 0.0
         reports = 0
         while reports < workers:
             try:
@@ -211,9 +222,14 @@ def parallel_bfs(run: _Run) -> SearchResult:
                 tick()
                 for proc in procs:
                     if not proc.is_alive() and proc.exitcode not in (0, None):
-                        raise RuntimeError(f"search worker died (exit code {proc.exitcode})")
+                        raise RuntimeError(
+                            f"search worker died (exit code {proc.exitcode})"
+                        ) from None
                 continue
-            _, _me, n_new, n_frontier, n_gen, n_found, witnessed = msg
+            _, me, n_new, n_frontier, n_gen, n_found, witnessed, cpu = msg
+            # the slowest worker's CPU on each level bounds the wall time on idle cores
+            level_cpu = max(level_cpu, cpu - worker_cpu[me])
+            worker_cpu[me] = cpu
             new += n_new
             frontier += n_frontier
             gen += n_gen
@@ -221,6 +237,7 @@ def parallel_bfs(run: _Run) -> SearchResult:
             for name in witnessed:
                 run.sometimes[name] = True
             reports += 1
+        critical_path += level_cpu
         return new, frontier, gen
 
     def tick() -> None:
@@ -257,7 +274,7 @@ def parallel_bfs(run: _Run) -> SearchResult:
         record = msg[1]
         if record is None:
             raise RuntimeError(f"no parent record for fingerprint {fp:#x}")
-        return record  # type: ignore[no-any-return]
+        return record
 
     try:
         # level 0: initial states, each sent to its owner
@@ -332,5 +349,11 @@ def parallel_bfs(run: _Run) -> SearchResult:
         generated=generated,
         depth=len(level_sizes),
         level_sizes=level_sizes,
-        extra={"workers": workers},
+        extra={
+            "workers": workers,
+            "worker_cpu_s": [round(c, 3) for c in worker_cpu],
+            # sum over levels of the slowest worker's CPU: the wall time the search would
+            # take on idle cores (it ignores IPC latency); a load-independent scaling figure
+            "critical_path_cpu_s": round(critical_path, 3),
+        },
     )

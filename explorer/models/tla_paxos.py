@@ -131,6 +131,9 @@ class TlaPaxos(Model[State, Action]):
         ]
         self._all2b = sum(m for k, m in bit.items() if k[0] == "2b")
         self._all_values = tuple(range(V))
+        self._all1b_at = [sum(self._mask1b[a][b] for a in range(A)) for b in range(NB)]
+        self._cache2a: list[dict[int, list[int]]] = [{} for _ in range(NB)]
+        self._agreement_cache: dict[int, bool] = {}
         self._init: State = (-1,) * A + (-1,) * A + (NONE,) * A + (0,)
         self._build_symmetry()
 
@@ -157,10 +160,17 @@ class TlaPaxos(Model[State, Action]):
                     new[-1] = msgs | bit1b[a, b, state[A + a], state[2 * A + a]]
                     out.append((("Phase1b", a, b), tuple(new)))
         # Phase2a(b, v)
+        cache2a = self._cache2a
         for b, mask2a in enumerate(self._mask2a):
             if msgs & mask2a:
                 continue
-            for v in self._values_for_2a(msgs, b):
+            key = msgs & self._all1b_at[b]
+            values = cache2a[b].get(key)
+            if values is None:
+                # which values Phase2a(b, .) may propose depends only on the 1b messages for
+                # b, and few sets of them are reachable: memoise
+                values = cache2a[b][key] = self._values_for_2a(msgs, b)
+            for v in values:
                 bit = self._bits2a[b][v][1]
                 out.append((("Phase2a", b, v), state[:-1] + (msgs | bit,)))
         # Phase2b(a): for every 2a message with ballot >= maxBal[a]
@@ -240,9 +250,14 @@ class TlaPaxos(Model[State, Action]):
         return out
 
     def agreement(self, state: State) -> bool:
-        if not state[-1] & self._all2b:
+        votes = state[-1] & self._all2b
+        if not votes:
             return True
-        return len(self.chosen_values(state)) <= 1
+        ok = self._agreement_cache.get(votes)
+        if ok is None:
+            # only the 2b messages matter, and few sets of them are reachable: memoise
+            ok = self._agreement_cache[votes] = len(self.chosen_values(state)) <= 1
+        return ok
 
     def some_value_chosen(self, state: State) -> bool:
         return bool(self.chosen_values(state))
