@@ -126,6 +126,9 @@ _INT_RE = re.compile(r"[+-]?\d+N?\Z")
 _FLOAT_RE = re.compile(r"[+-]?\d+(\.\d*)?([eE][+-]?\d+)?M?\Z")
 
 
+_DISCARD = object()  # what a #_ form reads as
+
+
 class EDNReader:
     """A small reader for the EDN subset histories use: maps, vectors, lists, sets,
     keywords, strings, numbers, nil/true/false, symbols, ``#tag value`` (tag dropped),
@@ -159,7 +162,31 @@ class EDNReader:
             if self.pos >= len(self.text):
                 return
             line = self.line
-            yield line, self.read()
+            form = self.read()
+            if form is not _DISCARD:
+                yield line, form
+
+    def vector_elements(self) -> list[tuple[int, Any]] | None:
+        """If the whole text is one vector, its elements with their lines, else None."""
+        self._skip_ws()
+        if self.text[self.pos : self.pos + 1] != "[":
+            return None
+        start = self.line
+        self.pos += 1
+        out: list[tuple[int, Any]] = []
+        while True:
+            self._skip_ws()
+            if self.pos >= len(self.text):
+                raise EDNError(start, "unclosed collection (missing ']')")
+            if self.text[self.pos] == "]":
+                self.pos += 1
+                break
+            line = self.line
+            item = self.read()
+            if item is not _DISCARD:
+                out.append((line, item))
+        self._skip_ws()
+        return out if self.pos >= len(self.text) else None
 
     def read(self) -> Any:
         self._skip_ws()
@@ -200,7 +227,7 @@ class EDNReader:
             if nxt == "_":
                 self.pos += 2
                 self.read()
-                return self.read()
+                return _DISCARD
             self.pos += 1
             self._read_token()  # the tag, e.g. #inst: dropped, the value is kept
             return self.read()
@@ -220,7 +247,9 @@ class EDNReader:
             if self.text[self.pos] == close:
                 self.pos += 1
                 return items
-            items.append(self.read())
+            item = self.read()
+            if item is not _DISCARD:
+                items.append(item)
 
     def _read_string(self) -> str:
         text, n = self.text, len(self.text)
@@ -451,13 +480,10 @@ def _edn_input(f: str, event: Mapping[Any, Any], source: str, line: int) -> tupl
 
 def _edn_events(text: str, source: str) -> list[tuple[int, Any]]:
     try:
-        forms = read_edn(text)
+        elements = EDNReader(text).vector_elements()  # a vector of maps: one line each
+        return elements if elements is not None else read_edn(text)
     except EDNError as e:
         raise HistoryError(source, e.line, e.problem) from None
-    if len(forms) == 1 and isinstance(forms[0][1], tuple):
-        line0 = forms[0][0]
-        return [(line0, ev) for ev in forms[0][1]]  # a vector of maps: lines of the vector
-    return forms
 
 
 def parse_jepsen(text: str, source: str = "<jepsen>", fmt: str = "jepsen") -> History:

@@ -53,6 +53,7 @@ def concurrent_history(draw: st.DrawFn, keyed: bool = False) -> tuple[list[Opera
     invoking (the effect may or may not have happened, the output is unknown)."""
     model = kv_cas_model() if keyed else cas_register_model()
     keys = st.sampled_from(["a", "b"])
+    inputs: st.SearchStrategy[tuple[Any, ...]]
     if keyed:
         inputs = st.one_of(
             st.tuples(st.just("get"), keys),
