@@ -261,3 +261,18 @@ def test_junit_into_missing_directory_is_rejected(capsys: pytest.CaptureFixture[
     code, out, err = check(capsys, "--model", TOY, "--junit", str(tmp_path / "no" / "r.xml"))
     assert code == 2 and out == "" and err.count("\n") == 1
     assert list(tmp_path.iterdir()) == []
+
+
+def test_collect_saves_one_trace_per_violated_property(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, data = check_json(capsys, "--model", TOY, "--variant", "two-bugs", "--traces", str(tmp_path))
+    assert code == 1 and len(data["violations"]) == 1  # stops at the first
+    code, data = check_json(
+        capsys, "--model", TOY, "--variant", "two-bugs", "--collect", "--traces", str(tmp_path / "all")
+    )
+    assert code == 1
+    assert sorted(v["property"] for v in data["violations"]) == ["unbalanced_end", "x_small"]
+    assert len(list((tmp_path / "all").iterdir())) == 2
+    for v in data["violations"]:
+        assert load_trace(v["trace"]).property_name == v["property"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -153,3 +154,20 @@ def test_multipaxos_small_bounded_check_through_the_cli(tmp_path: Path) -> None:
     assert data["config"]["model"] == "multipaxos" and data["config"]["nodes"] == 3
     assert data["depth"] == 4  # levels 0..3
     assert list(tmp_path.iterdir()) == []
+
+
+def test_ctrl_c_prints_the_summary_so_far_and_exits_130() -> None:
+    env = dict(os.environ, COLUMNS="200")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "explorer", "check", "--depth", "30", "--time-limit", "100"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        # a shell may start children with SIGINT ignored; Ctrl-C must reach this one
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    assert proc.stderr is not None
+    first = proc.stderr.readline()  # the first progress line: the search is running
+    assert first.startswith("synod:"), first
+    proc.send_signal(signal.SIGINT)
+    out, _err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert "INTERRUPTED" in out and "stopped by Ctrl-C" in out

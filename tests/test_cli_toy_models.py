@@ -7,7 +7,8 @@ CLI path has a model that takes it:
 - ``bug``: the invariant ``x_small`` breaks once x reaches 2 (same actions as correct,
   so a ``bug`` trace replayed with ``correct`` "now passes");
 - ``vacuous``: a ``sometimes`` property that is never witnessed;
-- ``final-bug``: a ``final`` property that breaks in the run's last state.
+- ``final-bug``: a ``final`` property that breaks in the run's last state;
+- ``two-bugs``: both ``bug`` and ``final-bug`` (for ``--collect``).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ CounterState = tuple[int, int]
 
 
 class Counter(Model[CounterState, str]):
-    VARIANTS = ("correct", "bug", "vacuous", "final-bug")
+    VARIANTS = ("correct", "bug", "vacuous", "final-bug", "two-bugs")
     name = "counter"
 
     def __init__(self, config: CheckConfig) -> None:
@@ -45,14 +46,14 @@ class Counter(Model[CounterState, str]):
         return action
 
     def properties(self) -> Sequence[Property[CounterState]]:
-        limit = 2 if self.variant == "bug" else self.bound + 1
+        limit = 2 if self.variant in ("bug", "two-bugs") else self.bound + 1
         props: list[Property[CounterState]] = [
             Property.always("x_small", lambda s: s[0] < limit, "x stays below its limit"),
             Property.sometimes("y_reaches_bound", lambda s: s[1] == self.bound),
         ]
         if self.variant == "vacuous":
             props.append(Property.sometimes("never", lambda s: False, "cannot happen"))
-        if self.variant == "final-bug":
+        if self.variant in ("final-bug", "two-bugs"):
             props.append(Property.final("unbalanced_end", lambda s: s[0] != s[1]))
         return props
 
