@@ -117,7 +117,9 @@ def test_example_finds_its_bug_and_the_fix_holds(capsys: pytest.CaptureFixture[s
     assert code == 1
     assert data["property"] == "atomicity"
     assert data["config"]["variant"] == "buggy"  # the example's first variant is the default
-    code, data = check_json(capsys, "--model", EXAMPLE, "--variant", "fixed", "--traces", str(tmp_path))
+    code, data = check_json(
+        capsys, "--model", EXAMPLE, "--variant", "fixed", "--faults", "none", "--traces", str(tmp_path)
+    )
     assert code == 0
     assert data["complete"] is True
     assert data["sometimes"] == {"commits": True}
