@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from explorer.results import SearchSettings
+from explorer.results import Progress, SearchSettings
 from explorer.search import search
 from explorer.shrink import first_failure, replay_actions, shrink
 from tests.search_toys import GridModel, Interrupting, LockModel, check_path
@@ -192,6 +192,15 @@ def test_workers_match_one_process() -> None:
     (v,) = bad.violations
     assert v.step == 7 and v.states[-1] == (5, 2)
     check_path(GridModel(n=12), v.states, v.actions)
+
+
+def test_progress_is_reported_about_once_a_second() -> None:
+    seen: list[Progress] = []
+    r = search(GridModel(n=3000), SearchSettings(time_limit=1.3), progress=seen.append)
+    assert r.stopped_by == "time"
+    assert 1 <= len(seen) <= 2  # at 1 s, not per state
+    assert 0 < seen[0].distinct_states <= r.distinct_states
+    assert seen[0].generated > 0 and seen[0].memory_mb > 0
 
 
 def test_bad_settings_raise() -> None:
