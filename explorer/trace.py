@@ -28,11 +28,9 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import hashlib
 import json
 import os
 import re
-import struct
 import tempfile
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
@@ -40,6 +38,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from explorer.config import CheckConfig, ConfigError
+from explorer.fingerprint import fingerprint
 from explorer.model import Model, Property
 from explorer.models import check_model_name
 from explorer.results import STRATEGIES, SearchSettings, Violation
@@ -62,75 +61,12 @@ def synod_version() -> str:
         return "0+unknown"
 
 
-# -- stable fingerprints -------------------------------------------------------------
-
-
-def _encode(value: Any, out: list[bytes]) -> None:
-    """Append a type-tagged, length-prefixed encoding of ``value``.
-
-    Independent of PYTHONHASHSEED: set members and dict items are sorted by their own
-    encoding, never by hash order.
-    """
-    if value is None:
-        out.append(b"N")
-    elif isinstance(value, bool):
-        out.append(b"T" if value else b"F")
-    elif isinstance(value, enum.Enum):
-        out.append(b"E")
-        _encode(type(value).__name__, out)
-        _encode(value.name, out)
-    elif isinstance(value, int):
-        raw = str(value).encode()
-        out.append(b"i" + struct.pack(">I", len(raw)) + raw)
-    elif isinstance(value, float):
-        out.append(b"f" + struct.pack(">d", value))
-    elif isinstance(value, str):
-        raw = value.encode("utf-8", "surrogatepass")
-        out.append(b"s" + struct.pack(">I", len(raw)) + raw)
-    elif isinstance(value, bytes):
-        out.append(b"b" + struct.pack(">I", len(value)) + value)
-    elif isinstance(value, tuple) and hasattr(value, "_fields"):  # NamedTuple
-        out.append(b"n")
-        _encode(type(value).__name__, out)
-        _encode(tuple(value), out)
-    elif isinstance(value, tuple | list):
-        out.append((b"t" if isinstance(value, tuple) else b"l") + struct.pack(">I", len(value)))
-        for item in value:
-            _encode(item, out)
-    elif isinstance(value, frozenset | set):
-        parts = sorted(_encoded(item) for item in value)
-        out.append(b"S" + struct.pack(">I", len(parts)))
-        out.extend(struct.pack(">I", len(p)) + p for p in parts)
-    elif isinstance(value, dict):
-        items = sorted(_encoded(k) + _encoded(v) for k, v in value.items())
-        out.append(b"D" + struct.pack(">I", len(items)))
-        out.extend(struct.pack(">I", len(p)) + p for p in items)
-    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-        out.append(b"d")
-        _encode(type(value).__name__, out)
-        _encode(tuple(getattr(value, f.name) for f in dataclasses.fields(value)), out)
-    else:
-        # Last resort for exotic state parts; canonical states (model.py) never get here.
-        out.append(b"r")
-        _encode(repr(value), out)
-
-
-def _encoded(value: Any) -> bytes:
-    out: list[bytes] = []
-    _encode(value, out)
-    return b"".join(out)
+# -- fingerprints ------------------------------------------------------------------------
 
 
 def state_fingerprint(state: Hashable) -> str:
-    """A stable 64-bit fingerprint of a state, as 16 hex digits (same in every process).
-
-    The search engine's own fingerprint (``explorer.fingerprint``) when present, so a
-    trace's fingerprint matches what the engine's visited set held.
-    """
-    try:
-        from explorer.fingerprint import fingerprint
-    except ModuleNotFoundError:
-        return hashlib.blake2b(_encoded(state), digest_size=8).hexdigest()
+    """The engine's stable 64-bit fingerprint of a state (``explorer.fingerprint``), as
+    16 hex digits: the same in every process and under any PYTHONHASHSEED."""
     return f"{fingerprint(state):016x}"
 
 

@@ -171,3 +171,10 @@ def test_ctrl_c_prints_the_summary_so_far_and_exits_130() -> None:
     out, _err = proc.communicate(timeout=60)
     assert proc.returncode == 130
     assert "INTERRUPTED" in out and "stopped by Ctrl-C" in out
+
+
+def test_replay_html_into_a_missing_directory_exits_2(bug_trace: Path, tmp_path: Path) -> None:
+    proc = synod("replay", str(bug_trace), "--html", str(tmp_path / "no" / "run.html"))
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.count("\n") == 1 and "--html" in proc.stderr
+    assert list(tmp_path.iterdir()) == []
