@@ -122,12 +122,15 @@ def run(args: argparse.Namespace) -> int:
     console = Console()
     c = trace.config
     console.print(
-        f"[bold]trace[/bold] {args.trace}: {c.model} (variant {c.variant}), "
-        f"{trace.property_kind} property {trace.property_name!r} failed after {trace.step} steps "
-        f"(recorded by synod {trace.synod_version})"
+        Text(
+            f"trace {args.trace}: {c.model} (variant {c.variant}), "
+            f"{trace.property_kind} property {trace.property_name!r} failed after {trace.step} steps "
+            f"(recorded by synod {trace.synod_version})"
+        ),
+        soft_wrap=True,
     )
     console.print(render_terminal(model, outcome, trace))
-    console.print(verdict_text(outcome, trace))
+    console.print(verdict_text(outcome, trace), soft_wrap=True)
     if html_path is not None:
         write_text_atomic(html_path, render_html(model, outcome, trace))
         console.print(f"wrote {html_path}")

@@ -188,12 +188,13 @@ class CheckReport:
             table.add_row(f"{prop.kind} {prop.name}", self._property_status(prop))
         console.print(table)
         style = "bold red" if r.verdict == "violated" else ("bold yellow" if self.interrupted else "bold green")
-        console.print(Text(self.verdict_line(), style=style))
+        # soft_wrap: the verdict and paths stay on one line each, so logs can be grepped
+        console.print(Text(self.verdict_line(), style=style), soft_wrap=True)
         for v in self.violations:
             if v.trace:
-                console.print(f"replay with: synod replay {v.trace}")
+                console.print(Text(f"replay with: synod replay {v.trace}"), soft_wrap=True)
         for line in self.warnings():
-            console.print(Text(line, style="bold yellow"))
+            console.print(Text(line, style="bold yellow"), soft_wrap=True)
 
     def _property_status(self, prop: PropertyInfo) -> Text:
         violated = next((v for v in self.violations if v.property_name == prop.name), None)
