@@ -278,3 +278,14 @@ def test_collect_saves_one_trace_per_violated_property(
     assert len(list((tmp_path / "all").iterdir())) == 2
     for v in data["violations"]:
         assert load_trace(v["trace"]).property_name == v["property"]
+
+
+def test_zero_argument_factory_is_called_without_the_config(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, data = check_json(
+        capsys, "--model", "tests.test_cli_toy_models:zero_argument_factory", "--traces", str(tmp_path)
+    )
+    assert code == 0
+    assert data["distinct_states"] == 16  # the factory's own CheckConfig: 3 nodes
+    assert data["config"]["model"] == "tests.test_cli_toy_models:zero_argument_factory"
