@@ -240,7 +240,12 @@ def run(args: argparse.Namespace) -> int:
     saved: list[SavedViolation] = []
     for violation in result.violations:
         trace = trace_from_violation(model, config, settings, violation)
-        path = save_trace(trace, traces_dir)
+        path: Path | None
+        try:
+            path = save_trace(trace, traces_dir)
+        except OSError as exc:  # the verdict stands even if the disk is full
+            sys.stderr.write(f"synod check: could not save the trace: {exc}\n")
+            path = None
         saved.append(SavedViolation(violation.property_name, violation.kind, trace.step, trace.actions, path))
 
     report = CheckReport(
