@@ -16,7 +16,14 @@ import json
 import re
 import sys
 
-from checker.paxos_proof import VARIANTS, ProofResult, prove, render_result
+from checker.paxos_proof import (
+    VARIANTS,
+    ProofResult,
+    bounded_check,
+    prove,
+    render_bmc,
+    render_result,
+)
 from checker.quorums import (
     ExplicitQuorums,
     GridQuorums,
@@ -99,6 +106,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         p.add_argument("--variant", choices=list(VARIANTS), default="correct", help=variant_help)
         p.add_argument(
             "--timeout", type=_positive_float, default=30.0, help="seconds per solver query"
+        )
+        p.add_argument(
+            "--bmc",
+            type=int,
+            metavar="DEPTH",
+            help="instead of the invariant proof, bounded model check of agreement up to "
+            "DEPTH actions over unbounded universes (grows fast: depth 8 takes ~40 s)",
         )
         p.add_argument("--json", action="store_true", help="print a JSON result")
 
@@ -230,6 +244,20 @@ def run(args: argparse.Namespace) -> int:
         else:
             print(_render_quorums(result))
         return _exit_code(result.verdict)
+    if args.bmc is not None:
+        if args.bmc < 0:
+            sys.stderr.write(f"synod prove {target}: --bmc depth must be >= 0\n")
+            return EXIT_BAD_INPUT
+        bmc = bounded_check(
+            multi=target == "multipaxos",
+            variant=args.variant,
+            depth=args.bmc,
+            timeout_s=args.timeout,
+        )
+        print(json.dumps(bmc.to_json()) if args.json else render_bmc(bmc))
+        return {"violated": EXIT_REFUTED, "safe-to-depth": EXIT_PROVED}.get(
+            bmc.status, EXIT_UNKNOWN
+        )
     proof: ProofResult = prove(
         multi=target == "multipaxos", variant=args.variant, timeout_s=args.timeout
     )

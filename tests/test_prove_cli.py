@@ -146,3 +146,12 @@ def test_quorum_timeout_maps_to_exit_3(
     monkeypatch.setattr(prove_cli, "check_intersection", gives_up)
     assert run(["quorums", "--nodes", "5"]) == 3
     assert "UNKNOWN" in capsys.readouterr().out
+
+
+def test_bmc_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["paxos", "--bmc", "3"]) == 0
+    assert "no agreement violation within 3 actions" in capsys.readouterr().out
+    assert run(["multipaxos", "--bmc", "3", "--variant", "no-quorum-axiom", "--json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data["status"] == "violated" and len(data["steps"]) == 2
+    assert run(["paxos", "--bmc", "-2"]) == 2

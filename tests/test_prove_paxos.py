@@ -158,3 +158,23 @@ def test_timeouts_are_unknown_never_proved(monkeypatch: pytest.MonkeyPatch) -> N
 def test_unknown_variant_is_rejected() -> None:
     with pytest.raises(ValueError):
         build_protocol(variant="no-such-variant")
+
+
+@pytest.mark.parametrize("multi", [False, True], ids=["paxos", "multipaxos"])
+def test_bounded_check_of_correct_protocol_finds_nothing(multi: bool) -> None:
+    result = paxos_proof.bounded_check(multi=multi, variant="correct", depth=4, timeout_s=60)
+    assert result.status == "safe-to-depth" and result.depth == 4
+    assert [d for d, _, _ in result.per_depth] == [0, 1, 2, 3, 4]
+    assert all(answer == "unsat" for _, answer, _ in result.per_depth)
+
+
+def test_bounded_check_finds_decisions_by_an_empty_quorum_without_the_axiom() -> None:
+    result = paxos_proof.bounded_check(variant="no-quorum-axiom", depth=4, timeout_s=60)
+    assert result.status == "violated"
+    assert [action for action, _ in result.steps] == ["decide", "decide"]
+    first, second = (params for _, params in result.steps)
+    assert first["v"] != second["v"]
+    # both decisions rest on quorums that share no node (here: an empty quorum)
+    q1, q2 = set(result.quorums[first["q"]]), set(result.quorums[second["q"]])
+    assert not q1 & q2
+    assert "VIOLATED" in paxos_proof.render_bmc(result)
