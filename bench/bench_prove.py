@@ -1,11 +1,12 @@
 """Timings for ``synod prove`` (figures, not assertions).
 
-    python bench/bench_prove.py            # everything, about half a minute
+    python bench/bench_prove.py            # everything, a few minutes (two 60 s+ cases)
     python bench/bench_prove.py --quick    # skip the slow encodings comparison
+    python bench/bench_prove.py --bmc-depth 6   # shallower bounded checks
 
 Prints: quorum checks (n=50 sizes, n=1000 majority, weights by z3 vs subset-sum, grid,
 explicit sets), the cardinality-constraint encoding the solver module avoids, and the time
-of every Paxos / Multi-Paxos query.
+of every Paxos / Multi-Paxos query, and bounded model checks by depth.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import z3
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from checker.paxos_proof import VARIANTS, prove  # noqa: E402
+from checker.paxos_proof import VARIANTS, bounded_check, prove  # noqa: E402
 from checker.quorums import (  # noqa: E402
     ExplicitQuorums,
     GridQuorums,
@@ -53,6 +54,7 @@ def cardinality_default_solver(n: int, q1: int, q2: int, timeout_s: float) -> st
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--bmc-depth", type=int, default=8, help="deepest bounded check")
     args = parser.parse_args()
 
     print("quorum intersection (check_intersection, wall time incl. encoding)")
@@ -105,6 +107,12 @@ def main() -> None:
             if variant == "correct":
                 for q in result.queries:
                     print(f"      {q.action:<10} {q.conjunct:<24} {q.elapsed * 1000:7.1f} ms")
+
+    print("\nbounded model checking, unbounded universes (per-depth solver time, 120 s limit)")
+    for multi, variant in ((False, "correct"), (False, "repropose-in-round"), (True, "correct")):
+        bmc = bounded_check(multi=multi, variant=variant, depth=args.bmc_depth, timeout_s=120)
+        depths = ", ".join(f"{d}:{a} {t:.2f}s" for d, a, t in bmc.per_depth)
+        print(f"  {bmc.protocol:<10} {variant:<20} {bmc.status:<14} {depths}")
 
 
 if __name__ == "__main__":
