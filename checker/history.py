@@ -19,6 +19,7 @@ Every problem in the input raises :class:`HistoryError` naming the line.
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from collections.abc import Hashable, Iterable, Mapping, Sequence
@@ -120,13 +121,24 @@ class EDNError(ValueError):
         self.problem = problem
 
 
-_EDN_DELIMS = set(' \t\r\n,()[]{}";')
 _STRING_ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f"}
 _INT_RE = re.compile(r"[+-]?\d+N?\Z")
 _FLOAT_RE = re.compile(r"[+-]?\d+(\.\d*)?([eE][+-]?\d+)?M?\Z")
-
-
+_ESCAPE_RE = re.compile(r"\\(u[0-9a-fA-F]{4}|.)", re.S)
+# One regex alternative per token kind; the lexer is re.match in a loop (C speed).
+_TOKEN_RE = re.compile(
+    r"""(?P<ws>(?:[\s,]+|;[^\n]*)+)
+    |(?P<str>"(?:[^"\\]|\\.)*")
+    |(?P<open>\#\{|[(\[{])
+    |(?P<close>[)\]}])
+    |(?P<disc>\#_)
+    |(?P<tag>\#[^\s,()\[\]{}"#]+)
+    |(?P<char>\\.[^\s,()\[\]{}"]*)
+    |(?P<atom>[^\s,()\[\]{}";\#\\][^\s,()\[\]{}";]*)""",
+    re.X | re.S,
+)
 _DISCARD = object()  # what a #_ form reads as
+_CLOSERS = {"{": "}", "#{": "}", "[": "]", "(": ")"}
 
 
 class EDNReader:
@@ -137,159 +149,122 @@ class EDNReader:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.pos = 0
-        self.line = 1
+        self.newlines = [m.start() for m in re.finditer("\n", text)]
+        self.tokens: list[tuple[str, str, int]] = []
+        pos, n = 0, len(text)
+        match = _TOKEN_RE.match
+        append = self.tokens.append
+        while pos < n:
+            m = match(text, pos)
+            if m is None:
+                c = text[pos]
+                problem = "unterminated string" if c == '"' else f"unexpected character {c!r}"
+                raise EDNError(self.line_of(pos), problem)
+            kind = m.lastgroup
+            if kind != "ws":
+                append((kind, m.group(), pos))  # type: ignore[arg-type]
+            pos = m.end()
+        self.i = 0
 
-    def _skip_ws(self) -> None:
-        text, n = self.text, len(self.text)
-        while self.pos < n:
-            c = text[self.pos]
-            if c == "\n":
-                self.line += 1
-                self.pos += 1
-            elif c in " \t\r,":
-                self.pos += 1
-            elif c == ";":
-                while self.pos < n and text[self.pos] != "\n":
-                    self.pos += 1
-            else:
-                return
+    def line_of(self, pos: int) -> int:
+        return bisect.bisect_left(self.newlines, pos) + 1
+
+    def _line(self) -> int:
+        if self.i < len(self.tokens):
+            return self.line_of(self.tokens[self.i][2])
+        return len(self.newlines) + 1
 
     def forms(self) -> Iterable[tuple[int, Any]]:
         """Yield ``(line, value)`` for each top-level form."""
-        while True:
-            self._skip_ws()
-            if self.pos >= len(self.text):
-                return
-            line = self.line
+        while self.i < len(self.tokens):
+            line = self._line()
             form = self.read()
             if form is not _DISCARD:
                 yield line, form
 
     def vector_elements(self) -> list[tuple[int, Any]] | None:
         """If the whole text is one vector, its elements with their lines, else None."""
-        self._skip_ws()
-        if self.text[self.pos : self.pos + 1] != "[":
+        tokens = self.tokens
+        if not tokens or tokens[0][1] != "[":
             return None
-        start = self.line
-        self.pos += 1
+        start = self._line()
+        self.i = 1
         out: list[tuple[int, Any]] = []
         while True:
-            self._skip_ws()
-            if self.pos >= len(self.text):
+            if self.i >= len(tokens):
                 raise EDNError(start, "unclosed collection (missing ']')")
-            if self.text[self.pos] == "]":
-                self.pos += 1
+            if tokens[self.i][1] == "]":
+                self.i += 1
                 break
-            line = self.line
+            line = self._line()
             item = self.read()
             if item is not _DISCARD:
                 out.append((line, item))
-        self._skip_ws()
-        return out if self.pos >= len(self.text) else None
+        if self.i < len(tokens):
+            self.i = 0
+            return None
+        return out
 
     def read(self) -> Any:
-        self._skip_ws()
-        text = self.text
-        if self.pos >= len(text):
-            raise EDNError(self.line, "unexpected end of input")
-        c = text[self.pos]
-        if c == "{":
-            self.pos += 1
-            items = self._read_seq("}")
-            if len(items) % 2:
-                raise EDNError(self.line, "map with an odd number of forms")
-            out: dict[Any, Any] = {}
-            for k, v in zip(items[::2], items[1::2], strict=True):
-                try:
-                    out[k] = v
-                except TypeError:
-                    raise EDNError(self.line, f"unhashable map key {k!r}") from None
-            return out
-        if c == "[":
-            self.pos += 1
-            return tuple(self._read_seq("]"))
-        if c == "(":
-            self.pos += 1
-            return tuple(self._read_seq(")"))
-        if c in ")]}":
-            raise EDNError(self.line, f"unexpected {c!r}")
-        if c == '"':
-            return self._read_string()
-        if c == "#":
-            nxt = text[self.pos + 1 : self.pos + 2]
-            if nxt == "{":
-                self.pos += 2
-                try:
-                    return frozenset(self._read_seq("}"))
-                except TypeError:
-                    raise EDNError(self.line, "unhashable set element") from None
-            if nxt == "_":
-                self.pos += 2
-                self.read()
-                return _DISCARD
-            self.pos += 1
-            self._read_token()  # the tag, e.g. #inst: dropped, the value is kept
+        tokens = self.tokens
+        if self.i >= len(tokens):
+            raise EDNError(self._line(), "unexpected end of input")
+        kind, tok, pos = tokens[self.i]
+        self.i += 1
+        if kind == "atom":
+            return self._atom(tok, pos)
+        if kind == "str":
+            return self._string(tok, pos)
+        if kind == "open":
+            items = self._read_seq(_CLOSERS[tok], pos)
+            try:
+                if tok == "{":
+                    if len(items) % 2:
+                        raise EDNError(self.line_of(pos), "map with an odd number of forms")
+                    return dict(zip(items[::2], items[1::2], strict=True))
+                if tok == "#{":
+                    return frozenset(items)
+            except TypeError:
+                raise EDNError(self.line_of(pos), "unhashable map key or set element") from None
+            return tuple(items)
+        if kind == "close":
+            raise EDNError(self.line_of(pos), f"unexpected {tok!r}")
+        if kind == "disc":
+            self.read()
+            return _DISCARD
+        if kind == "tag":  # e.g. #inst "...": the tag is dropped, the value kept
             return self.read()
-        if c == "\\":
-            self.pos += 1
-            tok = self._read_token() or text[self.pos : self.pos + 1]
-            return tok
-        return self._atom(self._read_token())
+        return tok[1:]  # a character literal
 
-    def _read_seq(self, close: str) -> list[Any]:
+    def _read_seq(self, close: str, start: int) -> list[Any]:
         items: list[Any] = []
-        start = self.line
+        tokens = self.tokens
         while True:
-            self._skip_ws()
-            if self.pos >= len(self.text):
-                raise EDNError(start, f"unclosed collection (missing {close!r})")
-            if self.text[self.pos] == close:
-                self.pos += 1
+            if self.i >= len(tokens):
+                raise EDNError(self.line_of(start), f"unclosed collection (missing {close!r})")
+            if tokens[self.i][1] == close:
+                self.i += 1
                 return items
             item = self.read()
             if item is not _DISCARD:
                 items.append(item)
 
-    def _read_string(self) -> str:
-        text, n = self.text, len(self.text)
-        start_line = self.line
-        self.pos += 1
-        buf: list[str] = []
-        while True:
-            if self.pos >= n:
-                raise EDNError(start_line, "unterminated string")
-            c = text[self.pos]
-            if c == '"':
-                self.pos += 1
-                return "".join(buf)
-            if c == "\\":
-                esc = text[self.pos + 1 : self.pos + 2]
-                if esc in _STRING_ESCAPES:
-                    buf.append(_STRING_ESCAPES[esc])
-                    self.pos += 2
-                elif esc == "u" and re.fullmatch(
-                    r"[0-9a-fA-F]{4}", text[self.pos + 2 : self.pos + 6]
-                ):
-                    buf.append(chr(int(text[self.pos + 2 : self.pos + 6], 16)))
-                    self.pos += 6
-                else:
-                    raise EDNError(self.line, f"bad string escape \\{esc}")
-                continue
-            if c == "\n":
-                self.line += 1
-            buf.append(c)
-            self.pos += 1
+    def _string(self, tok: str, pos: int) -> str:
+        body = tok[1:-1]
+        if "\\" not in body:
+            return body
 
-    def _read_token(self) -> str:
-        text, n, start = self.text, len(self.text), self.pos
-        while self.pos < n and text[self.pos] not in _EDN_DELIMS:
-            self.pos += 1
-        return text[start : self.pos]
+        def unescape(m: re.Match[str]) -> str:
+            esc = m.group(1)
+            if esc in _STRING_ESCAPES:
+                return _STRING_ESCAPES[esc]
+            if len(esc) == 5:
+                return chr(int(esc[1:], 16))
+            raise EDNError(self.line_of(pos), f"bad string escape \\{esc}")
 
-    def _atom(self, tok: str) -> Any:
-        if not tok:
-            raise EDNError(self.line, f"unexpected character {self.text[self.pos]!r}")
+        return _ESCAPE_RE.sub(unescape, body)
+
+    def _atom(self, tok: str, pos: int) -> Any:
         if tok == "nil":
             return None
         if tok == "true":
@@ -298,14 +273,14 @@ class EDNReader:
             return False
         if tok[0] == ":":
             if len(tok) == 1:
-                raise EDNError(self.line, "empty keyword")
+                raise EDNError(self.line_of(pos), "empty keyword")
             return Keyword(tok[1:])
         if _INT_RE.match(tok):
             return int(tok.rstrip("N"))
         if tok[0] in "+-0123456789" and _FLOAT_RE.match(tok):
             return float(tok.rstrip("M"))
         if tok[0] in "0123456789":
-            raise EDNError(self.line, f"bad number {tok!r}")
+            raise EDNError(self.line_of(pos), f"bad number {tok!r}")
         return Symbol(tok)
 
 
@@ -480,10 +455,13 @@ def _edn_input(f: str, event: Mapping[Any, Any], source: str, line: int) -> tupl
 
 def _edn_events(text: str, source: str) -> list[tuple[int, Any]]:
     try:
-        elements = EDNReader(text).vector_elements()  # a vector of maps: one line each
-        return elements if elements is not None else read_edn(text)
+        reader = EDNReader(text)
+        elements = reader.vector_elements()  # a vector of maps: one line each
+        return elements if elements is not None else list(reader.forms())
     except EDNError as e:
         raise HistoryError(source, e.line, e.problem) from None
+    except RecursionError:
+        raise HistoryError(source, None, "EDN nested too deeply") from None
 
 
 def parse_jepsen(text: str, source: str = "<jepsen>", fmt: str = "jepsen") -> History:

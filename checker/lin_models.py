@@ -61,6 +61,9 @@ class LinModel:
     describe_state: Callable[[Any], str] = _fmt_value
     validate: Callable[[tuple[Any, ...], Any], str | None] | None = None
     read_only: Callable[[tuple[Any, ...], Any], bool] | None = None
+    # For a partitioned model: the model of one part (e.g. one key's value as the whole
+    # state, which is cheaper than a map holding one key). None: the model itself.
+    part_model: Callable[[Hashable], LinModel] | None = None
     description: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -182,6 +185,37 @@ def _kv_step_factory(init: Any, with_append: bool, with_cas: bool) -> StepFn:
     return step
 
 
+def _kv_key_model(name: str, init: Any, with_append: bool, with_cas: bool) -> Callable[[Hashable], LinModel]:
+    """The model of one key of a map: the state is that key's value."""
+
+    def step(state: Any, inp: tuple[Any, ...], out: Any) -> Sequence[Any]:
+        f = inp[0]
+        if f == "get":
+            return (state,) if out is UNKNOWN or out == state else ()
+        if f == "put":
+            return (inp[2],)
+        if f == "append" and with_append:
+            return ((state or "") + inp[2],)
+        if f == "cas" and with_cas:
+            if out is UNKNOWN:
+                return (inp[3],) if state == inp[2] else (state,)
+            if out:
+                return (inp[3],) if state == inp[2] else ()
+            return (state,) if state != inp[2] else ()
+        return ()
+
+    def for_key(key: Hashable) -> LinModel:
+        return LinModel(
+            name,
+            lambda: init,
+            step,
+            describe_state=lambda v: f"{{{_fmt_value(key)}: {_fmt_value(v)}}}",
+            read_only=_read_only,
+        )
+
+    return for_key
+
+
 def _validate_kv(
     with_append: bool, with_cas: bool, synod: bool = False
 ) -> Callable[[tuple[Any, ...], Any], str | None]:
@@ -226,6 +260,7 @@ def kv_model(init: Any = "") -> LinModel:
         "kv",
         frozenset,
         _kv_step_factory(init, with_append=True, with_cas=False),
+        part_model=_kv_key_model("kv", init, True, False),
         partition=partition_by_key,
         describe_state=_describe_kv_state,
         read_only=_read_only,
@@ -240,6 +275,7 @@ def kv_cas_model(init: Any = None) -> LinModel:
         "kv-cas",
         frozenset,
         _kv_step_factory(init, with_append=False, with_cas=True),
+        part_model=_kv_key_model("kv-cas", init, False, True),
         partition=partition_by_key,
         describe_state=_describe_kv_state,
         read_only=_read_only,
@@ -256,6 +292,7 @@ def synod_kv_model(init: Any = None) -> LinModel:
         "synod-kv",
         frozenset,
         _kv_step_factory(init, with_append=False, with_cas=True),
+        part_model=_kv_key_model("synod-kv", init, False, True),
         partition=partition_by_key,
         describe_state=_describe_kv_state,
         read_only=_read_only,

@@ -112,10 +112,11 @@ class PartSearch:
         model: LinModel,
         dominance: bool = True,
         step_tables: dict[tuple[Any, Any], dict[Any, Any]] | None = None,
+        commute_reads: bool = True,
     ) -> None:
         self.label = label
         self.model = model
-        ro = model.read_only if model.deterministic else None
+        ro = model.read_only if model.deterministic and commute_reads else None
         # A read-only operation whose result is unknown, or that never returned, can
         # neither change the state nor fail: it constrains nothing, so drop it.
         self.ops = [
@@ -228,6 +229,9 @@ class PartSearch:
         dominance = self.dominance
         read_only = self.read_only
         compute = self._compute_step
+        det = self.model.deterministic
+        step = self.model.step
+        op_keys = self.op_keys
         MISS = _MISS
         ILLEGAL = _ILLEGAL
         state = self.state
@@ -244,8 +248,14 @@ class PartSearch:
             if op >= 0:  # a call entry: try to linearize op now
                 table = tables[op]
                 ns = table.get(state, MISS)
-                if ns is MISS:
-                    ns = table[state] = compute(op, state)
+                if ns is MISS:  # first time this operation meets this state
+                    if det:
+                        inp, out = op_keys[op]
+                        after = step(state, inp, out)
+                        ns = after[0] if after else ILLEGAL
+                    else:
+                        ns = compute(op, state)
+                    table[state] = ns
                 if ns is ILLEGAL:
                     entry = nxt[entry]
                     continue
@@ -365,6 +375,7 @@ def check(
     max_steps: int | None = None,
     partition: bool = True,
     dominance: bool = True,
+    commute_reads: bool = True,
     stop_at_first: bool = True,
     slice_steps: int = 20_000,
 ) -> LinResult:
@@ -373,7 +384,8 @@ def check(
     Returns a :class:`LinResult` whose ``verdict`` is ``"linearizable"``, ``"not
     linearizable"`` or ``"unknown"`` (a budget ran out: ``timeout`` seconds of wall time
     or ``max_steps`` search steps). ``partition=False`` ignores the model's partition;
-    ``dominance=False`` turns off the pending-operation pruning (for measurements);
+    ``dominance=False`` and ``commute_reads=False`` turn off the pruning beyond
+    Porcupine's (for measurements);
     ``stop_at_first=False`` keeps searching the other parts after a refutation, so that
     every refuted part gets a witness. Raises :class:`ModelMismatchError` if an
     operation means nothing to the model.
@@ -388,7 +400,13 @@ def check(
     else:
         parts = [(None, list(ops))]
     tables: dict[tuple[Any, Any], dict[Any, Any]] = {}
-    searches = [PartSearch(label, p, model, dominance, tables) for label, p in parts if p]
+    searches = []
+    for label, part_ops in parts:
+        if not part_ops:
+            continue
+        part_model = model.part_model(label) if partition and model.part_model is not None else model
+        part_tables = tables if part_model is model else {}
+        searches.append(PartSearch(label, part_ops, part_model, dominance, part_tables, commute_reads))
     # Smallest parts first: cheap verdicts come early.
     searches.sort(key=lambda s: len(s.ops))
     stats = LinStats(parts=len(searches))

@@ -201,8 +201,8 @@ def _nondeterministic_register() -> LinModel:
 def test_verdicts_equal_brute_force(ops: list[Operation]) -> None:
     for model in (cas_register_model(), _nondeterministic_register()):
         expected = brute_force_linearizable(ops, model)
-        for dominance in (True, False):
-            got = check(ops, model, dominance=dominance).verdict
+        for dominance, commute in ((True, True), (False, False), (True, False), (False, True)):
+            got = check(ops, model, dominance=dominance, commute_reads=commute).verdict
             assert got == (LINEARIZABLE if expected else NOT_LINEARIZABLE), (model.name, dominance)
 
 
