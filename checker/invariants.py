@@ -100,8 +100,7 @@ def agreement_problems(
                 sources.setdefault(learned[node][slot], []).append(f"learned by node {node}")
         if len(sources) > 1:
             parts = [
-                f"{_show(value)} ({', '.join(sources[value])})"
-                for value in _sorted_values(sources)
+                f"{_show(value)} ({', '.join(sources[value])})" for value in _sorted_values(sources)
             ]
             problems.append(f"slot {slot}: different values decided: {'; '.join(parts)}")
     return problems
@@ -201,6 +200,20 @@ def log_consistency_problems(
     return problems
 
 
+def slot_order_problems(applied_slots: Mapping[NodeId, Sequence[Slot]]) -> list[str]:
+    """Each replica applies slots in log order: its ``i``-th application is slot ``i``."""
+    problems: list[str] = []
+    for node in sorted(applied_slots):
+        for position, slot in enumerate(applied_slots[node]):
+            if slot != position:
+                problems.append(
+                    f"node {node} applied slot {slot} as its entry number {position} "
+                    f"(slots must be applied in order)"
+                )
+                break
+    return problems
+
+
 def decided_prefix(decided: Mapping[Slot, Collection[Any]]) -> list[Any]:
     """The decided log from slot 0 up to the first slot without exactly one value."""
     log: list[Any] = []
@@ -238,20 +251,22 @@ def sequential_replies(
 ) -> dict[tuple[int, int], Any]:
     """Run the decided log sequentially; the reply due to each ``(client, seq)``.
 
-    Entries that are not :class:`Command`-shaped (the no-op) are skipped. A command
-    decided twice (a retry that landed in two slots) is applied once, as the
-    at-most-once table of a correct state machine does; the later slot's reply is the
-    stored one.
+    Entries equal to ``noop`` are skipped. Each client issues its requests one at a
+    time with increasing sequence numbers, so a correct state machine keeps, per client,
+    the last sequence number it applied: a command whose number is not above it (a
+    retry that landed in a second slot, or a stale copy) is not applied again.
     """
     state = initial
+    last: dict[int, int] = {}
     replies: dict[tuple[int, int], Any] = {}
     for entry in log:
         if entry == noop:
             continue
         client, seq, op = entry
-        if (client, seq) in replies:
+        if seq <= last.get(client, 0):
             continue
         state, result = step(state, op)
+        last[client] = seq
         replies[(client, seq)] = result
     return replies
 

@@ -18,6 +18,7 @@ from checker.invariants import (
     promise_problems,
     reply_problems,
     sequential_replies,
+    slot_order_problems,
     stability_problems,
     validity_problems,
 )
@@ -122,9 +123,21 @@ def test_kv_step_semantics() -> None:
 
 
 def test_sequential_replies_apply_a_retried_command_once() -> None:
-    put = Command(5, 1, ("cas", "x", None, 1))
-    log = [put, None, put]
-    assert sequential_replies(log, kv_step, (), noop=None) == {(5, 1): True}
+    cas = Command(5, 1, ("cas", "x", None, 1))
+    log = [cas, None, cas, Command(6, 1, ("get", "x"))]
+    assert sequential_replies(log, kv_step, (), noop=None) == {(5, 1): True, (6, 1): 1}
+
+
+def test_sequential_replies_skip_a_stale_copy_of_an_older_request() -> None:
+    log = [Command(5, 1, ("put", "x", 1)), Command(5, 2, ("put", "x", 2)), Command(5, 1, ("put", "x", 1))]
+    replies = sequential_replies(log + [Command(6, 1, ("get", "x"))], kv_step, ())
+    assert replies[(6, 1)] == 2
+
+
+def test_slot_order() -> None:
+    assert slot_order_problems({0: [0, 1, 2], 1: []}) == []
+    problems = slot_order_problems({0: [0, 1], 1: [1, 0]})
+    assert problems == ["node 1 applied slot 1 as its entry number 0 (slots must be applied in order)"]
 
 
 def test_reply_problems() -> None:

@@ -1,0 +1,250 @@
+"""``synod mutants``: run the catalogue of seeded Paxos bugs and the correct protocol.
+
+For each case of :data:`explorer.mutants.CATALOGUE`: search the mutant (BFS at the
+case's bounds, or random / swarm walks until the first hit) and report the property
+violated, the depth of the counterexample, the distinct states and the seconds; then
+check the correct protocol exhaustively at the same configuration and depth, which must
+hold with every ``sometimes`` property witnessed.
+
+Exit codes: 0 every mutant caught (BFS: by its expected property) and the correct
+protocol holds everywhere; 1 otherwise; 2 bad input (one line on stderr, nothing
+written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from explorer.mutants import (
+    CATALOGUE,
+    CaseOutcome,
+    CorrectOutcome,
+    MutantCase,
+    build,
+    map_cases,
+    run_case,
+    run_correct,
+)
+
+STRATEGY_CHOICES = ("bfs", "random", "swarm")
+DEFAULT_TRACES_DIR = "traces"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--strategy", choices=STRATEGY_CHOICES, default="bfs",
+        help="bfs (shortest counterexamples, default), or random / swarm walks until the first hit",
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    parser.add_argument(
+        "--traces", metavar="DIR", default=None,
+        help=f"directory for --save-traces (default {DEFAULT_TRACES_DIR}/)",
+    )
+    parser.add_argument(
+        "--save-traces", action="store_true",
+        help="save each mutant's counterexample as a trace (replacing that mutant's old one)",
+    )
+    parser.add_argument("--only", metavar="NAMES", help="comma-separated mutant names (default: all)")
+    parser.add_argument("--seed", type=int, default=0, help="random/swarm seed (default 0)")
+    parser.add_argument("--jobs", type=int, default=1, metavar="N", help="cases run in parallel (default 1)")
+    parser.add_argument(
+        "--skip-correct", action="store_true",
+        help="do not check the correct protocol (faster; the exit code then speaks for the mutants only)",
+    )
+
+
+class UsageError(ValueError):
+    """Bad input: printed on one line, exit 2."""
+
+
+def select_cases(only: str | None) -> list[MutantCase]:
+    if not only:
+        return list(CATALOGUE)
+    names = [n.strip() for n in only.split(",") if n.strip()]
+    known = {case.name: case for case in CATALOGUE}
+    unknown = [n for n in names if n not in known]
+    if unknown or not names:
+        raise UsageError(
+            f"unknown mutant(s) {', '.join(unknown) or '(none given)'} in --only "
+            f"(known: {', '.join(known)})"
+        )
+    return [known[n] for n in names]
+
+
+def traces_dir(args: argparse.Namespace) -> Path | None:
+    if not args.save_traces:
+        if args.traces is not None:
+            raise UsageError("--traces DIR only makes sense with --save-traces")
+        return None
+    if args.strategy != "bfs":
+        raise UsageError("--save-traces keeps shortest counterexamples: use it with --strategy bfs")
+    path = Path(args.traces or DEFAULT_TRACES_DIR)
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"--traces {path} is not a directory")
+    parent = path if path.exists() else path.parent if str(path.parent) else Path(".")
+    if parent.exists() and not os.access(parent, os.W_OK):
+        raise UsageError(f"--traces {path} is not writable")
+    return path
+
+
+def save_case_trace(outcome: CaseOutcome, directory: Path) -> Path | None:
+    """Save the counterexample through the normal trace path, replacing the case's old one."""
+    from explorer.trace import load_trace, save_trace, trace_from_violation
+
+    violation = outcome.violation
+    if violation is None:
+        return None
+    case = outcome.case
+    model = build(case.config)
+    trace = trace_from_violation(model, case.config, case.settings("bfs"), violation)
+    directory.mkdir(parents=True, exist_ok=True)
+    new_path = save_trace(trace, directory)
+    for old in sorted(directory.glob("*.json")):
+        if old == new_path:
+            continue
+        try:
+            old_trace = load_trace(old)
+        except ValueError:
+            continue  # not a trace of ours: leave it alone
+        if old_trace.config.variant == case.variant and old_trace.config.model == case.config.model:
+            old.unlink()
+    return new_path
+
+
+def _mutant_row(outcome: CaseOutcome, trace: Path | None) -> dict[str, Any]:
+    from paxos_core import VARIANTS
+
+    case = outcome.case
+    return {
+        "mutant": case.name,
+        "description": VARIANTS.get(case.variant, ""),
+        "model": case.config.model,
+        "expected_property": case.expected_property,
+        "property": outcome.property_name,
+        "caught": outcome.caught,
+        "as_expected": outcome.property_name == case.expected_property,
+        "depth": outcome.depth,
+        "max_depth": case.max_depth,
+        "distinct_states": outcome.result.distinct_states,
+        "walks": outcome.result.walks,
+        "seconds": round(outcome.seconds, 3),
+        "trace": str(trace) if trace is not None else None,
+    }
+
+
+def _correct_row(outcome: CorrectOutcome) -> dict[str, Any]:
+    result = outcome.result
+    return {
+        "mutant": outcome.case.name,
+        "verdict": result.verdict,
+        "property": result.violations[0].property_name if result.violations else None,
+        "complete": result.complete,
+        "distinct_states": result.distinct_states,
+        "depth": outcome.case.correct_depth,
+        "unwitnessed": outcome.unwitnessed,
+        "holds": outcome.holds,
+        "seconds": round(outcome.seconds, 3),
+    }
+
+
+def mutant_passed(row: dict[str, Any], strategy: str) -> bool:
+    # BFS is deterministic: the expected property must be the one that fires. A random
+    # walk may hit another property first; any violation counts as caught.
+    return bool(row["caught"]) and (strategy != "bfs" or bool(row["as_expected"]))
+
+
+def _print_tables(console: Console, strategy: str, rows: list[dict[str, Any]], correct: list[dict[str, Any]]) -> None:
+    table = Table(title=f"Mutants ({strategy})")
+    table.add_column("mutant")
+    table.add_column("property violated")
+    table.add_column("depth", justify="right")
+    table.add_column("walks" if strategy != "bfs" else "bound", justify="right")
+    table.add_column("distinct states", justify="right")
+    table.add_column("seconds", justify="right")
+    table.add_column("caught")
+    for row in rows:
+        ok = mutant_passed(row, strategy)
+        prop = row["property"] or "-"
+        if row["caught"] and not row["as_expected"]:
+            prop += f" (expected {row['expected_property']})"
+        table.add_row(
+            row["mutant"], prop, str(row["depth"] if row["depth"] is not None else "-"),
+            str(row["walks"] if strategy != "bfs" else row["max_depth"]),
+            f"{row['distinct_states']:,}", f"{row['seconds']:.2f}",
+            "[green]yes[/green]" if ok else "[red]NO[/red]",
+        )
+    console.print(table)
+    if correct:
+        ctable = Table(title="Correct protocol at each mutant's configuration (BFS, exhaustive to the depth)")
+        ctable.add_column("configuration of")
+        ctable.add_column("verdict")
+        ctable.add_column("depth", justify="right")
+        ctable.add_column("distinct states", justify="right")
+        ctable.add_column("sometimes not witnessed")
+        ctable.add_column("seconds", justify="right")
+        for row in correct:
+            verdict = row["verdict"] if row["complete"] else f"{row['verdict']} (incomplete)"
+            if row["property"]:
+                verdict += f": {row['property']}"
+            colour = "green" if row["holds"] else "red"
+            ctable.add_row(
+                row["mutant"], f"[{colour}]{verdict}[/{colour}]", str(row["depth"]),
+                f"{row['distinct_states']:,}", ", ".join(row["unwitnessed"]) or "-",
+                f"{row['seconds']:.2f}",
+            )
+        console.print(ctable)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        cases = select_cases(args.only)
+        directory = traces_dir(args)
+        if args.jobs < 1:
+            raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
+    except UsageError as exc:
+        sys.stderr.write(f"synod mutants: {exc}\n")
+        return 2
+    started = time.perf_counter()
+    strategy, seed = args.strategy, args.seed
+    outcomes: list[CaseOutcome] = map_cases(
+        functools.partial(run_case, strategy=strategy, seed=seed), cases, args.jobs
+    )
+    rows: list[dict[str, Any]] = []
+    for outcome in outcomes:
+        path = save_case_trace(outcome, directory) if directory is not None else None
+        rows.append(_mutant_row(outcome, path))
+    correct: list[dict[str, Any]] = []
+    if not args.skip_correct:
+        correct = [_correct_row(o) for o in map_cases(run_correct, cases, args.jobs)]
+    all_caught = all(mutant_passed(row, strategy) for row in rows)
+    correct_holds = all(row["holds"] for row in correct)
+    total = time.perf_counter() - started
+    if args.json:
+        print(json.dumps({
+            "strategy": strategy,
+            "seed": seed,
+            "mutants": rows,
+            "correct": correct,
+            "all_caught": all_caught,
+            "correct_holds": correct_holds if correct else None,
+            "elapsed_s": round(total, 3),
+        }, indent=2))
+    else:
+        console = Console()
+        _print_tables(console, strategy, rows, correct)
+        caught = sum(mutant_passed(row, strategy) for row in rows)
+        verdict = f"{caught}/{len(rows)} mutants caught"
+        if correct:
+            verdict += "; correct protocol " + ("holds everywhere" if correct_holds else "FAILS somewhere")
+        console.print(f"{verdict} ({total:.1f} s)")
+    return 0 if all_caught and (correct_holds or not correct) else 1

@@ -1,0 +1,242 @@
+"""The catalogue of seeded Paxos bugs ("mutants") and the bounds under which each is caught.
+
+Each :class:`MutantCase` names one paxos_core variant (``paxos_core.VARIANTS``), the
+smallest check configuration we found under which breadth-first search reaches a
+violation, the search bounds, and the property expected to catch it. Running the
+catalogue (:func:`run_case`) is the mutation score of those bounds: it shows that a
+"holds" from ``synod check`` at such bounds means something, and how deep a user's own
+bounds must go to catch mistakes of each kind.
+
+For every case the correct protocol is checked at the same configuration and depth
+(:func:`run_correct`): it must hold, with every ``sometimes`` property witnessed, so a
+catch is never an artefact of a property that fires on correct runs.
+
+Some mistakes are harmless on their own at small bounds; they are kept as
+:data:`HARMLESS_ALONE` entries with the reason, and a test pins that they are not
+caught at their documented bounds (a silent pass would hide that).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from explorer.config import CheckConfig, Faults
+from explorer.model import Model
+from explorer.results import SearchResult, SearchSettings, Violation
+
+
+@dataclass(frozen=True)
+class MutantCase:
+    """One seeded bug and the smallest bounds under which BFS catches it."""
+
+    variant: str  # a paxos_core variant name
+    config: CheckConfig  # the model half of the check (variant included)
+    max_depth: int  # BFS depth bound (actions on a path)
+    expected_property: str  # the property that fires first at these bounds
+    max_states: int = 400_000  # a safety net, far above what the case needs
+    note: str = ""  # how the shortest counterexample goes
+
+    @property
+    def name(self) -> str:
+        return self.variant
+
+    @property
+    def correct_depth(self) -> int:
+        return max(self.max_depth, CORRECT_DEPTH.get(self.variant, self.max_depth))
+
+    def correct_config(self) -> CheckConfig:
+        """The same configuration running the correct protocol."""
+        return dataclasses.replace(self.config, variant="correct")
+
+    def settings(self, strategy: str = "bfs", seed: int = 0, depth: int | None = None) -> SearchSettings:
+        if strategy == "bfs":
+            return SearchSettings(
+                strategy="bfs", max_depth=depth or self.max_depth, max_states=self.max_states
+            )
+        return SearchSettings(
+            strategy=strategy,  # type: ignore[arg-type]
+            max_depth=self.max_depth,
+            max_states=self.max_states,
+            seed=seed,
+            walks=WALK_LIMIT,
+        )
+
+
+#: random/swarm: at most this many walks per case before giving up
+WALK_LIMIT = 20_000
+
+
+def _basic(clients: int = 2, ballots: int = 1, faults: Faults | None = None, **kw: Any) -> CheckConfig:
+    return CheckConfig(
+        model="basic", nodes=3, clients=clients, ops=1, ballots=ballots,
+        faults=faults or Faults(), **kw,
+    )
+
+
+def _multi(clients: int = 2, ops: int = 1, ballots: int = 2, faults: Faults | None = None, **kw: Any) -> CheckConfig:
+    return CheckConfig(
+        model="multipaxos", nodes=3, clients=clients, ops=ops, ballots=ballots,
+        faults=faults or Faults(), **kw,
+    )
+
+
+def _case(variant: str, config: CheckConfig, depth: int, prop: str, note: str = "") -> MutantCase:
+    return MutantCase(variant, dataclasses.replace(config, variant=variant), depth, prop, note=note)
+
+
+def _flex2(ballots: int = 1) -> CheckConfig:
+    """Basic Paxos on 2 replicas with flexible quorums: phase 1 on 1 acceptor, phase 2 on both.
+
+    The quorums intersect (1 + 2 > 2), so the correct protocol is safe, and a proposer
+    goes to phase 2 on its own promise: the smallest space in which two proposers can
+    each get a value accepted, which is what the acceptor and proposer mistakes need.
+    """
+    return CheckConfig(
+        model="basic", nodes=2, clients=2, ops=1, ballots=ballots, faults=Faults(),
+        phase1_quorum=1, phase2_quorum=2,
+    )
+
+
+CATALOGUE: tuple[MutantCase, ...] = (
+    _case(
+        "quorum-one", _basic(ballots=1), 5, "agreement",
+        "replica 0 decides client 3's value on its own vote; replica 1 decides client 4's",
+    ),
+    _case(
+        "ignore-promise-values", _flex2(ballots=2), 7, "agreement",
+        "v0 chosen by both; replica 1 then proposes its own v1 over the v0 it accepted",
+    ),
+    _case(
+        "accept-ignores-promise", _flex2(), 7, "agreement",
+        "v1 chosen at ballot (1,1); replica 1 then accepts the stale Accept(1,0) of v0",
+    ),
+    _case(
+        "nonunique-ballots", _flex2(), 7, "agreement",
+        "both proposers use ballot (1,0); each acceptor accepts both values in it",
+    ),
+    _case(
+        "forget-promise-on-restart", _multi(clients=0, faults=Faults(crash=1)), 1,
+        "promise monotonicity",
+        "a crash wipes the promise of ballot (1,0) that every replica starts with",
+    ),
+    _case(
+        "leader-skips-phase1", _multi(), 8, "agreement",
+        "replica 2 takes over without phase 1 and proposes in slot 0, already chosen",
+    ),
+    _case(
+        "apply-out-of-order", _multi(), 6, "log consistency",
+        "the leader applies slot 1 (client 4's cas) while slot 0 is still open",
+    ),
+)
+
+#: Depth at which the correct protocol is also checked (>= the case's depth), deep
+#: enough for every ``sometimes`` property of the configuration to be witnessed.
+CORRECT_DEPTH: dict[str, int] = {
+    "quorum-one": 7,
+    "forget-promise-on-restart": 3,
+}
+
+#: Variants that are harmless alone at small bounds: variant -> why.
+HARMLESS_ALONE: dict[str, str] = {}
+
+
+def catalogue_by_name() -> dict[str, MutantCase]:
+    return {case.name: case for case in CATALOGUE}
+
+
+# -- running a case --------------------------------------------------------------------
+
+
+@dataclass
+class CaseOutcome:
+    """What one search of one case found."""
+
+    case: MutantCase
+    strategy: str
+    result: SearchResult
+    seconds: float
+
+    @property
+    def violation(self) -> Violation | None:
+        return self.result.violations[0] if self.result.violations else None
+
+    @property
+    def caught(self) -> bool:
+        return self.violation is not None
+
+    @property
+    def property_name(self) -> str | None:
+        v = self.violation
+        return v.property_name if v is not None else None
+
+    @property
+    def depth(self) -> int | None:
+        v = self.violation
+        return v.step if v is not None else None
+
+
+@dataclass
+class CorrectOutcome:
+    """The correct protocol at a case's configuration and depth."""
+
+    case: MutantCase
+    result: SearchResult
+    seconds: float
+    unwitnessed: list[str] = field(default_factory=list)
+
+    @property
+    def holds(self) -> bool:
+        return self.result.verdict == "holds" and self.result.complete and not self.unwitnessed
+
+
+def build(config: CheckConfig) -> Model[Any, Any]:
+    from explorer.models import build_model
+
+    return build_model(config)
+
+
+def run_case(case: MutantCase, strategy: str = "bfs", seed: int = 0) -> CaseOutcome:
+    """Search the mutant of ``case`` with ``strategy`` (bfs: its bounds; random/swarm: walks)."""
+    return _run_case(case, strategy, seed)
+
+
+def _run_case(case: MutantCase, strategy: str, seed: int) -> CaseOutcome:
+    from explorer.search import search
+
+    model = build(case.config)
+    start = time.perf_counter()
+    result = search(model, case.settings(strategy, seed), None)
+    return CaseOutcome(case, strategy, result, time.perf_counter() - start)
+
+
+def run_correct(case: MutantCase) -> CorrectOutcome:
+    """Check the correct protocol exhaustively at ``case``'s configuration and depth."""
+    from explorer.search import search
+
+    model = build(case.correct_config())
+    start = time.perf_counter()
+    result = search(model, case.settings("bfs", depth=case.correct_depth), None)
+    unwitnessed = sorted(name for name, seen in result.sometimes.items() if not seen)
+    return CorrectOutcome(case, result, time.perf_counter() - start, unwitnessed)
+
+
+def map_cases(fn: Callable[[MutantCase], Any], cases: list[MutantCase], jobs: int) -> list[Any]:
+    """``fn`` over ``cases`` in order, on ``jobs`` processes (1: in this process)."""
+    if jobs <= 1 or len(cases) <= 1:
+        return [fn(case) for case in cases]
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    with context.Pool(min(jobs, len(cases))) as pool:
+        return pool.map(fn, cases, chunksize=1)
+
+
+def shuffled(cases: list[MutantCase], seed: int) -> list[MutantCase]:
+    out = list(cases)
+    random.Random(seed).shuffle(out)
+    return out
