@@ -598,6 +598,31 @@ def history_from_events(
     return b.history("json")
 
 
+def invoke_event(process: int | str, op: Sequence[Any]) -> dict[str, Any]:
+    """The Synod JSON event for a client invoking ``op``, as paxos_core clients emit it:
+    ``("get", key)``, ``("put", key, value)`` or ``("cas", key, expected, new)``."""
+    f, *args = op
+    ev: dict[str, Any] = {"process": process, "type": "invoke", "f": f}
+    if f in ("get", "put", "cas", "append") and args:
+        ev["key"] = args.pop(0)
+    if f == "cas":
+        ev["value"] = list(args)
+    elif args:
+        ev["value"] = args[0]
+    return ev
+
+
+def ok_event(process: int | str, result: Any) -> dict[str, Any]:
+    """The event for an operation that returned ``result`` (get: value or None,
+    put: "ok", cas: True/False)."""
+    return {"process": process, "type": "ok", "result": result}
+
+
+def info_event(process: int | str) -> dict[str, Any]:
+    """The event for an operation whose outcome is unknown (timed out, crashed)."""
+    return {"process": process, "type": "info"}
+
+
 def _event_lines(text: str, count: int) -> list[int] | None:
     """Line of each element of the top-level "events" array (for error messages)."""
     m = re.search(r'"events"\s*:\s*\[', text)

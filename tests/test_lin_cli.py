@@ -238,3 +238,23 @@ def test_render_html_of_linearizable_history() -> None:
     page = render_html(result, kv_model(), "t")
     assert "linearizable" in page and "<svg" in page
     assert isinstance(result.history, History)
+
+
+def test_event_helpers_follow_the_synod_client_contract() -> None:
+    from checker.history import info_event, invoke_event, ok_event
+
+    events = [
+        invoke_event(3, ("put", "k", 1)),
+        invoke_event(4, ("cas", "k", 1, 2)),
+        ok_event(3, "ok"),
+        ok_event(4, True),
+        invoke_event(3, ("get", "k")),
+        ok_event(3, 2),
+        invoke_event(4, ("put", "k", 9)),
+        info_event(4),
+    ]
+    h = history_from_events(events)
+    assert [op.input for op in h.ops] == [("put", "k", 1), ("cas", "k", 1, 2), ("get", "k"), ("put", "k", 9)]
+    assert check(h, synod_kv_model()).verdict == "linearizable"
+    events[5] = ok_event(3, 1)
+    assert check(history_from_events(events), synod_kv_model()).verdict == "not linearizable"
