@@ -194,6 +194,25 @@ def test_workers_match_one_process() -> None:
     check_path(GridModel(n=12), v.states, v.actions)
 
 
+def test_workers_bounds_and_property_kinds() -> None:
+    model = GridModel(n=9, final_ok=lambda s: s != (1, 1))
+    r = search(model, SearchSettings(workers=2, max_depth=2))
+    assert r.violations and r.violations[0].states[-1] == (1, 1) and r.violations[0].kind == "final"
+    r = search(model, SearchSettings(workers=2, max_depth=3))
+    assert r.verdict == "holds" and r.complete and r.stopped_by == "depth"
+    assert r.distinct_states == 10
+    bounded = search(GridModel(n=10, boundary=2), SearchSettings(workers=2))
+    assert bounded.level_sizes == [1, 2, 3, 4] and bounded.complete
+    both = GridModel(n=3, bad=(1, 0), final_ok=lambda s: False, sometimes=lambda s: s == (3, 3))
+    r = search(both, SearchSettings(workers=3, collect=True))
+    assert sorted(v.property_name for v in r.violations) == ["final-ok", "not-bad"]
+    assert r.sometimes == {"sometimes": True} and r.distinct_states == 16
+    for v in r.violations:
+        check_path(both, v.states, v.actions)
+    r = search(GridModel(n=30), SearchSettings(workers=2, max_states=50))
+    assert r.stopped_by == "states" and not r.complete and r.distinct_states >= 50
+
+
 def test_progress_is_reported_about_once_a_second() -> None:
     seen: list[Progress] = []
     r = search(GridModel(n=3000), SearchSettings(time_limit=1.3), progress=seen.append)
