@@ -18,6 +18,8 @@ World (one immutable, canonical, hashable :class:`World` per system state):
 - ``isolated``: the group of addresses currently cut off from everyone else (empty when
   the network is whole);
 - ``budgets``: faults left, ``(drop, dup, crash, partition)``;
+- ``fires_left``: for timers with a firing limit (``timer_limits``), how many more times
+  each may fire, one entry per limited (address, timer name), in that order;
 - ``history``: the client history, the ``Invoke`` / ``Complete`` outputs in order.
 
 Actions (each a NamedTuple whose last field ``kind`` names it, so two actions of
@@ -55,6 +57,43 @@ class Node(Protocol):
     def on_restart(self, me: int, state: Any) -> tuple[Any, tuple[Any, ...]]: ...
 
 
+class _ReprCache:
+    """``repr`` of objects seen before, by identity.
+
+    Worlds share most of their parts with their parent (every actor but one, most of the
+    network), so the fingerprint's ``repr`` of a world mostly re-renders the same objects.
+    Keyed by ``id`` with the object kept alive beside its text, never by equality: equal
+    values can have different reprs (``1 == True``), and a repr must be canonical.
+    """
+
+    __slots__ = ("entries", "limit")
+
+    def __init__(self, limit: int = 100_000) -> None:
+        self.entries: dict[int, tuple[Any, str]] = {}
+        self.limit = limit
+
+    def text(self, obj: Any) -> str:
+        entry = self.entries.get(id(obj))
+        if entry is not None and entry[0] is obj:
+            return entry[1]
+        text = repr(obj)
+        if len(self.entries) >= self.limit:
+            self.entries.clear()
+        self.entries[id(obj)] = (obj, text)
+        return text
+
+
+_REPRS = _ReprCache()
+
+
+def _tuple_text(items: tuple[Any, ...]) -> str:
+    """``repr(items)``, rendering each item through the cache."""
+    text = _REPRS.text
+    if len(items) == 1:
+        return "(" + text(items[0]) + ",)"
+    return "(" + ", ".join([text(x) for x in items]) + ")"
+
+
 class World(NamedTuple):
     """The whole system's state. Canonical: equal worlds have equal ``repr``."""
 
@@ -64,7 +103,19 @@ class World(NamedTuple):
     network: tuple[tuple[Any, Any], ...]
     isolated: tuple[int, ...]
     budgets: tuple[int, int, int, int]
+    fires_left: tuple[int, ...]
     history: tuple[Any, ...]
+
+    def __repr__(self) -> str:
+        # The same text as NamedTuple's repr, built from cached parts (the hot path of
+        # fingerprinting).
+        text = _REPRS.text
+        return (
+            f"World(actors={_tuple_text(self.actors)}, crashed={self.crashed!r}, "
+            f"timers={text(self.timers)}, network={_tuple_text(self.network)}, "
+            f"isolated={self.isolated!r}, budgets={self.budgets!r}, "
+            f"fires_left={self.fires_left!r}, history={text(self.history)})"
+        )
 
 
 # -- actions ----------------------------------------------------------------------------
@@ -149,6 +200,9 @@ class ActorModel(Model[World, ActorAction]):
         boundary: a state constraint; successors outside are not explored.
         representative: canonical member of a world's symmetry class (see docs/actors.md
             for when a symmetry is sound).
+        timer_limits: how many times a timer may fire, keyed by timer name (every node) or
+            ``(address, name)``: a budget like the fault budgets (e.g. client retries,
+            which otherwise fill the network without end); other timers are unlimited.
         partition_groups: the groups that a partition may isolate from everyone else;
             default: each server alone (for 3 servers: every 1-vs-2 split).
         format_message: label of a message in action labels (default ``repr``; it must
@@ -167,6 +221,7 @@ class ActorModel(Model[World, ActorAction]):
         boundary: Callable[[World], bool] | None = None,
         representative: Callable[[World], World] | None = None,
         partition_groups: Iterable[Iterable[int]] | None = None,
+        timer_limits: Mapping[str | tuple[int, str], int] | None = None,
         format_message: Callable[[Any], str] | None = None,
         name: str = "actors",
         config_data: Mapping[str, Any] | None = None,
@@ -202,11 +257,24 @@ class ActorModel(Model[World, ActorAction]):
             g: frozenset(g) for g in self.partition_groups
         }
         self._isolated_sets[()] = frozenset()
+        # (address index, timer name) -> limit; a str key applies to every address
+        limits: dict[tuple[int, str], int] = {}
+        for key, limit in (timer_limits or {}).items():
+            if limit < 0:
+                raise ValueError(f"timer limit for {key!r} must be >= 0")
+            if isinstance(key, str):
+                for i in range(len(self.addresses)):
+                    limits.setdefault((i, key), limit)
+            else:
+                addr, name = key
+                if addr not in self.index:
+                    raise ValueError(f"timer limit for unknown address {addr}")
+                limits[(self.index[addr], name)] = limit
+        ordered = sorted(limits)
+        self._fire_slot: dict[tuple[int, str], int] = {key: k for k, key in enumerate(ordered)}
+        self._initial_fires: tuple[int, ...] = tuple(limits[key] for key in ordered)
         self._format_message: Callable[[Any], str] = format_message or repr
         self._config_data = dict(config_data) if config_data is not None else {"model": name}
-        # (src, dst, msg) -> its sort key; envelopes repeat endlessly across worlds, so the
-        # repr is computed once per distinct envelope (deterministic across processes).
-        self._env_keys: dict[tuple[int, int, Any], tuple[int, int, str]] = {}
 
     # -- Model interface ----------------------------------------------------------------
 
@@ -219,6 +287,7 @@ class ActorModel(Model[World, ActorAction]):
             network=(),
             isolated=(),
             budgets=(self.faults.drop, self.faults.dup, self.faults.crash, self.faults.partition),
+            fires_left=self._initial_fires,
             history=(),
         )
         for i, addr in enumerate(self.addresses):
@@ -249,11 +318,15 @@ class ActorModel(Model[World, ActorAction]):
                     out.append(Drop(src, dst, msg))
                 if dup_left:
                     out.append(Duplicate(src, dst, msg))
+        fire_slot = self._fire_slot
+        fires_left = world.fires_left
         for i, names in enumerate(world.timers):
             if names:
                 node = self.addresses[i]
                 for name in names:
-                    out.append(FireTimer(node, name))
+                    slot = fire_slot.get((i, name)) if fire_slot else None
+                    if slot is None or fires_left[slot] > 0:
+                        out.append(FireTimer(node, name))
         if crash_left:
             for s in self.servers:
                 if s not in crashed:
@@ -283,6 +356,11 @@ class ActorModel(Model[World, ActorAction]):
             i = self.index[action.node]
             names = world.timers[i]
             timers = _replace(world.timers, i, tuple(n for n in names if n != action.timer))
+            slot = self._fire_slot.get((i, action.timer)) if self._fire_slot else None
+            if slot is not None:
+                world = world._replace(
+                    fires_left=_replace(world.fires_left, slot, world.fires_left[slot] - 1)
+                )
             new_state, outputs = self.nodes[i].on_timer(action.node, world.actors[i], action.timer)
             return self._apply(world, i, action.node, new_state, outputs, world.network, timers)
         if kind == "drop":
@@ -433,20 +511,19 @@ class ActorModel(Model[World, ActorAction]):
             network,
             world.isolated,
             world.budgets,
+            world.fires_left,
             history,
         )
 
-    def _env_key(self, src: int, dst: int, msg: Any) -> tuple[int, int, str]:
-        env = (src, dst, msg)
-        key = self._env_keys.get(env)
-        if key is None:
-            key = (src, dst, repr(msg))
-            self._env_keys[env] = key
-        return key
+    @staticmethod
+    def _env_key(src: int, dst: int, msg: Any) -> tuple[int, int, str]:
+        """Sort key of an envelope: ``(src, dst, repr(msg))``, the same in every process."""
+        return (src, dst, _REPRS.text(msg))
 
-    def _entry_key(self, entry: tuple[Any, Any]) -> tuple[int, int, str]:
+    @staticmethod
+    def _entry_key(entry: tuple[Any, Any]) -> tuple[int, int, str]:
         src, dst, msg = entry[0]
-        return self._env_key(src, dst, msg)
+        return (src, dst, _REPRS.text(msg))
 
     def _net_add(self, network: tuple[tuple[Any, Any], ...], src: int, dst: int, msg: Any) -> tuple[tuple[Any, Any], ...]:
         if self.fifo:

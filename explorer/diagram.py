@@ -138,7 +138,7 @@ def _actor_rows(
     first = states[0] if states else None
     if isinstance(first, World):
         down = set(first.crashed)
-        note = _history_note(model, World((), (), (), (), (), (0, 0, 0, 0), ()), first)
+        note = _history_note(model, World((), (), (), (), (), (0, 0, 0, 0), (), ()), first)
         if note:
             rows.append([("   0 ", "step"), ("".join(lanes.blank(frozenset(down))), "lane"), ("start" + note, "history")])
     if fail_step == 0:

@@ -1,0 +1,192 @@
+"""The Paxos models: paxos_core's replicas and clients in the actor adapter.
+
+``build(config)`` gives an :class:`~explorer.actors.ActorModel` of ``config.nodes``
+replicas (addresses ``0..n-1``; Multi-Paxos for ``model == "multipaxos"``, Basic Paxos
+for ``"basic"``) and ``config.clients`` clients (addresses ``n..``), each running its
+schedule of ``config.ops`` operations (``paxos_core.default_schedule``; Basic Paxos
+clients propose one value each, ``propose_schedule``). Replicas crash; clients do not.
+
+Bounds: ``config.ballots`` bounds ballot rounds (a state constraint: worlds where some
+replica used or promised a higher round are not explored); fault budgets and the
+network semantics come from the configuration. The state space is still infinite in
+principle only through the ballot bound being the sole limit on elections, so a search
+also needs a depth or state bound: :data:`DEFAULT_DEPTH` and :data:`DEFAULT_MAX_STATES`
+are the defaults the CLI uses (figures in docs/actors.md).
+
+Model-specific options (``config.extra``):
+
+- ``initial_leader``: Multi-Paxos starts with this replica leading ballot ``(1, leader)``
+  with phase 1 done (``None`` for an opening election); default :data:`DEFAULT_INITIAL_LEADER`;
+- ``learn_directly``: Basic Paxos acceptors broadcast Accepted to every learner (default False);
+- ``forward``: Multi-Paxos followers forward requests to the leader (default True) or redirect;
+- ``retries``: how many times each client may retry (default :data:`DEFAULT_RETRIES`).
+
+Properties (provisional, until ``checker/``'s invariants are wired in): ``agreement``
+(always: no two replicas learned different values for one slot, crashed replicas
+included, since what they learned is durable), ``value chosen`` and ``operation
+completed`` (sometimes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from explorer.actors import NETWORKS, ActorModel, Node, World
+from explorer.config import CheckConfig, ConfigError
+from explorer.model import Property
+from paxos_core import (
+    VARIANTS,
+    BasicPaxosReplica,
+    ClientNode,
+    ClusterConfig,
+    MultiPaxosReplica,
+    default_schedule,
+    learned,
+    propose_schedule,
+)
+from paxos_core.events import Complete
+
+MODELS = ("multipaxos", "basic")
+
+#: Default search bounds for ``synod check`` on these models (see docs/actors.md).
+DEFAULT_DEPTH = 30
+DEFAULT_MAX_STATES = 200_000
+#: Multi-Paxos starts with replica 0 leading, phase 1 done: the opening election is
+#: behaviour the ballot bound and the election timers explore anyway (a follower's timer
+#: may fire at once), and starting led keeps the default check small.
+DEFAULT_INITIAL_LEADER: int | None = 0
+
+#: Variants whose very point is quorums that need not intersect.
+NON_INTERSECTING_VARIANTS = ("quorum-one", "phase2-off-by-one")
+
+#: How many times each client may retry an operation (its "retry" timer fires); retries
+#: re-send requests, so without a bound the network grows without end.
+DEFAULT_RETRIES = 1
+
+_EXTRA_KEYS = ("forward", "initial_leader", "learn_directly", "retries")
+
+
+def _extra(config: CheckConfig) -> dict[str, Any]:
+    extra = dict(config.extra)
+    unknown = sorted(set(extra) - set(_EXTRA_KEYS))
+    if unknown:
+        raise ConfigError(
+            f"unknown option(s) {', '.join(unknown)} for {config.model} (known: {', '.join(_EXTRA_KEYS)})"
+        )
+    return extra
+
+
+def cluster_config(config: CheckConfig) -> ClusterConfig:
+    """The paxos_core configuration of a check, or ConfigError (one line) if impossible."""
+    if config.model not in MODELS:
+        raise ConfigError(f"explorer.models.paxos builds {' and '.join(MODELS)}, not {config.model!r}")
+    n = config.nodes
+    if n < 1:
+        raise ConfigError(f"--nodes must be at least 1, got {n}")
+    if config.clients < 0 or config.ops < 0:
+        raise ConfigError("--clients and --ops must be >= 0")
+    if config.ballots < 1:
+        raise ConfigError(f"--ballots must be at least 1, got {config.ballots}")
+    if config.variant not in VARIANTS:
+        raise ConfigError(f"unknown --variant {config.variant!r} (known: {', '.join(VARIANTS)})")
+    if config.network not in NETWORKS:
+        raise ConfigError(f"unknown --network {config.network!r} (known: {', '.join(NETWORKS)})")
+    majority = n // 2 + 1
+    q1 = majority if config.phase1_quorum is None else config.phase1_quorum
+    q2 = majority if config.phase2_quorum is None else config.phase2_quorum
+    for flag, q in (("--phase1-quorum", q1), ("--phase2-quorum", q2)):
+        if not 1 <= q <= n:
+            raise ConfigError(f"{flag} must be between 1 and {n} (the number of nodes), got {q}")
+    if q1 + q2 <= n and config.variant not in NON_INTERSECTING_VARIANTS:
+        raise ConfigError(
+            f"quorums {q1} (phase 1) and {q2} (phase 2) of {n} nodes need not intersect "
+            f"(q1 + q2 must exceed {n}); this is unsafe, choose a mutant variant to study it"
+        )
+    extra = _extra(config)
+    multi = config.model == "multipaxos"
+    initial_leader = extra.get("initial_leader", DEFAULT_INITIAL_LEADER if multi else None)
+    if initial_leader is not None and (not isinstance(initial_leader, int) or not 0 <= initial_leader < n):
+        raise ConfigError(f"initial_leader must be a replica 0..{n - 1} or null, got {initial_leader!r}")
+    if not multi:
+        initial_leader = None
+    schedule = default_schedule(config.clients, config.ops) if multi else propose_schedule(config.clients)
+    try:
+        return ClusterConfig(
+            nodes=n,
+            client_ops=schedule,
+            phase1_quorum=config.phase1_quorum,
+            phase2_quorum=config.phase2_quorum,
+            variant=config.variant,
+            forward=bool(extra.get("forward", True)),
+            initial_leader=initial_leader,
+            learn_directly=bool(extra.get("learn_directly", False)),
+        )
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def paxos_properties(servers: tuple[int, ...]) -> list[Property[World]]:
+    """The provisional properties, reading replica states by index (servers come first)."""
+    indices = tuple(range(len(servers)))  # replicas 0..n-1 are the first actors
+
+    def agreement(world: World) -> bool:
+        seen: dict[int, Any] = {}
+        actors = world.actors
+        for i in indices:
+            for slot, value in learned(actors[i]):
+                if seen.setdefault(slot, value) != value:
+                    return False
+        return True
+
+    def value_chosen(world: World) -> bool:
+        actors = world.actors
+        return any(learned(actors[i]) for i in indices)
+
+    def operation_completed(world: World) -> bool:
+        return any(type(ev) is Complete for ev in world.history)
+
+    return [
+        Property.always("agreement", agreement, "no two replicas learned different values for one slot"),
+        Property.sometimes("value chosen", value_chosen, "some replica learned a chosen value"),
+        Property.sometimes("operation completed", operation_completed, "some client operation returned"),
+    ]
+
+
+def ballot_bound(servers: tuple[int, ...], ballots: int) -> Callable[[World], bool]:
+    """State constraint: no replica used or promised a round above ``ballots``."""
+    indices = tuple(range(len(servers)))
+
+    def within(world: World) -> bool:
+        actors = world.actors
+        for i in indices:
+            d = actors[i].durable
+            if d.round_used > ballots or d.promised[0] > ballots:
+                return False
+        return True
+
+    return within
+
+
+def build(config: CheckConfig) -> ActorModel:
+    """The Multi-Paxos or Basic Paxos model that ``config`` describes (ConfigError if impossible)."""
+    cluster = cluster_config(config)
+    replica: Node = MultiPaxosReplica(cluster) if config.model == "multipaxos" else BasicPaxosReplica(cluster)
+    client = ClientNode(cluster)
+    actors: dict[int, Node] = {r: replica for r in cluster.replicas}
+    actors.update({c: client for c in cluster.clients})
+    servers = tuple(cluster.replicas)
+    retries = dict(config.extra).get("retries", DEFAULT_RETRIES)
+    if not isinstance(retries, int) or retries < 0:
+        raise ConfigError(f"retries must be an int >= 0, got {retries!r}")
+    return ActorModel(
+        actors,
+        servers=servers,
+        network=config.network,
+        faults=config.faults,
+        properties=paxos_properties(servers),
+        boundary=ballot_bound(servers, config.ballots),
+        timer_limits={(c, "retry"): retries for c in cluster.clients},
+        name=config.model,
+        config_data=config.to_json(),
+    )
