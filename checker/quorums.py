@@ -43,6 +43,7 @@ __all__ = [
     "brute_force_intersection",
     "check_intersection",
     "quorum_sizes_intersect",
+    "size_quorum_problem",
 ]
 
 
@@ -57,6 +58,21 @@ def quorum_sizes_intersect(n: int, q1: int, q2: int) -> bool:
     sizes q1 and q2 fit in n nodes iff q1 + q2 <= n.
     """
     return q1 + q2 > n
+
+
+def size_quorum_problem(n: int, q1: int, q2: int) -> str | None:
+    """One line saying why a size configuration is unsafe, or None when it is fine.
+
+    For the explorer's refusal (exit 2) of configurations whose quorums need not meet.
+    """
+    if not 1 <= q1 <= n or not 1 <= q2 <= n:
+        return f"quorum sizes must be between 1 and the {n} nodes (got q1={q1}, q2={q2})"
+    if quorum_sizes_intersect(n, q1, q2):
+        return None
+    return (
+        f"phase-1 quorums of {q1} and phase-2 quorums of {q2} need not intersect among "
+        f"{n} nodes ({q1} + {q2} <= {n}), e.g. {{0..{q1 - 1}}} and {{{q1}..{q1 + q2 - 1}}}"
+    )
 
 
 # ---------------------------------------------------------------------------------------

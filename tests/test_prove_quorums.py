@@ -22,6 +22,7 @@ from checker.quorums import (
     brute_force_intersection,
     check_intersection,
     quorum_sizes_intersect,
+    size_quorum_problem,
 )
 
 SETTINGS = settings(max_examples=60, deadline=None)
@@ -206,3 +207,12 @@ def test_auto_weights_use_counting_greedy_and_subset_sum() -> None:
     q1, q2 = (set(q) for q in result.witness)
     assert not q1 & q2
     assert sum(heavy[i] for i in q1) >= total // 2 and sum(heavy[i] for i in q2) >= total // 3
+
+
+def test_size_quorum_problem_is_one_line_or_none() -> None:
+    assert size_quorum_problem(5, 3, 3) is None
+    assert size_quorum_problem(5, 4, 2) is None
+    message = size_quorum_problem(4, 2, 2)
+    assert message is not None and "\n" not in message and "{0..1} and {2..3}" in message
+    assert size_quorum_problem(3, 0, 3) is not None
+    assert size_quorum_problem(3, 2, 4) is not None
