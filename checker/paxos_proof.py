@@ -58,7 +58,7 @@ __all__ = [
 Status = Literal["proved", "refuted", "unknown"]
 Rel = Callable[..., z3.BoolRef]
 
-# name -> what is wrong with it (the empty string is the correct protocol)
+# name -> what is wrong with it ("correct" is the protocol as it should be)
 VARIANTS: dict[str, str] = {
     "correct": "the protocol and invariant as they should be",
     "missing-choosable": "invariant without the 'choosable' conjunct (not inductive)",
