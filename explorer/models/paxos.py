@@ -50,7 +50,7 @@ from paxos_core.events import Complete
 MODELS = ("multipaxos", "basic")
 
 #: Default search bounds for ``synod check`` on these models (see docs/actors.md).
-DEFAULT_DEPTH = 30
+DEFAULT_DEPTH = 8
 DEFAULT_MAX_STATES = 200_000
 #: Multi-Paxos starts with replica 0 leading, phase 1 done: the opening election is
 #: behaviour the ballot bound and the election timers explore anyway (a follower's timer
