@@ -156,3 +156,18 @@ def test_bad_constructor_arguments() -> None:
         TlaPaxos(ballots=-1)
     with pytest.raises(ValueError):
         TlaPaxos(bug="no-such-bug")
+
+
+@pytest.mark.parametrize("depth", [5, 9])
+def test_depth_bound_agrees_across_strategies_and_workers(depth: int) -> None:
+    # in Paxos.tla a state is reachable at several depths, so a DFS that pruned on
+    # "seen" alone would miss states within the bound
+    expected = sum(TLC_LEVELS_B1[: depth + 1])
+    for settings in (
+        SearchSettings(max_depth=depth),
+        SearchSettings(strategy="dfs", max_depth=depth),
+        SearchSettings(max_depth=depth, workers=2),
+    ):
+        r = search(TlaPaxos(ballots=1), settings)
+        assert r.distinct_states == expected, settings
+        assert r.complete and r.stopped_by == "depth" and r.depth == depth + 1
