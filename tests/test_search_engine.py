@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import signal
+import threading
+
 import pytest
 
 from explorer.results import Progress, SearchSettings
@@ -211,6 +216,18 @@ def test_workers_bounds_and_property_kinds() -> None:
         check_path(both, v.states, v.actions)
     r = search(GridModel(n=30), SearchSettings(workers=2, max_states=50))
     assert r.stopped_by == "states" and not r.complete and r.distinct_states >= 50
+
+
+def test_ctrl_c_stops_workers_and_returns_partial_result() -> None:
+    timer = threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        r = search(GridModel(n=3000), SearchSettings(workers=2))
+    finally:
+        timer.cancel()
+    assert r.stopped_by == "interrupted" and not r.complete
+    assert 0 < r.distinct_states < 3001 * 3001
+    assert multiprocessing.active_children() == []
 
 
 def test_progress_is_reported_about_once_a_second() -> None:
