@@ -45,6 +45,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds before 'unknown' (default 60)")
     parser.add_argument("--max-steps", type=int, default=None, help="search steps before 'unknown'")
+    parser.add_argument(
+        "--max-configs",
+        type=int,
+        default=2_000_000,
+        help="cached configurations per part before the cache is emptied (bounds memory)",
+    )
     parser.add_argument("--no-partition", action="store_true", help="check the history as one part")
     parser.add_argument(
         "--all-parts", action="store_true", help="after a refuted part, keep searching the others"
@@ -122,6 +128,7 @@ def result_json(result: LinResult, model: LinModel, history: History) -> dict[st
             "cache_hits": st.cache_hits,
             "dominated": st.dominated,
             "cache_size": st.cache_size,
+            "cache_clears": st.cache_clears,
             "parts": st.parts,
             "parts_linearizable": st.parts_linearizable,
             "parts_refuted": st.parts_refuted,
@@ -184,6 +191,8 @@ def run(args: argparse.Namespace) -> int:
         return _fail("--timeout must be a positive number of seconds")
     if args.max_steps is not None and args.max_steps <= 0:
         return _fail("--max-steps must be positive")
+    if args.max_configs <= 0:
+        return _fail("--max-configs must be positive")
     if args.html:
         html_dir = os.path.dirname(os.path.abspath(args.html))
         if not os.path.isdir(html_dir):
@@ -221,6 +230,7 @@ def run(args: argparse.Namespace) -> int:
             max_steps=args.max_steps,
             partition=not args.no_partition,
             stop_at_first=not args.all_parts,
+            max_configs=args.max_configs,
         )
     except ModelMismatchError as e:
         where = f"{path}:{e.op.line}" if e.op.line else path

@@ -81,6 +81,7 @@ class LinStats:
     cache_hits: int = 0  # configurations pruned as already explored (exact or dominated)
     dominated: int = 0  # of those, pruned by pending-operation dominance only
     cache_size: int = 0
+    cache_clears: int = 0  # times a cache passed max_configs and was emptied
     parts: int = 0
     parts_linearizable: int = 0
     parts_refuted: int = 0
@@ -378,6 +379,7 @@ def check(
     commute_reads: bool = True,
     stop_at_first: bool = True,
     slice_steps: int = 20_000,
+    max_configs: int = 2_000_000,
 ) -> LinResult:
     """Check ``history`` against ``model``.
 
@@ -387,7 +389,9 @@ def check(
     ``dominance=False`` and ``commute_reads=False`` turn off the pruning beyond
     Porcupine's (for measurements);
     ``stop_at_first=False`` keeps searching the other parts after a refutation, so that
-    every refuted part gets a witness. Raises :class:`ModelMismatchError` if an
+    every refuted part gets a witness. A part whose cache passes ``max_configs``
+    configurations has it emptied (memory stays bounded; the cache only prunes, so this
+    is sound, just slower). Raises :class:`ModelMismatchError` if an
     operation means nothing to the model.
     """
     hist = history if isinstance(history, History) else History(list(history))
@@ -427,6 +431,9 @@ def check(
             before = s.steps
             res = s.advance(budget)
             total += s.steps - before
+            if len(s.seen) > max_configs:
+                s.seen.clear()
+                stats.cache_clears += 1
             if res is None:
                 still.append(s)
             elif res:

@@ -204,6 +204,9 @@ def test_verdicts_equal_brute_force(ops: list[Operation]) -> None:
         for dominance, commute in ((True, True), (False, False), (True, False), (False, True)):
             got = check(ops, model, dominance=dominance, commute_reads=commute).verdict
             assert got == (LINEARIZABLE if expected else NOT_LINEARIZABLE), (model.name, dominance)
+        # tiny slices (resumption) and a cache emptied all the time (bounded memory)
+        got = check(ops, model, slice_steps=1, max_configs=2).verdict
+        assert got == (LINEARIZABLE if expected else NOT_LINEARIZABLE), model.name
 
 
 @settings(max_examples=100, deadline=None)
