@@ -56,7 +56,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         return 130
+    except BrokenPipeError:
+        # `synod ... | head`: the reader left; say nothing more, as a Unix tool does.
+        _silence_stdout()
+        return code_after_broken_pipe()
     return code
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
+def code_after_broken_pipe() -> int:
+    # 141 = 128 + SIGPIPE, what a shell reports for a command killed by a closed pipe.
+    return 141
 
 
 if __name__ == "__main__":
