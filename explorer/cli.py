@@ -59,7 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         # `synod ... | head`: the reader left; say nothing more, as a Unix tool does.
         _silence_stdout()
-        return code_after_broken_pipe()
+        return 141  # 128 + SIGPIPE, what a shell reports for a command killed by a closed pipe
     return code
 
 
@@ -70,10 +70,6 @@ def _silence_stdout() -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
 
-
-def code_after_broken_pipe() -> int:
-    # 141 = 128 + SIGPIPE, what a shell reports for a command killed by a closed pipe.
-    return 141
 
 
 if __name__ == "__main__":
