@@ -9,12 +9,12 @@ import threading
 
 import pytest
 
-from explorer.results import Progress, SearchSettings
+from explorer.results import Progress, SearchSettings, Strategy
 from explorer.search import search
 from explorer.shrink import first_failure, replay_actions, shrink
 from tests.search_toys import GridModel, Interrupting, LockModel, check_path
 
-ALL = ("bfs", "dfs", "random", "swarm")
+ALL: tuple[Strategy, ...] = ("bfs", "dfs", "random", "swarm")
 
 
 def test_bfs_counts_levels_and_depth() -> None:
@@ -32,8 +32,8 @@ def test_dfs_visits_the_same_states() -> None:
 
 
 @pytest.mark.parametrize("strategy", ["bfs", "dfs"])
-def test_depth_bound_is_complete_up_to_the_bound(strategy: str) -> None:
-    r = search(GridModel(n=10), SearchSettings(strategy=strategy, max_depth=3))  # type: ignore[arg-type]
+def test_depth_bound_is_complete_up_to_the_bound(strategy: Strategy) -> None:
+    r = search(GridModel(n=10), SearchSettings(strategy=strategy, max_depth=3))
     assert r.distinct_states == 1 + 2 + 3 + 4
     assert r.complete and r.stopped_by == "depth"
 
@@ -55,16 +55,16 @@ def test_memory_bound_stops_incomplete() -> None:
 
 
 @pytest.mark.parametrize("strategy", ["bfs", "dfs", "random"])
-def test_interrupt_returns_partial_result(strategy: str) -> None:
-    r = search(Interrupting(after=300), SearchSettings(strategy=strategy))  # type: ignore[arg-type]
+def test_interrupt_returns_partial_result(strategy: Strategy) -> None:
+    r = search(Interrupting(after=300), SearchSettings(strategy=strategy))
     assert r.stopped_by == "interrupted" and not r.complete
     assert r.distinct_states > 0
 
 
 @pytest.mark.parametrize("strategy", ALL)
-def test_always_violation_with_a_valid_path(strategy: str) -> None:
+def test_always_violation_with_a_valid_path(strategy: Strategy) -> None:
     model = GridModel(n=3, bad=(2, 1))
-    r = search(model, SearchSettings(strategy=strategy, walks=500, seed=3))  # type: ignore[arg-type]
+    r = search(model, SearchSettings(strategy=strategy, walks=500, seed=3))
     assert r.verdict == "violated" and not r.complete
     (v,) = r.violations
     assert v.property_name == "not-bad" and v.kind == "always"
@@ -80,21 +80,21 @@ def test_violation_in_an_initial_state() -> None:
 
 
 @pytest.mark.parametrize("strategy", ALL)
-def test_final_property_checked_where_runs_end(strategy: str) -> None:
+def test_final_property_checked_where_runs_end(strategy: Strategy) -> None:
     # runs end only in (n, n); the property fails there
     model = GridModel(n=2, final_ok=lambda s: s != (2, 2))
-    r = search(model, SearchSettings(strategy=strategy, walks=50))  # type: ignore[arg-type]
+    r = search(model, SearchSettings(strategy=strategy, walks=50))
     (v,) = r.violations
     assert v.kind == "final" and v.states[-1] == (2, 2) and v.step == 4
     check_path(model, v.states, v.actions)
 
 
 @pytest.mark.parametrize("strategy", ["bfs", "dfs"])
-def test_final_property_checked_at_the_depth_bound(strategy: str) -> None:
+def test_final_property_checked_at_the_depth_bound(strategy: Strategy) -> None:
     model = GridModel(n=9, final_ok=lambda s: s != (1, 1))
-    r = search(model, SearchSettings(strategy=strategy, max_depth=2))  # type: ignore[arg-type]
+    r = search(model, SearchSettings(strategy=strategy, max_depth=2))
     assert r.violations and r.violations[0].states[-1] == (1, 1)
-    r = search(model, SearchSettings(strategy=strategy, max_depth=3))  # type: ignore[arg-type]
+    r = search(model, SearchSettings(strategy=strategy, max_depth=3))
     assert r.verdict == "holds" and r.complete
 
 
@@ -102,17 +102,17 @@ def test_final_property_holds_when_not_at_run_end() -> None:
     # (1, 1) is on every path's way but never where a run ends
     model = GridModel(n=2, final_ok=lambda s: s != (1, 1))
     for strategy in ALL:
-        r = search(model, SearchSettings(strategy=strategy, walks=50))  # type: ignore[arg-type]
+        r = search(model, SearchSettings(strategy=strategy, walks=50))
         assert r.verdict == "holds", strategy
 
 
 @pytest.mark.parametrize("strategy", ALL)
-def test_sometimes_is_reported(strategy: str) -> None:
+def test_sometimes_is_reported(strategy: Strategy) -> None:
     model = GridModel(n=3, sometimes=lambda s: s == (3, 3))
-    r = search(model, SearchSettings(strategy=strategy, walks=200))  # type: ignore[arg-type]
+    r = search(model, SearchSettings(strategy=strategy, walks=200))
     assert r.sometimes == {"sometimes": True}
     never = GridModel(n=3, sometimes=lambda s: s == (9, 9))
-    r = search(never, SearchSettings(strategy=strategy, walks=20))  # type: ignore[arg-type]
+    r = search(never, SearchSettings(strategy=strategy, walks=20))
     assert r.sometimes == {"sometimes": False} and r.verdict == "holds"
 
 
@@ -131,24 +131,24 @@ def test_boundary_states_are_counted_not_expanded() -> None:
 
 
 @pytest.mark.parametrize("strategy", ["bfs", "dfs"])
-def test_symmetry_reduces(strategy: str) -> None:
-    r = search(GridModel(n=4), SearchSettings(strategy=strategy, symmetry=True))  # type: ignore[arg-type]
+def test_symmetry_reduces(strategy: Strategy) -> None:
+    r = search(GridModel(n=4), SearchSettings(strategy=strategy, symmetry=True))
     assert r.distinct_states == 15  # pairs x <= y
     model = GridModel(n=4, bad=(1, 3), symmetric_bad=True)
-    r = search(model, SearchSettings(strategy=strategy, symmetry=True))  # type: ignore[arg-type]
+    r = search(model, SearchSettings(strategy=strategy, symmetry=True))
     assert r.verdict == "violated"
     assert r.violations[0].states[-1] in ((1, 3), (3, 1))
 
 
 @pytest.mark.parametrize("strategy", ["random", "swarm"])
-def test_walks_are_seeded(strategy: str) -> None:
+def test_walks_are_seeded(strategy: Strategy) -> None:
     model = LockModel()
     a = search(
         model, SearchSettings(strategy=strategy, seed=7, walks=300, max_depth=40, shrink=False)
-    )  # type: ignore[arg-type]
+    )
     b = search(
         model, SearchSettings(strategy=strategy, seed=7, walks=300, max_depth=40, shrink=False)
-    )  # type: ignore[arg-type]
+    )
     assert a.walks == b.walks and a.distinct_states == b.distinct_states
     assert [v.actions for v in a.violations] == [v.actions for v in b.violations]
     assert a.violations, "the lock should be found"
@@ -167,7 +167,7 @@ def test_shrink_random_counterexample_to_minimum() -> None:
     (v,) = raw.violations
     assert v.step > 3
     small = shrink(model, v)
-    assert [model.format_action(a) for a in small.actions] == ["set(1)", "set(2)", "set(3)"]
+    assert [model.format_action(a) for a in small.actions] == ["set(1)", "set(2)", "set(3)"]  # type: ignore[arg-type]
     check_path(model, small.states, small.actions)
     done = search(model, SearchSettings(strategy="swarm", seed=1, max_depth=200))
     assert done.violations[0].step == 3

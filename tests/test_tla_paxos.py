@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from explorer.models.tla_paxos import NONE, TlaPaxos
-from explorer.results import SearchSettings
+from explorer.results import SearchSettings, Strategy
 from explorer.search import search
 from explorer.shrink import first_failure, replay_actions
 from tests.search_toys import check_path
@@ -59,20 +59,22 @@ def test_dfs_sees_the_same_space() -> None:
         ("swarm", True),
     ],
 )
-def test_seeded_bug_is_found(strategy: str, symmetry: bool) -> None:
+def test_seeded_bug_is_found(strategy: Strategy, symmetry: bool) -> None:
     model = TlaPaxos(ballots=1, bug="ignore-1b-values")
-    settings = SearchSettings(strategy=strategy, symmetry=symmetry, seed=5, walks=5000)  # type: ignore[arg-type]
+    settings = SearchSettings(strategy=strategy, symmetry=symmetry, seed=5, walks=5000)
     r = search(model, settings)
     assert r.verdict == "violated"
     v = r.violations[0]
+    path: list[Any] = v.states
     assert v.property_name == "agreement"
     check_path(model, v.states, v.actions)
-    assert not model.agreement(v.states[-1])
-    assert all(model.agreement(s) for s in v.states[:-1])
+    assert not model.agreement(path[-1])
+    assert all(model.agreement(s) for s in path[:-1])
     if strategy == "bfs":
         assert v.step == 12  # the shortest disagreement
     # the path replays by its labels and fails at its last state
-    states, _, bad = replay_actions(model, [model.format_action(a) for a in v.actions])
+    actions: list[Any] = v.actions
+    states, _, bad = replay_actions(model, [model.format_action(a) for a in actions])
     assert bad is None and states == v.states
     failure = first_failure(model, states)
     assert failure is not None and failure[0].name == "agreement" and failure[1] == v.step
