@@ -35,29 +35,34 @@ def canonical_text(obj: Any) -> str:
     if t is frozenset or t is set:
         if not obj:
             return f"{t.__name__}()"
-        return t.__name__ + "({" + ", ".join(sorted(canonical_text(x) for x in obj)) + "})"
+        return t.__name__ + "({" + ", ".join(sorted([_part(x) for x in obj])) + "})"
     if t is tuple:
         if len(obj) == 1:
-            return "(" + canonical_text(obj[0]) + ",)"
-        return "(" + ", ".join(canonical_text(x) for x in obj) + ")"
+            return "(" + _part(obj[0]) + ",)"
+        return "(" + ", ".join([_part(x) for x in obj]) + ")"
     if isinstance(obj, tuple) and hasattr(t, "_fields"):  # NamedTuple
-        inner = ", ".join(
-            f"{name}={canonical_text(v)}" for name, v in zip(t._fields, obj, strict=True)
-        )
+        inner = ", ".join([f"{name}={_part(v)}" for name, v in zip(t._fields, obj, strict=True)])
         return f"{t.__name__}({inner})"
     if t is list:
-        return "[" + ", ".join(canonical_text(x) for x in obj) + "]"
+        return "[" + ", ".join([_part(x) for x in obj]) + "]"
     if t is dict:
-        items = sorted(canonical_text(k) + ": " + canonical_text(v) for k, v in obj.items())
+        items = sorted([_part(k) + ": " + _part(v) for k, v in obj.items()])
         return "{" + ", ".join(items) + "}"
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         inner = ", ".join(
-            f"{f.name}={canonical_text(getattr(obj, f.name))}"
-            for f in dataclasses.fields(obj)
-            if f.repr
+            [f"{f.name}={_part(getattr(obj, f.name))}" for f in dataclasses.fields(obj) if f.repr]
         )
         return f"{t.__qualname__}({inner})"
     return repr(obj)
+
+
+def _part(obj: Any) -> str:
+    """Canonical text of a part: its C-speed ``repr`` unless that shows a set or dict, so
+    only the branches that hold sets are walked in Python."""
+    text = repr(obj)
+    if "frozenset(" in text or "{" in text:
+        return canonical_text(obj)
+    return text
 
 
 def fingerprint_text(state: Any) -> str:
