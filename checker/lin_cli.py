@@ -48,7 +48,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--max-configs",
         type=int,
-        default=2_000_000,
+        default=500_000,
         help="cached configurations per part before the cache is emptied (bounds memory)",
     )
     parser.add_argument("--no-partition", action="store_true", help="check the history as one part")

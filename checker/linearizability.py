@@ -165,6 +165,7 @@ class PartSearch:
             key = (op.input, op.output)
             self.op_keys.append(key)
             self.tables.append(tables.setdefault(key, {}))
+        self.distinct_tables = list({id(t): t for t in self.tables}.values())
         self.dominance = dominance and any(self.pending)
         init = model.init()
         self.state: Any = init if model.deterministic else frozenset([init])
@@ -379,7 +380,7 @@ def check(
     commute_reads: bool = True,
     stop_at_first: bool = True,
     slice_steps: int = 20_000,
-    max_configs: int = 2_000_000,
+    max_configs: int = 500_000,
 ) -> LinResult:
     """Check ``history`` against ``model``.
 
@@ -434,6 +435,9 @@ def check(
             if len(s.seen) > max_configs:
                 s.seen.clear()
                 stats.cache_clears += 1
+            if sum(len(t) for t in s.distinct_tables) > max_configs:
+                for t in s.distinct_tables:  # step tables grow with the states met, too
+                    t.clear()
             if res is None:
                 still.append(s)
             elif res:
