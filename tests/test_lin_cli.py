@@ -258,3 +258,48 @@ def test_event_helpers_follow_the_synod_client_contract() -> None:
     assert check(h, synod_kv_model()).verdict == "linearizable"
     events[5] = ok_event(3, 1)
     assert check(history_from_events(events), synod_kv_model()).verdict == "not linearizable"
+
+
+COUNTER_MODULE = '''
+from checker.history import UNKNOWN
+from checker.lin_models import LinModel
+
+def step(state, inp, out):
+    if inp[0] == "inc":
+        return (state + 1,)
+    if inp[0] == "read":
+        return (state,) if out is UNKNOWN or out == state else ()
+    return ()
+
+counter = LinModel(
+    "counter",
+    init=lambda: 0,
+    step=step,
+    validate=lambda inp, out: None if inp[0] in ("inc", "read") else f"unknown op {inp!r}",
+    read_only=lambda inp, out: inp[0] == "read",
+)
+'''
+
+
+def test_a_user_model_loads_by_module_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "my_counter_model.py").write_text(COUNTER_MODULE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    events = [
+        {"process": 0, "type": "invoke", "f": "inc"},
+        {"process": 1, "type": "invoke", "f": "read"},
+        {"process": 0, "type": "ok"},
+        {"process": 1, "type": "ok", "result": 1},
+    ]
+    path = _write(tmp_path, "c.json", json.dumps({"events": events}))
+    assert main(["lin", path, "--model", "my_counter_model:counter"]) == 0
+    events[3]["result"] = 2
+    path = _write(tmp_path, "c2.json", json.dumps({"events": events}))
+    assert main(["lin", path, "--model", "my_counter_model:counter"]) == 1
+    events[0]["f"] = "dec"
+    events[2]["f"] = "dec"
+    path = _write(tmp_path, "c3.json", json.dumps({"events": events}))
+    capsys.readouterr()
+    assert main(["lin", path, "--model", "my_counter_model:counter"]) == 2
+    assert "c3.json:1: unknown op" in capsys.readouterr().err
