@@ -221,7 +221,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         model = make_model(model_name, init, has_init)
     except ModelError as e:
-        return _fail(str(e))
+        return _fail(str(e) if args.model else f"{path}: {e} (named by the file)")
     try:
         result = check(
             history,

@@ -105,7 +105,8 @@ def _timeline(
 
 
 def _witness_section(w: PartWitness, model: LinModel) -> str:
-    out = [f"<h2>Part {_esc(w.label)}: not linearizable</h2>"]
+    name = "The history" if w.label is None else f"Part {w.label!r}"
+    out = [f"<h2>{_esc(name)}: not linearizable</h2>"]
     prefix = w.prefix
     shown = prefix[-MAX_PREFIX_SHOWN:]
     skipped = len(prefix) - len(shown)

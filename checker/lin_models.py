@@ -43,9 +43,12 @@ def _fmt_value(v: Any) -> str:
 
 def describe_operation_default(op: Operation) -> str:
     f, *args = op.input
-    out = "?" if op.output is UNKNOWN else _fmt_value(op.output)
-    pend = " (pending)" if op.ret is None else ""
-    return f"p{op.process} {f}({', '.join(_fmt_value(a) for a in args)}) -> {out}{pend}"
+    call = f"p{op.process} {f}({', '.join(_fmt_value(a) for a in args)})"
+    if op.output is UNKNOWN:
+        return call + (" -> ? (never returned)" if op.ret is None else " -> ?")
+    if f in ("write", "put", "append") and op.output in (None, "ok"):
+        return call  # nothing to see in the result of a blind write
+    return f"{call} -> {_fmt_value(op.output)}"
 
 
 @dataclass(frozen=True)

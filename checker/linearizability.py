@@ -204,7 +204,8 @@ class PartSearch:
         cands = []
         e = self.nxt[0]
         while e != blocked_entry:
-            cands.append(self.ent_op[e])
+            if self.ent_op[e] != self.longest_blocked:
+                cands.append(self.ent_op[e])
             e = self.nxt[e]
         self.longest_candidates = cands
 
