@@ -453,7 +453,50 @@ def _edn_input(f: str, event: Mapping[Any, Any], source: str, line: int) -> tupl
     return (f, *key, value)
 
 
+_FLAT_VALUE = r':[^\s,{}\[\]()"#;]+|-?\d+|nil|true|false|"[^"\\\n]*"'
+_FLAT_PAIR_RE = re.compile(r'(:[^\s,{}\[\]()"#;]+)[\s,]+(' + _FLAT_VALUE + r")(?:[\s,]+|(?=\}))")
+_FLAT_MAP_RE = re.compile(r"\{[\s,]*(?:" + _FLAT_PAIR_RE.pattern + r")*\}")
+_KEYWORDS: dict[str, Keyword] = {}
+
+
+def _flat_value(tok: str) -> Any:
+    c = tok[0]
+    if c == ":":
+        kw = _KEYWORDS.get(tok)
+        if kw is None:
+            kw = _KEYWORDS[tok] = Keyword(tok[1:])
+        return kw
+    if c == '"':
+        return tok[1:-1]
+    if tok == "nil":
+        return None
+    if tok == "true":
+        return True
+    if tok == "false":
+        return False
+    return int(tok)
+
+
+def _flat_lines(text: str) -> list[tuple[int, Any]] | None:
+    """Fast path for one flat map per line (Porcupine's kv files): maps of keyword keys
+    to keywords, integers, nil, booleans and plain strings. None if any line is not."""
+    out: list[tuple[int, Any]] = []
+    full = _FLAT_MAP_RE.fullmatch
+    pairs = _FLAT_PAIR_RE.findall
+    for lineno, line in enumerate(text.split("\n"), 1):
+        line = line.strip()
+        if not line:
+            continue
+        if full(line) is None:
+            return None
+        out.append((lineno, {_flat_value(k): _flat_value(v) for k, v in pairs(line)}))
+    return out
+
+
 def _edn_events(text: str, source: str) -> list[tuple[int, Any]]:
+    flat = _flat_lines(text)
+    if flat is not None:
+        return flat
     try:
         reader = EDNReader(text)
         elements = reader.vector_elements()  # a vector of maps: one line each

@@ -303,3 +303,12 @@ def test_a_user_model_loads_by_module_path(
     capsys.readouterr()
     assert main(["lin", path, "--model", "my_counter_model:counter"]) == 2
     assert "c3.json:1: unknown op" in capsys.readouterr().err
+
+
+def test_flat_line_fast_path_agrees_with_the_edn_reader() -> None:
+    from checker.history import _flat_lines
+
+    text = '{:process 1, :type :invoke, :f :get, :key "k 1", :value nil}\n\n{:process :nemesis :x -3 :y true}\n'
+    assert _flat_lines(text) == read_edn(text)
+    assert _flat_lines('{:a "esc\\"aped"}') is None  # escapes: left to the full reader
+    assert _flat_lines("{:a true:b 1}") is None

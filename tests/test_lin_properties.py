@@ -246,3 +246,22 @@ def test_failed_cas_must_really_fail() -> None:
         Operation(1, 0, ("cas", 1, 2), False, 2, 3),  # value was 1: it could have applied
     ]
     assert check(ops, cas_register_model()).verdict == NOT_LINEARIZABLE
+
+
+@settings(max_examples=200, deadline=None)
+@given(random_small_history())
+def test_witness_prefix_is_a_real_linearization_prefix(ops: list[Operation]) -> None:
+    model = cas_register_model()
+    result = check(ops, model)
+    if result.verdict != NOT_LINEARIZABLE:
+        return
+    (w,) = result.witnesses
+    state = model.init()
+    for i, op in enumerate(w.prefix):
+        after = model.step(state, op.input, op.output)
+        assert after, f"prefix step {i} is illegal"
+        state = after[0]
+        # real time: nothing placed later in the prefix returned before op was invoked
+        assert not any(o.ret is not None and o.ret < op.call for o in w.prefix[i + 1 :])
+    assert state == w.state
+    assert w.blocked is not None and w.blocked.ret is not None and w.blocked not in w.prefix
