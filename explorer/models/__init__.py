@@ -40,7 +40,7 @@ _CUSTOM_MODEL = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*:[A-Za-z_][\w]*$"
 
 # tla-paxos mirrors Paxos.tla: 3 acceptors, no clients, no faults, no variants.
 # These options mean nothing to it, so setting them is an error rather than ignored.
-_TLA_FIXED: dict[str, Any] = {"nodes": 3, "clients": 0, "ops": 0, "faults": Faults(), "variant": "correct"}
+_TLA_FIXED: dict[str, Any] = {"nodes": 3, "clients": 0, "ops": 0, "faults": Faults()}
 
 
 def is_custom_model(name: str) -> bool:
@@ -174,8 +174,9 @@ def build_model(config: CheckConfig) -> Model[Any, Any]:
                 raise
             raise _not_available(config.model, "explorer.models.tla_paxos") from None
         _check_variant(config, getattr(TlaPaxos, "VARIANTS", None), TLA_PAXOS)
+        bug = None if config.variant == "correct" else config.variant
         try:
-            return TlaPaxos(ballots=config.ballots, symmetry=config.symmetry)
+            return TlaPaxos(ballots=config.ballots, symmetry=config.symmetry, bug=bug)
         except ConfigError:
             raise
         except ValueError as exc:

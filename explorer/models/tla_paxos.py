@@ -57,6 +57,9 @@ class TlaPaxos(Model[State, Action]):
     ``SearchSettings.symmetry`` is set.
     """
 
+    #: ``--variant`` names: the correct model first, then the seeded bugs.
+    VARIANTS: tuple[str, ...] = ("correct", *BUGS)
+
     name = "tla-paxos"
 
     def __init__(
