@@ -4,7 +4,7 @@
 
 Prints per-history CPU seconds and search steps, the total over the corpus (parsing
 excluded and included), the same with the pruning beyond Porcupine's switched off
-(pending-operation dominance, read-only commutation), and kv c10/c50 checked without
+(pending-operation dominance, read-only commutation, twin symmetry), and kv c10/c50 checked without
 partitioning under a timeout.
 """
 
@@ -80,7 +80,8 @@ def main() -> int:
         ("all pruning (default)", {}),
         ("no dominance", {"dominance": False}),
         ("no read commutation", {"commute_reads": False}),
-        ("Porcupine's pruning only", {"dominance": False, "commute_reads": False}),
+        ("no twin symmetry", {"symmetry": False}),
+        ("Porcupine's pruning only", {"dominance": False, "commute_reads": False, "symmetry": False}),
     ]:
         t, s, w = _run(rows, verbose=False, **kw)
         print(f"  {label:28} {t:7.3f} s  {s:9} steps  wrong={w}")

@@ -201,8 +201,16 @@ def _nondeterministic_register() -> LinModel:
 def test_verdicts_equal_brute_force(ops: list[Operation]) -> None:
     for model in (cas_register_model(), _nondeterministic_register()):
         expected = brute_force_linearizable(ops, model)
-        for dominance, commute in ((True, True), (False, False), (True, False), (False, True)):
-            got = check(ops, model, dominance=dominance, commute_reads=commute).verdict
+        for dominance, commute, symmetry in (
+            (True, True, True),
+            (False, False, False),
+            (True, False, False),
+            (False, True, False),
+            (False, False, True),
+        ):
+            got = check(
+                ops, model, dominance=dominance, commute_reads=commute, symmetry=symmetry
+            ).verdict
             assert got == (LINEARIZABLE if expected else NOT_LINEARIZABLE), (model.name, dominance)
         # tiny slices (resumption) and a cache emptied all the time (bounded memory)
         got = check(ops, model, slice_steps=1, max_configs=2).verdict
