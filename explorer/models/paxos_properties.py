@@ -463,11 +463,14 @@ def transition_check(nodes: int) -> TransitionCheck:
 
 
 class PaxosModel(ActorModel):
-    """The actor model of paxos_core replicas, checking transition properties on every step."""
+    """The actor model of paxos_core replicas, checking transition properties on every step.
 
-    def __init__(self, *args: Any, transition: TransitionCheck | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._transition = transition
+    Made from the plain :class:`ActorModel` that ``explorer.models.paxos`` builds by
+    :func:`make_checked`, so it keeps every option of that model (timer limits,
+    symmetry, bounds) and only adds the per-step check.
+    """
+
+    _transition: TransitionCheck | None = None
 
     def next_state(self, state: World, action: ActorAction) -> World | None:
         nxt = super().next_state(state, action)
@@ -486,6 +489,20 @@ class PaxosModel(ActorModel):
             nxt = self.next_state(state, action)
             if nxt is not None:
                 yield action, nxt
+
+
+def make_checked(model: ActorModel, config: CheckConfig, cluster: ClusterConfig) -> PaxosModel:
+    """``model`` (a Paxos actor model of ``config``) with this module's properties.
+
+    The instance becomes a :class:`PaxosModel` in place: same attributes, same state
+    space; its properties are replaced by :func:`paxos_properties` and every step is
+    checked for stability and promise monotonicity.
+    """
+    model.__class__ = PaxosModel
+    assert isinstance(model, PaxosModel)
+    model._properties = tuple(paxos_properties(config, cluster))
+    model._transition = transition_check(config.nodes)
+    return model
 
 
 def problems_in(config: CheckConfig, cluster: ClusterConfig, world: World) -> dict[str, list[str]]:
@@ -514,25 +531,10 @@ def problems_in(config: CheckConfig, cluster: ClusterConfig, world: World) -> di
 
 
 def build_checked(config: CheckConfig) -> PaxosModel:
-    """The Paxos model of ``config`` (as ``explorer.models.paxos.build``) with these properties."""
+    """The Paxos model of ``config`` (``explorer.models.paxos.build``) with these properties."""
     from explorer.models import paxos as base
-    from paxos_core import BasicPaxosReplica, ClientNode, MultiPaxosReplica
 
-    cluster = base.cluster_config(config)
-    multi = config.model == "multipaxos"
-    replica: Any = MultiPaxosReplica(cluster) if multi else BasicPaxosReplica(cluster)
-    client = ClientNode(cluster)
-    actors: dict[int, Any] = {r: replica for r in cluster.replicas}
-    actors.update({c: client for c in cluster.clients})
-    servers = tuple(cluster.replicas)
-    return PaxosModel(
-        actors,
-        servers=servers,
-        network=config.network,
-        faults=config.faults,
-        properties=paxos_properties(config, cluster),
-        boundary=base.ballot_bound(servers, config.ballots),
-        name=config.model,
-        config_data=config.to_json(),
-        transition=transition_check(config.nodes),
-    )
+    model = base.build(config)
+    if isinstance(model, PaxosModel):
+        return model  # the registry already wires them in
+    return make_checked(model, config, base.cluster_config(config))

@@ -1,0 +1,129 @@
+"""The mutant catalogue: every seeded bug is caught; the correct protocol holds at its bounds.
+
+This is the CI gate on the checker's power: a change that blinds a property, or that
+makes the correct protocol fail at the catalogue's bounds, fails here.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from explorer.cli import main
+from explorer.mutants import (
+    CATALOGUE,
+    DEEP,
+    DEEP_CASES,
+    HARMLESS,
+    NOT_CAUGHT,
+    MutantCase,
+    build,
+    run_case,
+    run_correct,
+)
+from explorer.results import SearchSettings
+from explorer.search import search
+from explorer.trace import load_trace, replay_trace
+from paxos_core import VARIANTS
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_every_variant_is_in_the_catalogue() -> None:
+    # No seeded mistake may drop out of the catalogue silently.
+    caught = {case.variant for case in CATALOGUE} | {case.variant for case in DEEP_CASES}
+    assert caught | set(NOT_CAUGHT) == set(VARIANTS) - {"correct"}
+    assert not caught & set(NOT_CAUGHT)
+    assert set(DEEP) == {case.variant for case in DEEP_CASES}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", CATALOGUE, ids=lambda c: c.name)
+def test_bfs_catches_the_mutant_at_its_depth(case: MutantCase) -> None:
+    outcome = run_case(case)
+    assert outcome.caught, f"{case.name} not caught within depth {case.max_depth}"
+    assert outcome.property_name == case.expected_property
+    # BFS: the counterexample is a shortest one, and the bound is no looser than needed.
+    assert outcome.depth == case.max_depth
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", CATALOGUE, ids=lambda c: c.name)
+def test_correct_protocol_holds_at_the_case_bounds(case: MutantCase) -> None:
+    outcome = run_correct(case)
+    assert outcome.result.verdict == "holds", outcome.result.violations[:1]
+    assert outcome.result.complete
+    assert outcome.result.sometimes, "a configuration without sometimes properties proves nothing"
+    assert outcome.unwitnessed == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", DEEP_CASES, ids=lambda c: c.name)
+def test_swarm_catches_the_deep_mutants(case: MutantCase) -> None:
+    outcome = run_case(case, case.strategy, case.seed)
+    assert outcome.caught, f"{case.name} not caught by {case.strategy} seed {case.seed}"
+    assert outcome.property_name == case.expected_property
+
+
+@pytest.mark.parametrize("harmless", HARMLESS, ids=lambda h: h.variant)
+def test_harmless_configurations_stay_harmless(harmless) -> None:  # type: ignore[no-untyped-def]
+    result = search(build(harmless.config), SearchSettings(max_depth=harmless.max_depth), None)
+    assert result.verdict == "holds" and result.complete
+
+
+def test_cli_json_for_two_cases(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["mutants", "--only", "forget-promise-on-restart,quorum-one", "--json"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert [row["mutant"] for row in data["mutants"]] == ["forget-promise-on-restart", "quorum-one"]
+    assert all(row["caught"] and row["as_expected"] for row in data["mutants"])
+    assert data["mutants"][0]["property"] == "promise monotonicity"
+    assert data["all_caught"] and data["correct_holds"]
+    assert all(row["holds"] and not row["unwitnessed"] for row in data["correct"])
+
+
+def test_cli_table_and_random_strategy(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["mutants", "--only", "quorum-one", "--strategy", "random", "--skip-correct"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "quorum-one" in out and "1/1 mutants caught" in out
+
+
+def test_cli_saves_traces_that_replay(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    traces = tmp_path / "traces"
+    code = main(["mutants", "--only", "forget-promise-on-restart", "--save-traces", "--traces", str(traces), "--skip-correct"])
+    assert code == 0
+    files = sorted(traces.glob("*.json"))
+    assert len(files) == 1
+    trace = load_trace(files[0])
+    assert trace.config.variant == "forget-promise-on-restart"
+    assert trace.property_name == "promise monotonicity"
+    assert replay_trace(build(trace.config), trace).status == "reproduced"
+    # Saving again replaces the case's trace instead of piling up copies.
+    assert main(["mutants", "--only", "forget-promise-on-restart", "--save-traces", "--traces", str(traces), "--skip-correct"]) == 0
+    assert len(list(traces.glob("*.json"))) == 1
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--only", "no-such-mutant"], "unknown mutant"),
+        (["--traces", "somewhere"], "--traces DIR only makes sense with --save-traces"),
+        (["--save-traces", "--strategy", "swarm"], "use it with --strategy bfs"),
+        (["--jobs", "0"], "--jobs must be at least 1"),
+    ],
+)
+def test_cli_bad_input_is_one_line_exit_2(argv: list[str], message: str, tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "explorer", "mutants", *argv],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 2
+    assert message in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert proc.stdout == ""
+    assert list(tmp_path.iterdir()) == []  # nothing written
