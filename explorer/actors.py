@@ -30,6 +30,7 @@ different kinds never compare equal): :class:`Deliver`, :class:`Drop`,
 
 from __future__ import annotations
 
+import itertools
 import json
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -403,6 +404,15 @@ class ActorModel(Model[World, ActorAction]):
     def representative(self, state: World) -> World:
         return state if self._representative is None else self._representative(state)
 
+    def set_representative(self, representative: Callable[[World], World] | None) -> None:
+        """Install (or, with None, remove) the symmetry ``representative``."""
+        self._representative = representative
+
+    @property
+    def has_symmetry(self) -> bool:
+        """Whether a non-trivial symmetry ``representative`` is installed."""
+        return self._representative is not None
+
     def format_action(self, action: ActorAction) -> str:
         act: Any = action
         kind = act.kind
@@ -466,6 +476,112 @@ class ActorModel(Model[World, ActorAction]):
                     }
                 )
         return events
+
+    # -- symmetry -----------------------------------------------------------------------
+
+    def permuted(self, world: World, perm: Mapping[int, int], rename: Callable[[Any], Any]) -> World:
+        """``world`` with addresses renamed by ``perm`` (missing ones fixed) and every node
+        state, message and history event passed through ``rename``.
+
+        Node states (and timers, timer budgets) move to their new address; the network is
+        put back in canonical order. ``rename`` must rename whatever ids and data the
+        permutation touches *inside* states and messages, and re-sort anything kept sorted.
+        Whether the result is a symmetry of the model is the caller's argument to make
+        (docs/actors.md says when it is).
+        """
+        index = self.index
+        moved = [0] * len(self.addresses)
+        for i, addr in enumerate(self.addresses):
+            moved[i] = index[perm.get(addr, addr)]
+        actors: list[Any] = [None] * len(moved)
+        timers: list[tuple[str, ...]] = [()] * len(moved)
+        for i, j in enumerate(moved):
+            actors[j] = rename(world.actors[i])
+            timers[j] = world.timers[i]
+        fires = list(world.fires_left)
+        for (i, name), slot in self._fire_slot.items():
+            fires[self._fire_slot[(moved[i], name)]] = world.fires_left[slot]
+        p = perm.get
+        if self.fifo:
+            network: tuple[tuple[Any, Any], ...] = tuple(
+                sorted(
+                    (((p(src, src), p(dst, dst)), tuple(rename(m) for m in queue)) for (src, dst), queue in world.network),
+                    key=_link_of,
+                )
+            )
+        else:
+            network = tuple(
+                sorted(
+                    (((p(src, src), p(dst, dst), rename(msg)), count) for (src, dst, msg), count in world.network),
+                    key=self._entry_key,
+                )
+            )
+        return World(
+            tuple(actors),
+            tuple(sorted(p(c, c) for c in world.crashed)),
+            tuple(timers),
+            network,
+            tuple(sorted(p(a, a) for a in world.isolated)),
+            world.budgets,
+            tuple(fires),
+            tuple(rename(ev) for ev in world.history),
+        )
+
+    def symmetry(
+        self, group: Sequence[int], rename_for: Callable[[Mapping[int, int]], Callable[[Any], Any]]
+    ) -> Callable[[World], World]:
+        """A ``representative`` over every permutation of the addresses in ``group``: the
+        renamed world that is least by (the group's states and the history, then the whole
+        ``repr``): a function of the orbit only, the same in every process.
+
+        ``rename_for(perm)`` gives the payload renaming for one permutation (see
+        :meth:`permuted`). Sound only if each permutation is an automorphism of the
+        transition system that preserves the properties (docs/actors.md).
+        """
+        members = tuple(sorted(group))
+        perms = [
+            dict(zip(members, image, strict=True))
+            for image in itertools.permutations(members)
+            if image != members
+        ]
+        renames = [(perm, rename_for(perm)) for perm in perms]
+
+        member_index = [self.index[a] for a in members]
+
+        def quick_key(world: World, perm: Mapping[int, int] | None, rename: Callable[[Any], Any] | None) -> str:
+            # A cheap part of the renamed world (the group's own states, the history):
+            # most orbits are told apart by it without renaming every replica.
+            if perm is None or rename is None:
+                states = [world.actors[i] for i in member_index]
+                return repr((states, world.history))
+            states = [None] * len(members)
+            for k, addr in enumerate(members):
+                states[members.index(perm[addr])] = rename(world.actors[member_index[k]])
+            return repr((states, tuple(rename(ev) for ev in world.history)))
+
+        def representative(world: World) -> World:
+            # the orbit's member with the least (quick key, full repr): canonical
+            best_key = quick_key(world, None, None)
+            candidates: list[tuple[Mapping[int, int], Callable[[Any], Any]] | None] = [None]
+            for perm, rename in renames:
+                key = quick_key(world, perm, rename)
+                if key < best_key:
+                    best_key, candidates = key, [(perm, rename)]
+                elif key == best_key:
+                    candidates.append((perm, rename))
+            if len(candidates) == 1 and candidates[0] is None:
+                return world
+            best: World | None = None
+            best_text = ""
+            for cand in candidates:
+                other = world if cand is None else self.permuted(world, cand[0], cand[1])
+                text = repr(other)
+                if best is None or text < best_text:
+                    best, best_text = other, text
+            assert best is not None
+            return best
+
+        return representative
 
     # -- transitions --------------------------------------------------------------------
 

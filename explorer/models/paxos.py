@@ -29,7 +29,7 @@ completed`` (sometimes).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from explorer.actors import NETWORKS, ActorModel, Node, World
@@ -37,7 +37,9 @@ from explorer.config import CheckConfig, ConfigError
 from explorer.model import Property
 from paxos_core import (
     VARIANTS,
+    BasicDurable,
     BasicPaxosReplica,
+    BasicVolatile,
     ClientNode,
     ClusterConfig,
     MultiPaxosReplica,
@@ -45,7 +47,9 @@ from paxos_core import (
     learned,
     propose_schedule,
 )
-from paxos_core.events import Complete
+from paxos_core.common import vote_key
+from paxos_core.events import Complete, Invoke
+from paxos_core.messages import Command, Request
 
 MODELS = ("multipaxos", "basic")
 
@@ -168,6 +172,56 @@ def ballot_bound(servers: tuple[int, ...], ballots: int) -> Callable[[World], bo
     return within
 
 
+_CLIENT_FIELD = (Request, Command, Invoke, Complete)  # NamedTuples whose field 0 is a client id
+
+
+def basic_client_renaming(nodes: int, perm: Mapping[int, int]) -> Callable[[Any], Any]:
+    """Rename clients by ``perm`` inside Basic Paxos states, messages and history events,
+    together with the values they propose (client ``nodes + i`` proposes ``"v<i>"``).
+
+    Client ids sit in the ``client`` field of requests, commands and history events and in
+    a replica's ``waiting`` pairs; values are the ``"v<i>"`` strings. Sets kept as sorted
+    tuples (``votes``, ``waiting``) are re-sorted so the result is canonical.
+    """
+    values = {f"v{c - nodes}": f"v{d - nodes}" for c, d in perm.items()}
+
+    def rename(obj: Any) -> Any:
+        cls = type(obj)
+        if cls is str:
+            return values.get(obj, obj)
+        if cls is int or cls is bool or obj is None:
+            return obj
+        if cls is tuple:
+            return tuple([rename(x) for x in obj])
+        if cls in _CLIENT_FIELD:
+            client = obj[0]
+            return cls(perm.get(client, client), *[rename(x) for x in obj[1:]])
+        if cls is BasicVolatile:
+            volatile = BasicVolatile(*[rename(x) for x in obj])
+            waiting = tuple(sorted((perm.get(c, c), seq) for c, seq in obj.waiting))
+            return volatile._replace(waiting=waiting)
+        if cls is BasicDurable:
+            durable = BasicDurable(*[rename(x) for x in obj])
+            return durable._replace(votes=tuple(sorted(durable.votes, key=vote_key)))
+        if isinstance(obj, tuple):  # any other NamedTuple: rename its fields
+            return cls(*[rename(x) for x in obj])
+        return obj
+
+    return rename
+
+
+def paxos_symmetry(model: ActorModel, config: CheckConfig) -> Callable[[World], World] | None:
+    """The sound symmetry of a Paxos model, or None when there is none to exploit.
+
+    Basic Paxos: permutations of the clients, renaming each client's proposed value with
+    it. Multi-Paxos: none (clients run different programs; node ids order ballots).
+    The argument is in docs/actors.md ("Symmetry").
+    """
+    if config.model != "basic" or len(model.clients) < 2:
+        return None
+    return model.symmetry(model.clients, lambda perm: basic_client_renaming(config.nodes, perm))
+
+
 def build(config: CheckConfig) -> ActorModel:
     """The Multi-Paxos or Basic Paxos model that ``config`` describes (ConfigError if impossible)."""
     cluster = cluster_config(config)
@@ -179,7 +233,7 @@ def build(config: CheckConfig) -> ActorModel:
     retries = dict(config.extra).get("retries", DEFAULT_RETRIES)
     if not isinstance(retries, int) or retries < 0:
         raise ConfigError(f"retries must be an int >= 0, got {retries!r}")
-    return ActorModel(
+    model = ActorModel(
         actors,
         servers=servers,
         network=config.network,
@@ -190,3 +244,6 @@ def build(config: CheckConfig) -> ActorModel:
         name=config.model,
         config_data=config.to_json(),
     )
+    # The engine applies the representative only when symmetry is switched on.
+    model.set_representative(paxos_symmetry(model, config))
+    return model
