@@ -127,3 +127,20 @@ def test_cli_bad_input_is_one_line_exit_2(argv: list[str], message: str, tmp_pat
     assert len(proc.stderr.strip().splitlines()) == 1
     assert proc.stdout == ""
     assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+@pytest.mark.slow
+def test_correct_protocol_with_a_crash_witnesses_every_sometimes_property() -> None:
+    # The CI bounds for the correct protocol: a crash budget, so that recovery and
+    # catch-up are witnessed too, and no property fails (18 s on a loaded 2-core box).
+    from explorer.config import CheckConfig, Faults
+
+    config = CheckConfig(model="multipaxos", clients=1, ops=1, faults=Faults(crash=1))
+    result = search(build(config), SearchSettings(max_depth=8), None)
+    assert result.verdict == "holds" and result.complete
+    assert result.sometimes == {
+        "value chosen": True,
+        "operation completed": True,
+        "leader changed": True,
+        "crashed node caught up": True,
+    }

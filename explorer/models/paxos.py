@@ -246,4 +246,8 @@ def build(config: CheckConfig) -> ActorModel:
     )
     # The engine applies the representative only when symmetry is switched on.
     model.set_representative(paxos_symmetry(model, config))
-    return model
+    # The safety and non-vacuity properties of checker/invariants, and the per-step
+    # checks (stability, promise monotonicity), replace the provisional list above.
+    from explorer.models.paxos_properties import make_checked
+
+    return make_checked(model, config, cluster)
