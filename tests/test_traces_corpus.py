@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from explorer.mutants import build as build_model
+from explorer.models import build_model
 from explorer.mutants import CATALOGUE, DEEP_CASES
 from explorer.trace import Trace, load_trace, replay_trace
 
