@@ -8,10 +8,9 @@ clients propose one value each, ``propose_schedule``). Replicas crash; clients d
 
 Bounds: ``config.ballots`` bounds ballot rounds (a state constraint: worlds where some
 replica used or promised a higher round are not explored); fault budgets and the
-network semantics come from the configuration. The state space is still infinite in
-principle only through the ballot bound being the sole limit on elections, so a search
-also needs a depth or state bound: :data:`DEFAULT_DEPTH` and :data:`DEFAULT_MAX_STATES`
-are the defaults the CLI uses (figures in docs/actors.md).
+network semantics come from the configuration. The state space is finite but far too large to exhaust (deliveries interleave freely), so a search also needs
+a depth or state bound: :data:`DEFAULT_DEPTH` and :data:`DEFAULT_MAX_STATES` are the
+defaults for the CLI (figures in docs/actors.md).
 
 Model-specific options (``config.extra``):
 
@@ -21,10 +20,11 @@ Model-specific options (``config.extra``):
 - ``forward``: Multi-Paxos followers forward requests to the leader (default True) or redirect;
 - ``retries``: how many times each client may retry (default :data:`DEFAULT_RETRIES`).
 
-Properties (provisional, until ``checker/``'s invariants are wired in): ``agreement``
-(always: no two replicas learned different values for one slot, crashed replicas
-included, since what they learned is durable), ``value chosen`` and ``operation
-completed`` (sometimes).
+Properties: ``build`` hands the model to ``explorer.models.paxos_properties.make_checked``,
+which installs the ``checker/`` invariants and per-step checks. :func:`paxos_properties`
+here is the small provisional set (``agreement``: no two replicas learned different
+values for one slot, crashed replicas included; ``value chosen`` and ``operation
+completed``: sometimes) that the model carries before that.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ MODELS = ("multipaxos", "basic")
 
 #: Default search bounds for ``synod check`` on these models (see docs/actors.md).
 DEFAULT_DEPTH = 8
-DEFAULT_MAX_STATES = 200_000
+DEFAULT_MAX_STATES = 250_000
 #: Multi-Paxos starts with replica 0 leading, phase 1 done: the opening election is
 #: behaviour the ballot bound and the election timers explore anyway (a follower's timer
 #: may fire at once), and starting led keeps the default check small.
