@@ -88,11 +88,15 @@ _REPRS = _ReprCache()
 
 
 def _tuple_text(items: tuple[Any, ...]) -> str:
-    """``repr(items)``, rendering each item through the cache."""
-    text = _REPRS.text
-    if len(items) == 1:
-        return "(" + text(items[0]) + ",)"
-    return "(" + ", ".join([text(x) for x in items]) + ")"
+    """``repr(items)``, rendering each item through the cache (lookup inlined: hot)."""
+    entries = _REPRS.entries
+    parts = []
+    for x in items:
+        entry = entries.get(id(x))
+        parts.append(entry[1] if entry is not None and entry[0] is x else _REPRS.text(x))
+    if len(parts) == 1:
+        return "(" + parts[0] + ",)"
+    return "(" + ", ".join(parts) + ")"
 
 
 class World(NamedTuple):
