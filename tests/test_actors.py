@@ -308,3 +308,44 @@ def test_world_reprs_do_not_depend_on_the_hash_seed() -> None:
         )
         outputs.add(proc.stdout)
     assert len(outputs) == 1
+
+
+def test_world_repr_is_the_namedtuple_repr_even_from_the_cache() -> None:
+    model = gossip_model(3, Faults(drop=1, dup=1, crash=1, partition=1))
+    seen, _ = bfs(model)
+    for world in list(seen)[:200]:
+        assert isinstance(world, World)
+        plain = "World(" + ", ".join(f"{f}={getattr(world, f)!r}" for f in World._fields) + ")"
+        assert repr(world) == repr(world) == plain
+
+
+def test_equal_but_differently_printed_messages_stay_apart() -> None:
+    # 1 == True in Python: a cache or multiset keyed by equality would merge these two
+    # messages and print one of them wrongly; the network must keep both, canonically.
+    class Both(CounterServer):
+        def on_start(self, me: int):  # type: ignore[no-untyped-def]
+            from paxos_core.events import Send
+
+            return ServerState(0, 0), (Send(1, Ack(True)), Send(1, Ack(1)))
+
+    model = ActorModel({0: Both(), 1: RetryClient(retry=False)}, servers=[0])
+    (world,) = model.init_states()
+    acks = [(msg, count) for (src, _dst, msg), count in world.network if src == 0]
+    assert [repr(m) for m, _ in acks] == ["Ack(count=1)", "Ack(count=True)"]
+    assert [c for _, c in acks] == [1, 1]
+    labels = [model.format_action(a) for a in model.actions(world)]
+    assert "deliver 0->1 Ack(count=1)" in labels and "deliver 0->1 Ack(count=True)" in labels
+
+
+def test_timer_limits_bound_firings_per_node() -> None:
+    model = ActorModel(
+        {0: CounterServer(), 1: RetryClient()}, servers=[0], timer_limits={(1, "retry"): 2}
+    )
+    seen, _ = bfs(model)
+    worlds = [w for w in seen if isinstance(w, World)]
+    # the client re-sends at most twice: at most 3 Incs ever reach the server
+    assert max(w.actors[0].count for w in worlds) == 3
+    assert min(w.fires_left for w in worlds) == (0,)
+    unlimited = ActorModel({0: CounterServer(), 1: RetryClient()}, servers=[0])
+    seen_unlimited, _ = bfs(unlimited, max_states=3000)
+    assert len(seen_unlimited) >= 3000  # without the limit the space never ends
