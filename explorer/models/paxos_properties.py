@@ -23,6 +23,7 @@ operation completed   sometimes a client operation returned
 leader changed        sometimes a new leader took over (Basic: a second ballot got votes)
 crashed node caught   sometimes a crash happened, every replica is up again and all
 up                              replicas learned (and applied) the same non-empty log
+                                (Multi-Paxos with a crash budget and clients only)
 ===================== ========= ======================================================
 
 (*) Stability and promise monotonicity are properties of *transitions*. The engine
@@ -421,7 +422,8 @@ def paxos_properties(config: CheckConfig, cluster: ClusterConfig) -> list[Proper
         props.append(
             Property.sometimes("leader changed", leader_changed, "a new leader took over from an earlier ballot")
         )
-    if crash_budget > 0 and config.clients > 0:
+    # Catching up is a Multi-Paxos mechanism (CatchUp/Learn); Basic Paxos has none.
+    if multi and crash_budget > 0 and config.clients > 0:
         props.append(
             Property.sometimes(
                 "crashed node caught up", crashed_node_caught_up,
