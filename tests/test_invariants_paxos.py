@@ -188,3 +188,23 @@ def test_checked_model_adds_no_states(config: CheckConfig) -> None:
     assert (checked.distinct_states, checked.generated, checked.level_sizes) == (
         plain.distinct_states, plain.generated, plain.level_sizes,
     )
+
+
+def test_a_broken_step_keeps_its_mark_under_symmetry() -> None:
+    config = CheckConfig(model="basic", clients=2, ops=1, ballots=1, faults=Faults(crash=1))
+    model = _model(config)
+    world = model.init_states()[0]
+    broken = BrokenStepWorld._make(world)
+    broken.step_problems = {PROMISE_MONOTONICITY: ["node 0's promise went back"]}
+    rep = model.representative(broken)
+    assert step_problems(rep) == broken.step_problems
+    assert model.representative(world) == rep  # same class of worlds otherwise
+
+
+def test_forgotten_promise_is_found_with_symmetry_on() -> None:
+    config = CheckConfig(
+        model="basic", clients=2, ops=1, ballots=1, faults=Faults(crash=1),
+        variant="forget-promise-on-restart", symmetry=True,
+    )
+    result = search(_model(config), SearchSettings(max_depth=4, symmetry=True), None)
+    assert [v.property_name for v in result.violations] == [PROMISE_MONOTONICITY]

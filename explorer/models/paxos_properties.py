@@ -485,6 +485,16 @@ class PaxosModel(ActorModel):
         broken.step_problems = found
         return broken
 
+    def representative(self, state: World) -> World:
+        rep = super().representative(state)
+        found = step_problems(state)
+        if found and not step_problems(rep):
+            # Keep a broken step apart from the plain worlds of its symmetry class, so
+            # the engine never takes it for a state it has already checked.
+            rep = BrokenStepWorld._make(rep)
+            rep.step_problems = found
+        return rep
+
     def successors(self, state: World) -> Iterable[tuple[ActorAction, World]]:
         # Every generated edge goes through next_state, so no step escapes the check.
         for action in self.actions(state):
