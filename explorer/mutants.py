@@ -66,7 +66,7 @@ class MutantCase:
             )
         return SearchSettings(
             strategy=strategy,  # type: ignore[arg-type]
-            max_depth=self.max_depth if self.strategy == "bfs" else self.walk_depth,
+            max_depth=self.walk_depth,
             max_states=self.max_states,
             seed=seed,
             walks=WALK_LIMIT,
@@ -74,8 +74,9 @@ class MutantCase:
 
     @property
     def walk_depth(self) -> int:
-        """Length of a random walk: the BFS depth, or the deep case's own walk bound."""
-        return self.max_depth
+        """Length bound of a random walk: slack over the BFS depth (a walk must stumble on
+        the bug, not follow the shortest path), or the deep case's own walk bound."""
+        return self.max_depth if self.strategy != "bfs" else max(20, 3 * self.max_depth)
 
 
 #: random/swarm: at most this many walks per case before giving up

@@ -93,6 +93,16 @@ def test_cli_table_and_random_strategy(capsys: pytest.CaptureFixture[str]) -> No
     assert "quorum-one" in out and "1/1 mutants caught" in out
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("strategy", ["random", "swarm"])
+def test_walks_catch_every_case(strategy: str, capsys: pytest.CaptureFixture[str]) -> None:
+    names = ",".join(case.name for case in (*CATALOGUE, *DEEP_CASES))
+    code = main(["mutants", "--only", names, "--strategy", strategy, "--skip-correct", "--json"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 0, [row for row in data["mutants"] if not row["caught"]]
+    assert all(row["walks"] >= 1 for row in data["mutants"])
+
+
 def test_cli_saves_traces_that_replay(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     traces = tmp_path / "traces"
     code = main(["mutants", "--only", "forget-promise-on-restart", "--save-traces", "--traces", str(traces), "--skip-correct"])
