@@ -1,0 +1,78 @@
+"""Regressions found by a hands-on QA pass of the ``synod`` command line: each test is
+one bad input (or one output property) that once misbehaved."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from explorer.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+TOY = "tests.test_cli_toy_models:Counter"
+
+
+@pytest.fixture(autouse=True)
+def _run_from_repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    # package.module:Name is imported with the current directory on sys.path.
+    monkeypatch.chdir(ROOT)
+
+
+def synod(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _one_line_exit_2(code: int, out: str, err: str, needle: str) -> None:
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1 and needle in err, err
+
+
+# -- absurd world sizes: --nodes 10000 used to build for minutes before the first state
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["--nodes", "10000"], "--nodes must be at most 64"),
+        (["--clients", "100000"], "--clients must be at most 64"),
+    ],
+)
+def test_absurd_world_sizes_exit_2_at_once(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, argv: list[str], needle: str
+) -> None:
+    code, out, err = synod(capsys, "check", *argv, "--depth", "1", "--traces", str(tmp_path / "t"))
+    _one_line_exit_2(code, out, err, needle)
+    assert not (tmp_path / "t").exists()
+
+
+def test_trace_with_absurd_node_count_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    traces = tmp_path / "t"
+    code, _out, _err = synod(capsys, "check", "--model", TOY, "--variant", "bug", "--traces", str(traces))
+    assert code == 1
+    trace = next(traces.iterdir())
+    data = json.loads(trace.read_text())
+    data["config"]["nodes"] = 100_000
+    trace.write_text(json.dumps(data))
+    code, out, err = synod(capsys, "replay", str(trace))
+    _one_line_exit_2(code, out, err, "--nodes must be at most 64")
+
+
+# -- --faults: a repeated kind silently kept the last count; non-ASCII digits parsed
+
+
+@pytest.mark.parametrize(
+    ("spec", "needle"),
+    [
+        ("drop=1,drop=2", "'drop' twice"),
+        ("drop=\u0661", "NAME=COUNT"),  # ARABIC-INDIC DIGIT ONE: str.isdigit() is true
+        ("drop=\u00b2", "NAME=COUNT"),  # SUPERSCRIPT TWO: isdigit() true, int() fails
+    ],
+)
+def test_bad_fault_specs_exit_2(capsys: pytest.CaptureFixture[str], spec: str, needle: str) -> None:
+    code, out, err = synod(capsys, "check", "--faults", spec, "--depth", "0")
+    _one_line_exit_2(code, out, err, needle)
