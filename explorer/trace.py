@@ -219,6 +219,8 @@ def write_text_atomic(path: Path, text: str) -> None:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
+        # mkstemp creates 0600; a report or trace is for others to read (CI artifacts).
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         try:

@@ -76,3 +76,23 @@ def test_trace_with_absurd_node_count_exits_2(capsys: pytest.CaptureFixture[str]
 def test_bad_fault_specs_exit_2(capsys: pytest.CaptureFixture[str], spec: str, needle: str) -> None:
     code, out, err = synod(capsys, "check", "--faults", spec, "--depth", "0")
     _one_line_exit_2(code, out, err, needle)
+
+
+# -- files written through mkstemp kept its 0600 mode: traces, JUnit and HTML unreadable
+# by anyone else (a CI artifact server, a colleague on a shared box)
+
+
+def test_trace_junit_and_html_are_readable_by_others(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    traces = tmp_path / "t"
+    junit = tmp_path / "r.xml"
+    code, _out, _err = synod(
+        capsys, "check", "--model", TOY, "--variant", "bug", "--traces", str(traces), "--junit", str(junit)
+    )
+    assert code == 1
+    trace = next(traces.iterdir())
+    page = tmp_path / "r.html"
+    assert synod(capsys, "replay", str(trace), "--html", str(page))[0] == 1
+    for path in (trace, junit, page):
+        assert path.stat().st_mode & 0o777 == 0o644, path
