@@ -295,6 +295,8 @@ def trace_from_json(data: Any) -> Trace:
         raise TraceError(f"trace 'step' is {data['step']} but it has {len(actions)} actions")
     if data["init"] < 0:
         raise TraceError("trace 'init' must be >= 0")
+    if data["history"] is not None and not isinstance(data["history"], list):
+        raise TraceError(f"trace 'history' must be a list of events or null, got {type(data['history']).__name__}")
     if not re.fullmatch(r"[0-9a-f]{16}", data["final_fingerprint"]):
         raise TraceError("trace 'final_fingerprint' must be 16 lowercase hex digits")
     return Trace(

@@ -96,3 +96,20 @@ def test_trace_junit_and_html_are_readable_by_others(
     assert synod(capsys, "replay", str(trace), "--html", str(page))[0] == 1
     for path in (trace, junit, page):
         assert path.stat().st_mode & 0o777 == 0o644, path
+
+
+# -- a hand-edited trace whose history is not a list (or null) replayed as if fine
+
+
+@pytest.mark.parametrize("history", ["x", 7, {"events": []}])
+def test_trace_history_of_the_wrong_type_exits_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, history: object
+) -> None:
+    traces = tmp_path / "t"
+    assert synod(capsys, "check", "--model", TOY, "--variant", "bug", "--traces", str(traces))[0] == 1
+    trace = next(traces.iterdir())
+    data = json.loads(trace.read_text())
+    data["history"] = history
+    trace.write_text(json.dumps(data))
+    code, out, err = synod(capsys, "replay", str(trace))
+    _one_line_exit_2(code, out, err, "'history' must be a list of events or null")
