@@ -30,15 +30,16 @@ from explorer.models.paxos import DEFAULT_MAX_STATES as PAXOS_DEFAULT_MAX_STATES
 from explorer.progress import ProgressDisplay
 from explorer.report import CheckReport, PropertyInfo, SavedViolation
 from explorer.results import STRATEGIES, SearchResult, SearchSettings
+from explorer.search import DEFAULT_WALKS
 from explorer.trace import save_trace, trace_from_violation, write_text_atomic
 
 DEFAULT_TRACES_DIR = "synod-traces"
 
 # Bounds applied when the user sets none of --depth/--max-states/--time-limit. The
 # Paxos worlds are too big to exhaust; a depth bound that BFS completes gives an honest
-# "complete within depth D" verdict (measured: multipaxos defaults, depth 7, 64,900
-# states in ~11 CPU-seconds; basic, depth 8, ~77,000 states), and the state bound caps
-# the time should the models grow. tla-paxos is finite (ballots bound it).
+# "complete within depth D" verdict (measured: multipaxos defaults, depth 8, 195,002
+# states in ~40 s; basic, depth 8, 50,937 states), and the state bound caps the time
+# should the models grow. tla-paxos is finite (ballots bound it).
 # The Paxos models' own defaults: the shallowest depth at which every `sometimes`
 # property of the default configuration is witnessed (measured in docs/actors.md).
 DEFAULT_BOUNDS: dict[str, dict[str, int]] = {
@@ -89,7 +90,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     search.add_argument("--time-limit", type=float, metavar="T", help="wall-time limit in seconds")
     search.add_argument("--max-memory", type=int, metavar="MB", help="memory limit of the search in MB")
     search.add_argument("--seed", type=int, default=0, metavar="S", help="random/swarm seed (default 0)")
-    search.add_argument("--walks", type=int, metavar="W", help="random/swarm: number of walks")
+    search.add_argument(
+        "--walks", type=int, metavar="W",
+        help=f"random/swarm: number of walks (default {DEFAULT_WALKS} when no bound is given)",
+    )
     search.add_argument("--workers", type=int, default=1, metavar="W", help="processes (bfs; default 1)")
     search.add_argument("--collect", action="store_true", help="keep going after a violation: one per property")
 
@@ -143,17 +147,23 @@ def settings_from_args(args: argparse.Namespace, config: CheckConfig) -> SearchS
         "max_states": args.max_states,
         "time_limit": args.time_limit,
     }
+    walks = args.walks
     if all(v is None for v in bounds.values()):
         defaults = (
             DEFAULT_CUSTOM_BOUNDS if is_custom_model(config.model)
             else DEFAULT_BOUNDS.get(config.model, {})
         )
         bounds.update(defaults)
+        # The default state bound would switch off the engine's default walk count, and
+        # random walks under a depth bound may never reach that many distinct states:
+        # `--strategy random` alone then ran until killed.
+        if args.strategy in ("random", "swarm") and walks is None:
+            walks = DEFAULT_WALKS
     return SearchSettings(
         strategy=args.strategy,
         max_memory_mb=args.max_memory,
         seed=args.seed,
-        walks=args.walks,
+        walks=walks,
         workers=args.workers,
         symmetry=config.symmetry,
         collect=bool(args.collect),

@@ -113,3 +113,21 @@ def test_trace_history_of_the_wrong_type_exits_2(
     trace.write_text(json.dumps(data))
     code, out, err = synod(capsys, "replay", str(trace))
     _one_line_exit_2(code, out, err, "'history' must be a list of events or null")
+
+
+# -- `--strategy random` with no bound ran forever: the default state bound switched off
+# the engine's default walk count, and walks never reach that many distinct states
+
+
+@pytest.mark.parametrize("strategy", ["random", "swarm"])
+def test_random_walks_with_default_bounds_stop(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, strategy: str
+) -> None:
+    code, out, _err = synod(
+        capsys, "check", "--model", TOY, "--strategy", strategy, "--json", "--traces", str(tmp_path / "t")
+    )
+    assert code == 0
+    data = json.loads(out)
+    assert data["stopped_by"] == "walks"
+    assert data["walks"] == 1000
+    assert data["distinct_states"] == 16
