@@ -48,6 +48,7 @@ DEFAULT_BOUNDS: dict[str, dict[str, int]] = {
     TLA_PAXOS: {},
 }
 DEFAULT_CUSTOM_BOUNDS: dict[str, int] = {"max_states": 1_000_000}
+MAX_WORKERS = 64
 
 # CheckConfig fields and the options that set them (to tell which the user gave).
 _CONFIG_OPTIONS = {
@@ -136,6 +137,10 @@ def settings_from_args(args: argparse.Namespace, config: CheckConfig) -> SearchS
     ):
         if value is not None and value < least:
             raise ConfigError(f"{option} must be at least {least}, got {value}")
+    if args.workers > MAX_WORKERS:
+        # each worker is a process with its own queues: --workers 10000 ran out of file
+        # descriptors with a traceback
+        raise ConfigError(f"--workers must be at most {MAX_WORKERS}, got {args.workers}")
     if args.time_limit is not None and not args.time_limit > 0:
         raise ConfigError(f"--time-limit must be a positive number of seconds, got {args.time_limit}")
     if args.workers > 1 and args.strategy != "bfs":

@@ -131,3 +131,9 @@ def test_random_walks_with_default_bounds_stop(
     assert data["stopped_by"] == "walks"
     assert data["walks"] == 1000
     assert data["distinct_states"] == 16
+
+
+def test_absurd_worker_count_exits_2_before_forking(capsys: pytest.CaptureFixture[str]) -> None:
+    # --workers 10000 ran out of file descriptors: a traceback, exit 1
+    code, out, err = synod(capsys, "check", "--workers", "10000", "--depth", "1")
+    _one_line_exit_2(code, out, err, "--workers must be at most 64")
