@@ -193,10 +193,14 @@ def run(args: argparse.Namespace) -> int:
         return _fail("--max-steps must be positive")
     if args.max_configs <= 0:
         return _fail("--max-configs must be positive")
+    if args.html == "":
+        return _fail("--html must not be empty")  # was silently skipped
     if args.html:
         html_dir = os.path.dirname(os.path.abspath(args.html))
         if not os.path.isdir(html_dir):
             return _fail(f"{args.html}: directory {html_dir} does not exist")
+        if os.path.isdir(args.html):  # say so before a check that may take --timeout
+            return _fail(f"{args.html}: cannot write: Is a directory")
     try:
         with open(path, "rb") as f:
             raw = f.read()

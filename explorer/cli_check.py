@@ -234,9 +234,14 @@ def run(args: argparse.Namespace) -> int:
     try:
         config, _explicit = config_from_args(args)
         settings = settings_from_args(args, config)
+        # Path("") is the current directory: an empty --traces would scatter traces
+        # there, and an empty --junit was silently skipped.
+        for option, value in (("--traces", args.traces), ("--junit", args.junit)):
+            if value == "":
+                raise ConfigError(f"{option} must not be empty")
         traces_dir = Path(args.traces)
         _check_dir_writable(traces_dir, "--traces")
-        junit = Path(args.junit) if args.junit else None
+        junit = Path(args.junit) if args.junit is not None else None
         if junit is not None:
             check_output_file(junit, "--junit")
         model: Model[Any, Any] = build_model(config)

@@ -109,8 +109,13 @@ def verdict_text(outcome: ReplayOutcome, trace: Trace) -> Text:
 
 def run(args: argparse.Namespace) -> int:
     try:
+        # Path("") is the current directory; an empty --html was silently skipped.
+        if args.trace == "":
+            raise TraceError("TRACE must not be empty")
+        if args.html == "":
+            raise ConfigError("--html must not be empty")
         trace = load_trace(args.trace)
-        html_path = Path(args.html) if args.html else None
+        html_path = Path(args.html) if args.html is not None else None
         if html_path is not None:
             check_output_file(html_path, "--html")
         model = build_model(trace.config)

@@ -137,3 +137,37 @@ def test_absurd_worker_count_exits_2_before_forking(capsys: pytest.CaptureFixtur
     # --workers 10000 ran out of file descriptors: a traceback, exit 1
     code, out, err = synod(capsys, "check", "--workers", "10000", "--depth", "1")
     _one_line_exit_2(code, out, err, "--workers must be at most 64")
+
+
+# -- empty output paths: Path("") is ".", so --traces "" wrote into the current
+# directory and --junit "" / --html "" were silently skipped
+
+
+@pytest.mark.parametrize("option", ["--traces", "--junit"])
+def test_check_empty_output_path_exits_2(capsys: pytest.CaptureFixture[str], option: str) -> None:
+    code, out, err = synod(capsys, "check", "--model", TOY, "--variant", "bug", option, "")
+    _one_line_exit_2(code, out, err, f"{option} must not be empty")
+
+
+def test_replay_empty_paths_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    traces = tmp_path / "t"
+    assert synod(capsys, "check", "--model", TOY, "--variant", "bug", "--traces", str(traces))[0] == 1
+    trace = str(next(traces.iterdir()))
+    _one_line_exit_2(*synod(capsys, "replay", trace, "--html", ""), "--html must not be empty")
+    _one_line_exit_2(*synod(capsys, "replay", ""), "TRACE must not be empty")
+
+
+_HISTORY = '{"events": [{"process": 1, "type": "invoke", "f": "put", "key": "x", "value": 1}, {"process": 1, "type": "ok", "result": "ok"}]}'
+
+
+def test_lin_html_empty_or_a_directory_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    history = tmp_path / "h.json"
+    history.write_text(_HISTORY)
+    _one_line_exit_2(*synod(capsys, "lin", str(history), "--html", ""), "--html must not be empty")
+    _one_line_exit_2(*synod(capsys, "lin", str(history), "--html", str(tmp_path)), "Is a directory")
+
+
+def test_lin_boolean_version_is_refused(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    history = tmp_path / "h.json"
+    history.write_text(_HISTORY[:-1] + ', "version": true}')
+    _one_line_exit_2(*synod(capsys, "lin", str(history)), "unsupported version True")
