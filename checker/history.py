@@ -709,7 +709,8 @@ def parse_synod_json(text: str, source: str = "<json>") -> History:
         if fmt != SYNOD_HISTORY_FORMAT:
             raise HistoryError(source, 1, f'"format" must be {SYNOD_HISTORY_FORMAT!r}')
         version = doc.get("version", SYNOD_HISTORY_VERSION)
-        if version != SYNOD_HISTORY_VERSION:
+        # JSON true == 1 in Python; a boolean is not a version number
+        if isinstance(version, bool) or version != SYNOD_HISTORY_VERSION:
             raise HistoryError(source, 1, f"unsupported version {version!r} (this reader knows 1)")
         events = doc["events"]
         model_hint = doc.get("model")
