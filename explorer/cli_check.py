@@ -14,8 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-
+from explorer.cli import StdoutConsole
 from explorer.config import CheckConfig, ConfigError, Faults
 from explorer.model import Model
 from explorer.models import (
@@ -286,7 +285,7 @@ def run(args: argparse.Namespace) -> int:
         for line in report.warnings():
             sys.stderr.write(line + "\n")
     else:
-        report.print_summary(Console())
+        report.print_summary(StdoutConsole())
     if junit is not None:
         write_text_atomic(junit, report.to_junit())
     return report.exit_code

@@ -15,9 +15,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console, RenderableType
+from rich.console import RenderableType
 from rich.text import Text
 
+from explorer.cli import StdoutConsole
 from explorer.cli_check import check_output_file
 from explorer.config import ConfigError
 from explorer.model import Model
@@ -124,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
 
     outcome = replay_trace(model, trace)
-    console = Console()
+    console = StdoutConsole()
     c = trace.config
     console.print(
         Text(

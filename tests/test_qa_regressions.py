@@ -4,6 +4,9 @@ one bad input (or one output property) that once misbehaved."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -171,3 +174,31 @@ def test_lin_boolean_version_is_refused(capsys: pytest.CaptureFixture[str], tmp_
     history = tmp_path / "h.json"
     history.write_text(_HISTORY[:-1] + ', "version": true}')
     _one_line_exit_2(*synod(capsys, "lin", str(history)), "unsupported version True")
+
+
+# -- `synod check | head`: rich's broken-pipe handler exits 1, which reads as "violated"
+# (a CI job with pipefail would fail on a check that holds)
+
+
+def _run_into_closed_pipe(*argv: str) -> subprocess.CompletedProcess[bytes]:
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader has already left: every write is EPIPE
+    try:
+        return subprocess.run(
+            [sys.executable, "-m", "explorer", *argv],
+            cwd=ROOT, stdout=write_end, stderr=subprocess.PIPE, timeout=120,
+        )
+    finally:
+        os.close(write_end)
+
+
+def test_check_and_replay_into_a_closed_pipe_exit_141(tmp_path: Path) -> None:
+    holds = _run_into_closed_pipe("check", "--model", TOY, "--traces", str(tmp_path / "t"))
+    assert holds.returncode == 141, holds.stderr
+    assert b"Traceback" not in holds.stderr
+    violated = _run_into_closed_pipe("check", "--model", TOY, "--variant", "bug", "--traces", str(tmp_path / "t"))
+    assert violated.returncode == 141, violated.stderr
+    trace = next((tmp_path / "t").iterdir())  # the verdict and its trace stand
+    replayed = _run_into_closed_pipe("replay", str(trace))
+    assert replayed.returncode == 141, replayed.stderr
+    assert b"Traceback" not in replayed.stderr
