@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -183,12 +184,23 @@ def _check_dir_writable(path: Path, option: str) -> None:
             raise ConfigError(f"{option} {path} exists and is not a directory")
         if not os.access(path, os.W_OK | os.X_OK):
             raise ConfigError(f"{option} {path} is not writable")
+        _probe_writable(path, option, path)
         return
     ancestor = path.absolute().parent
     while not ancestor.exists():
         ancestor = ancestor.parent
     if not ancestor.is_dir() or not os.access(ancestor, os.W_OK | os.X_OK):
         raise ConfigError(f"{option} {path} cannot be created ({ancestor} is not a writable directory)")
+    _probe_writable(ancestor, option, path)
+
+
+def _probe_writable(directory: Path, option: str, path: Path) -> None:
+    # os.access says yes to root everywhere, also on /proc or a read-only mount, where
+    # the trace would be lost after the search: try it (an empty directory, removed).
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".synod-probe-", dir=directory))
+    except OSError as exc:
+        raise ConfigError(f"{option} {path}: cannot write in {directory}: {exc.strerror or exc}") from None
 
 
 def check_output_file(path: Path, option: str) -> None:
