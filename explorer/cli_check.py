@@ -70,8 +70,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--model", default="multipaxos", metavar="NAME",
         help="multipaxos (default), basic, tla-paxos, or package.module:Name (your own model)",
     )
-    world.add_argument("--nodes", type=int, metavar="N", help="replicas (default 3)")
-    world.add_argument("--clients", type=int, metavar="C", help="clients (default 2)")
+    world.add_argument("--nodes", type=int, metavar="N", help="replicas, 1..64 (default 3)")
+    world.add_argument("--clients", type=int, metavar="C", help="clients, 0..64 (default 2)")
     world.add_argument("--ops", type=int, metavar="K", help="operations per client (default 1)")
     world.add_argument(
         "--faults", metavar="SPEC",
@@ -86,8 +86,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     search = parser.add_argument_group("how to search")
     search.add_argument("--strategy", choices=STRATEGIES, default="bfs", help="default bfs")
-    search.add_argument("--depth", type=int, metavar="D", help="max actions on a path")
-    search.add_argument("--max-states", type=int, metavar="S", help="max distinct states")
+    search.add_argument(
+        "--depth", type=int, metavar="D",
+        help=f"max actions on a path (default, when no bound is given: {PAXOS_DEFAULT_DEPTH} for multipaxos and basic)",
+    )
+    search.add_argument(
+        "--max-states", type=int, metavar="S",
+        help=(
+            f"max distinct states (default, when no bound is given: {PAXOS_DEFAULT_MAX_STATES:,} for multipaxos"
+            f" and basic, {DEFAULT_CUSTOM_BOUNDS['max_states']:,} for your model)"
+        ),
+    )
     search.add_argument("--time-limit", type=float, metavar="T", help="wall-time limit in seconds")
     search.add_argument("--max-memory", type=int, metavar="MB", help="memory limit of the search in MB")
     search.add_argument("--seed", type=int, default=0, metavar="S", help="random/swarm seed (default 0)")
@@ -95,7 +104,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--walks", type=int, metavar="W",
         help=f"random/swarm: number of walks (default {DEFAULT_WALKS} when no bound is given)",
     )
-    search.add_argument("--workers", type=int, default=1, metavar="W", help="processes (bfs; default 1)")
+    search.add_argument("--workers", type=int, default=1, metavar="W", help=f"processes, 1..{MAX_WORKERS} (bfs; default 1)")
     search.add_argument("--collect", action="store_true", help="keep going after a violation: one per property")
 
     output = parser.add_argument_group("output")

@@ -222,3 +222,13 @@ def test_traces_dir_that_refuses_writes_exits_2_before_searching(
     code, out, err = synod(capsys, "check", "--model", TOY, "--variant", "bug", "--traces", str(traces))
     _one_line_exit_2(code, out, err, "Read-only file system")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_check_help_states_the_default_bounds_and_ranges(capsys: pytest.CaptureFixture[str]) -> None:
+    # --depth/--max-states said nothing of the defaults the summary then reported
+    with pytest.raises(SystemExit):
+        main(["check", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "8 for multipaxos and basic" in text
+    assert "250,000 for multipaxos and basic" in text
+    assert "replicas, 1..64" in text and "processes, 1..64" in text
