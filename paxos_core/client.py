@@ -41,7 +41,9 @@ class ClientNode:
     def on_start(self, me: int) -> tuple[ClientState, Outputs]:
         """Arm ``"next"`` if the client has anything to do."""
         out: Outputs = (SetTimer("next"),) if self.config.ops_of(me) else ()
-        return ClientState(target=self.first_target), out
+        targets = self.config.client_targets
+        first = self.first_target if targets is None else targets[me - self.config.nodes]
+        return ClientState(target=first), out
 
     def on_crash(self, me: int, state: ClientState) -> ClientState:
         """A client keeps its progress (its outstanding op's outcome stays unknown until answered)."""

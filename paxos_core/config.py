@@ -98,6 +98,7 @@ class ClusterConfig:
     forward: bool = True
     initial_leader: int | None = None
     learn_directly: bool = False
+    client_targets: tuple[int, ...] | None = None  # replica each client contacts first
     q1: int = field(init=False, compare=False, repr=False)
     q2: int = field(init=False, compare=False, repr=False)
     flags: VariantFlags = field(init=False, compare=False, repr=False)
@@ -114,6 +115,12 @@ class ClusterConfig:
                 raise ValueError(f"{name} must be between 1 and {self.nodes}, got {q}")
         if self.initial_leader is not None and not 0 <= self.initial_leader < self.nodes:
             raise ValueError(f"initial_leader must be a replica 0..{self.nodes - 1}")
+        if self.client_targets is not None:
+            if len(self.client_targets) != len(self.client_ops) or not all(
+                0 <= t < self.nodes for t in self.client_targets
+            ):
+                raise ValueError(f"client_targets must name one replica 0..{self.nodes - 1} per client")
+            object.__setattr__(self, "client_targets", tuple(self.client_targets))
         if flags.quorum_one:
             q1 = q2 = 1
         if flags.phase2_off_by_one:

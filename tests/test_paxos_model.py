@@ -31,6 +31,10 @@ def config(**kw: object) -> CheckConfig:
         ({"extra": (("colour", "red"),)}, "unknown option(s) colour"),
         ({"extra": (("initial_leader", 7),)}, "initial_leader must be a replica"),
         ({"extra": (("retries", -1),)}, "retries must be an int >= 0"),
+        ({"extra": (("client_targets", (0,)),)}, "client_targets must name one replica 0..2 per client"),
+        ({"extra": (("client_targets", (0, 3)),)}, "client_targets must name one replica 0..2 per client"),
+        ({"extra": (("client_targets", 1),)}, "client_targets must be a list of replica numbers"),
+        ({"extra": (("client_targets", ("a", 0)),)}, "client_targets must be a list of replica numbers"),
     ],
 )
 def test_impossible_configs_are_refused_in_one_line(kw: dict[str, object], message: str) -> None:

@@ -272,6 +272,25 @@ def test_client_issues_retries_follows_redirects_and_completes() -> None:
     assert client.on_start(3)[0].target == 0
 
 
+def test_client_targets_choose_each_clients_first_replica() -> None:
+    config = ClusterConfig(nodes=3, client_ops=default_schedule(3, 1), client_targets=(2, 0, 1))
+    client = ClientNode(config)
+    assert [client.on_start(me)[0].target for me in config.clients] == [2, 0, 1]
+    s, _ = client.on_start(3)
+    s, out = client.on_timer(3, s, "next")
+    assert Send(2, Request(3, 1, config.ops_of(3)[0])) in out
+    # retries still go round the replicas from there
+    s, out = client.on_timer(3, s, "retry")
+    assert Send(0, Request(3, 1, config.ops_of(3)[0])) in out
+    # a list (as from JSON) is normalised to a tuple, so the config stays hashable
+    listed = ClusterConfig(nodes=3, client_ops=default_schedule(3, 1), client_targets=[2, 0, 1])  # type: ignore[arg-type]
+    assert listed == config and hash(listed) == hash(config)
+    with pytest.raises(ValueError, match="one replica 0..2 per client"):
+        ClusterConfig(nodes=3, client_ops=default_schedule(2, 1), client_targets=(0,))
+    with pytest.raises(ValueError, match="one replica 0..2 per client"):
+        ClusterConfig(nodes=3, client_ops=default_schedule(2, 1), client_targets=(0, 3))
+
+
 def test_kv_semantics() -> None:
     data: dict[str, Any] = {}
     assert kv.run_op(data, ("get", "x")) is None

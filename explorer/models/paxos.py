@@ -68,7 +68,7 @@ NON_INTERSECTING_VARIANTS = ("quorum-one", "phase2-off-by-one")
 #: re-send requests, so without a bound the network grows without end.
 DEFAULT_RETRIES = 1
 
-_EXTRA_KEYS = ("forward", "initial_leader", "learn_directly", "retries")
+_EXTRA_KEYS = ("client_targets", "forward", "initial_leader", "learn_directly", "retries")
 
 
 def _extra(config: CheckConfig) -> dict[str, Any]:
@@ -114,6 +114,15 @@ def cluster_config(config: CheckConfig) -> ClusterConfig:
         raise ConfigError(f"initial_leader must be a replica 0..{n - 1} or null, got {initial_leader!r}")
     if not multi:
         initial_leader = None
+    client_targets = extra.get("client_targets")
+    if client_targets is not None:
+        # JSON (a saved trace, --extra) gives a list; anything else is refused here in
+        # one line rather than as a TypeError from ClusterConfig.
+        if not isinstance(client_targets, (list, tuple)) or not all(
+            isinstance(t, int) and not isinstance(t, bool) for t in client_targets
+        ):
+            raise ConfigError(f"client_targets must be a list of replica numbers, got {client_targets!r}")
+        client_targets = tuple(client_targets)
     schedule = default_schedule(config.clients, config.ops) if multi else propose_schedule(config.clients)
     try:
         return ClusterConfig(
@@ -125,6 +134,7 @@ def cluster_config(config: CheckConfig) -> ClusterConfig:
             forward=bool(extra.get("forward", True)),
             initial_leader=initial_leader,
             learn_directly=bool(extra.get("learn_directly", False)),
+            client_targets=client_targets,
         )
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
