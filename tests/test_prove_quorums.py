@@ -216,3 +216,33 @@ def test_size_quorum_problem_is_one_line_or_none() -> None:
     assert message is not None and "\n" not in message and "{0..1} and {2..3}" in message
     assert size_quorum_problem(3, 0, 3) is not None
     assert size_quorum_problem(3, 2, 4) is not None
+
+
+@pytest.mark.parametrize(
+    ("rows", "cols", "line1", "line2", "expected"),
+    [
+        (3, 4, "column", "row", True),
+        (3, 4, "row", "column", True),
+        (3, 4, "row", "row", False),
+        (1, 4, "row", "row", True),
+        (3, 1, "column", "column", True),
+        (2, 3, "column", "column", False),
+    ],
+)
+def test_grid_by_lines_agrees_with_z3_and_enumeration(
+    rows: int, cols: int, line1: str, line2: str, expected: bool
+) -> None:
+    grid = GridQuorums(rows, cols, line1, line2)  # type: ignore[arg-type]
+    fast = check_intersection(grid)
+    assert fast.method == "grid-lines"
+    assert fast.intersects is expected
+    assert check_intersection(grid, method="z3").intersects is expected
+    assert brute_force_intersection(grid) is expected
+    if not expected:
+        assert fast.witness is not None
+        q1, q2 = (frozenset(q) for q in fast.witness)
+        assert grid.is_quorum(1, q1) and grid.is_quorum(2, q2) and not q1 & q2
+
+
+def test_large_grid_is_decided_without_a_solver() -> None:
+    assert check_intersection(GridQuorums(300, 300)).intersects
