@@ -244,12 +244,12 @@ def run(args: argparse.Namespace) -> int:
     correct: list[dict[str, Any]] = []
     if not args.skip_correct:
         # Cases that share a configuration and depth share one correct-protocol check.
-        unique: dict[tuple[Any, int], MutantCase] = {}
+        unique: dict[str, MutantCase] = {}
         for case in cases:
-            unique.setdefault((case.correct_config(), case.correct_depth), case)
+            unique.setdefault(case.correct_check_key(), case)
         checked = dict(zip(unique, map_cases(run_correct, list(unique.values()), args.jobs), strict=True))
         for case in cases:
-            row = _correct_row(checked[(case.correct_config(), case.correct_depth)])
+            row = _correct_row(checked[case.correct_check_key()])
             row["mutant"] = case.name
             correct.append(row)
     gaps = dict(NOT_CAUGHT) if not args.only else {}

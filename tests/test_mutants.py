@@ -53,9 +53,9 @@ def test_bfs_catches_the_mutant_at_its_depth(case: MutantCase) -> None:
 
 def _distinct_correct_checks() -> list[MutantCase]:
     # Cases with the same configuration and depth share one check (as in the CLI).
-    seen: dict[tuple[object, int], MutantCase] = {}
+    seen: dict[str, MutantCase] = {}
     for case in (*CATALOGUE, *DEEP_CASES):
-        seen.setdefault((case.correct_config(), case.correct_depth), case)
+        seen.setdefault(case.correct_check_key(), case)
     return list(seen.values())
 
 
