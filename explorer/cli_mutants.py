@@ -1,7 +1,8 @@
 """``synod mutants``: run the catalogue of seeded Paxos bugs and the correct protocol.
 
 For each case of :data:`explorer.mutants.CATALOGUE`: search the mutant (BFS at the
-case's bounds, or random / swarm walks until the first hit) and report the property
+case's bounds, or random / swarm walks until the first hit; a case with its own strategy,
+DFS or a deep case's walks, always runs that) and report the property
 violated, the depth of the counterexample, the distinct states and the seconds; then
 check the correct protocol exhaustively at the same configuration and depth, which must
 hold with every ``sometimes`` property witnessed.
@@ -26,6 +27,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from explorer.models.paxos import MODELS as PAXOS_MODELS
 from explorer.mutants import (
     CATALOGUE,
     DEEP_CASES,
@@ -124,7 +126,9 @@ def save_case_trace(outcome: CaseOutcome, directory: Path) -> Path | None:
             old_trace = load_trace(old)
         except ValueError:
             continue  # not a trace of ours: leave it alone
-        if old_trace.config.variant == case.variant and old_trace.config.model == case.config.model:
+        # Same variant of the same model family: a case that moved between Basic and
+        # Multi-Paxos must not leave its old trace behind (one trace per mutant).
+        if old_trace.config.variant == case.variant and old_trace.config.model in PAXOS_MODELS:
             old.unlink()
     return new_path
 
@@ -216,8 +220,8 @@ def _print_tables(console: Console, strategy: str, rows: list[dict[str, Any]], c
 
 
 def _run_with(case: MutantCase, strategy: str, seed: int) -> CaseOutcome:
-    # The deep cases are out of BFS's reach in CI time: whatever --strategy says, they
-    # run their own seeded walk search (the table marks them with its name).
+    # The deep cases and the DFS case are out of BFS's reach in CI time: whatever
+    # --strategy says, they run their own search (the table marks them with its name).
     if case.strategy != "bfs":
         return run_case(case, case.strategy, case.seed)
     return run_case(case, strategy, seed)
