@@ -211,3 +211,18 @@ def test_count_stale_accepted_breaks_agreement_on_a_guided_path(variant: str) ->
         assert failure is not None
         prop, index = failure
         assert (prop.name, index) == ("agreement", len(_STALE_ACCEPTED_PATH))
+
+
+def test_save_traces_replaces_a_mutants_trace_from_the_other_paxos_model(tmp_path: Path) -> None:
+    # A case that moved between Basic and Multi-Paxos (as lowest-ballot-value did) must
+    # not leave its old trace behind: the corpus holds one trace per mutant.
+    old = json.loads(next((ROOT / "traces").glob("basic-quorum-one-*.json")).read_text())
+    old["config"]["model"] = "multipaxos"
+    (tmp_path / "multipaxos-quorum-one-old.json").write_text(json.dumps(old))
+    other = next((ROOT / "traces").glob("basic-nonunique-ballots-*.json"))
+    (tmp_path / other.name).write_text(other.read_text())
+    assert load_trace(tmp_path / "multipaxos-quorum-one-old.json").config.model == "multipaxos"
+    code = main(["mutants", "--only", "quorum-one", "--save-traces", "--traces", str(tmp_path), "--skip-correct", "--json"])
+    assert code == 0
+    variants = sorted((load_trace(p).config.variant, load_trace(p).config.model) for p in tmp_path.glob("*.json"))
+    assert variants == [("nonunique-ballots", "basic"), ("quorum-one", "basic")]
