@@ -27,6 +27,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from explorer.cli import StdoutConsole
 from explorer.models.paxos import MODELS as PAXOS_MODELS
 from explorer.mutants import (
     CATALOGUE,
@@ -272,9 +273,9 @@ def run(args: argparse.Namespace) -> int:
             "elapsed_s": round(total, 3),
         }, indent=2))
     else:
-        console = Console()
+        console: Console = StdoutConsole()
         if not console.is_terminal:
-            console = Console(width=150)  # logs: keep each row on one line
+            console = StdoutConsole(width=150)  # logs: keep each row on one line
         _print_tables(console, strategy, rows, correct)
         caught = sum(mutant_passed(row, strategy) for row in rows)
         for name, why in gaps.items():

@@ -232,3 +232,9 @@ def test_check_help_states_the_default_bounds_and_ranges(capsys: pytest.CaptureF
     assert "8 for multipaxos and basic" in text
     assert "250,000 for multipaxos and basic" in text
     assert "replicas, 1..64" in text and "processes, 1..64" in text
+
+
+def test_mutants_into_a_closed_pipe_exits_141() -> None:
+    result = _run_into_closed_pipe("mutants", "--only", "quorum-one", "--skip-correct")
+    assert result.returncode == 141, result.stderr
+    assert b"Traceback" not in result.stderr
