@@ -289,3 +289,16 @@ def test_zero_argument_factory_is_called_without_the_config(
     assert code == 0
     assert data["distinct_states"] == 16  # the factory's own CheckConfig: 3 nodes
     assert data["config"]["model"] == "tests.test_cli_toy_models:zero_argument_factory"
+
+
+def test_no_vacuity_warning_when_the_search_stopped_at_a_violation(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from explorer.cli import main
+
+    code = main(["check", "--variant", "quorum-one", "--traces", str(tmp_path)])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert "VIOLATED" in out
+    assert "NOT witnessed" in out  # the table still says what was not reached
+    assert "may be vacuous" not in out + err
