@@ -30,7 +30,7 @@ from explorer.models.paxos import DEFAULT_MAX_STATES as PAXOS_DEFAULT_MAX_STATES
 from explorer.progress import ProgressDisplay
 from explorer.report import CheckReport, PropertyInfo, SavedViolation
 from explorer.results import STRATEGIES, SearchResult, SearchSettings
-from explorer.search import DEFAULT_WALKS
+from explorer.search import DEFAULT_WALKS, search
 from explorer.trace import save_trace, trace_from_violation, write_text_atomic
 
 DEFAULT_TRACES_DIR = "synod-traces"
@@ -225,16 +225,6 @@ def check_output_file(path: Path, option: str) -> None:
 # -- running ---------------------------------------------------------------------------
 
 
-def _search_fn() -> Any:
-    try:
-        from explorer.search import search
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("explorer.search", "explorer.shrink", "explorer.fingerprint"):
-            raise
-        raise ConfigError("the search engine (explorer.search) is not available yet") from None
-    return search
-
-
 def _partial_result(display: ProgressDisplay) -> SearchResult:
     """What we know when Ctrl-C arrives outside the engine's own interrupt handling."""
     p = display.last
@@ -265,7 +255,6 @@ def run(args: argparse.Namespace) -> int:
         if junit is not None:
             check_output_file(junit, "--junit")
         model: Model[Any, Any] = build_model(config)
-        search = _search_fn()
     except ConfigError as exc:
         sys.stderr.write(f"synod check: {exc}\n")
         return 2

@@ -156,10 +156,6 @@ def _build_custom(config: CheckConfig) -> Model[Any, Any]:
     return model
 
 
-def _not_available(name: str, module: str) -> ConfigError:
-    return ConfigError(f"model {name!r} is not available yet ({module} is not built)")
-
-
 def build_model(config: CheckConfig) -> Model[Any, Any]:
     """The model ``config`` describes; ConfigError for anything that cannot be built."""
     config.validate()
@@ -167,12 +163,8 @@ def build_model(config: CheckConfig) -> Model[Any, Any]:
     if is_custom_model(config.model):
         return _build_custom(config)
     if config.model == TLA_PAXOS:
-        try:
-            from explorer.models.tla_paxos import TlaPaxos
-        except ModuleNotFoundError as exc:
-            if exc.name != "explorer.models.tla_paxos":
-                raise
-            raise _not_available(config.model, "explorer.models.tla_paxos") from None
+        from explorer.models.tla_paxos import TlaPaxos
+
         _check_variant(config, getattr(TlaPaxos, "VARIANTS", None), TLA_PAXOS)
         bug = None if config.variant == "correct" else config.variant
         try:
@@ -181,12 +173,8 @@ def build_model(config: CheckConfig) -> Model[Any, Any]:
             raise
         except ValueError as exc:
             raise ConfigError(f"tla-paxos: {exc}") from None
-    try:
-        from explorer.models.paxos import build as build_paxos
-    except ModuleNotFoundError as exc:
-        if exc.name != "explorer.models.paxos":
-            raise
-        raise _not_available(config.model, "explorer.models.paxos") from None
+    from explorer.models.paxos import build as build_paxos
+
     try:
         model: Model[Any, Any] = build_paxos(config)
     except ConfigError:
