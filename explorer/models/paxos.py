@@ -21,10 +21,8 @@ Model-specific options (``config.extra``):
 - ``retries``: how many times each client may retry (default :data:`DEFAULT_RETRIES`).
 
 Properties: ``build`` hands the model to ``explorer.models.paxos_properties.make_checked``,
-which installs the ``checker/`` invariants and per-step checks. :func:`paxos_properties`
-here is the small provisional set (``agreement``: no two replicas learned different
-values for one slot, crashed replicas included; ``value chosen`` and ``operation
-completed``: sometimes) that the model carries before that.
+which installs the ``checker/`` invariants, the ``sometimes`` properties and the
+per-step checks.
 """
 
 from __future__ import annotations
@@ -34,7 +32,6 @@ from typing import Any
 
 from explorer.actors import NETWORKS, ActorModel, Node, World
 from explorer.config import CheckConfig, ConfigError
-from explorer.model import Property
 from paxos_core import (
     VARIANTS,
     BasicDurable,
@@ -44,7 +41,6 @@ from paxos_core import (
     ClusterConfig,
     MultiPaxosReplica,
     default_schedule,
-    learned,
     propose_schedule,
 )
 from paxos_core.common import vote_key
@@ -140,33 +136,6 @@ def cluster_config(config: CheckConfig) -> ClusterConfig:
         raise ConfigError(str(exc)) from None
 
 
-def paxos_properties(servers: tuple[int, ...]) -> list[Property[World]]:
-    """The provisional properties, reading replica states by index (servers come first)."""
-    indices = tuple(range(len(servers)))  # replicas 0..n-1 are the first actors
-
-    def agreement(world: World) -> bool:
-        seen: dict[int, Any] = {}
-        actors = world.actors
-        for i in indices:
-            for slot, value in learned(actors[i]):
-                if seen.setdefault(slot, value) != value:
-                    return False
-        return True
-
-    def value_chosen(world: World) -> bool:
-        actors = world.actors
-        return any(learned(actors[i]) for i in indices)
-
-    def operation_completed(world: World) -> bool:
-        return any(type(ev) is Complete for ev in world.history)
-
-    return [
-        Property.always("agreement", agreement, "no two replicas learned different values for one slot"),
-        Property.sometimes("value chosen", value_chosen, "some replica learned a chosen value"),
-        Property.sometimes("operation completed", operation_completed, "some client operation returned"),
-    ]
-
-
 def ballot_bound(servers: tuple[int, ...], ballots: int) -> Callable[[World], bool]:
     """State constraint: no replica used or promised a round above ``ballots``."""
     indices = tuple(range(len(servers)))
@@ -248,7 +217,6 @@ def build(config: CheckConfig) -> ActorModel:
         servers=servers,
         network=config.network,
         faults=config.faults,
-        properties=paxos_properties(servers),
         boundary=ballot_bound(servers, config.ballots),
         timer_limits={(c, "retry"): retries for c in cluster.clients},
         name=config.model,
@@ -256,8 +224,8 @@ def build(config: CheckConfig) -> ActorModel:
     )
     # The engine applies the representative only when symmetry is switched on.
     model.set_representative(paxos_symmetry(model, config))
-    # The safety and non-vacuity properties of checker/invariants, and the per-step
-    # checks (stability, promise monotonicity), replace the provisional list above.
+    # The properties (checker/invariants' safety and non-vacuity properties) and the
+    # per-step checks (stability, promise monotonicity) live in paxos_properties.
     from explorer.models.paxos_properties import make_checked
 
     return make_checked(model, config, cluster)
