@@ -28,6 +28,7 @@ from rich.console import Console
 from rich.table import Table
 
 from explorer.cli import StdoutConsole
+from explorer.config import CheckConfig
 from explorer.models.paxos import MODELS as PAXOS_MODELS
 from explorer.mutants import (
     CATALOGUE,
@@ -249,7 +250,7 @@ def run(args: argparse.Namespace) -> int:
     correct: list[dict[str, Any]] = []
     if not args.skip_correct:
         # Cases that share a configuration and depth share one correct-protocol check.
-        unique: dict[str, MutantCase] = {}
+        unique: dict[tuple[CheckConfig, int], MutantCase] = {}
         for case in cases:
             unique.setdefault(case.correct_check_key(), case)
         checked = dict(zip(unique, map_cases(run_correct, list(unique.values()), args.jobs), strict=True))

@@ -111,7 +111,9 @@ class CheckConfig:
                 raise ConfigError("configuration 'faults' must map drop/dup/crash/partition to ints")
             values["faults"] = Faults(**faults)
         if "extra" in values:
-            values["extra"] = tuple(sorted(dict(values["extra"]).items()))
+            values["extra"] = tuple(
+                sorted((key, _lists_to_tuples(value)) for key, value in dict(values["extra"]).items())
+            )
         return CheckConfig(**values)
 
     def validate(self) -> None:
@@ -166,6 +168,17 @@ _FIELD_TYPES: dict[str, str] = {
     "phase2_quorum": "int or null",
     "extra": "dict",
 }
+
+
+def _lists_to_tuples(value: Any) -> Any:
+    """``value`` with every JSON list (recursively) as a tuple.
+
+    ``to_json`` writes tuples as lists; turning them back keeps a configuration read
+    from a trace equal to the one written, and hashable.
+    """
+    if isinstance(value, list):
+        return tuple(_lists_to_tuples(item) for item in value)
+    return value
 
 
 def _has_type(value: Any, expected: str) -> bool:

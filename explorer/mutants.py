@@ -22,7 +22,6 @@ and caught by a seeded swarm search (:data:`DEEP_CASES`).
 from __future__ import annotations
 
 import dataclasses
-import json
 import random
 import time
 from collections.abc import Callable
@@ -63,14 +62,10 @@ class MutantCase:
         """The same configuration running the correct protocol."""
         return dataclasses.replace(self.config, variant="correct")
 
-    def correct_check_key(self) -> str:
+    def correct_check_key(self) -> tuple[CheckConfig, int]:
         """What the correct-protocol check of this case depends on (configuration and
-        depth), as canonical JSON: cases with equal keys share one check. Not the config
-        itself: ``extra`` may hold lists (the JSON form a saved trace gives back), which
-        do not hash."""
-        return json.dumps(
-            {"config": self.correct_config().to_json(), "depth": self.correct_depth}, sort_keys=True
-        )
+        depth): cases with equal keys share one check."""
+        return self.correct_config(), self.correct_depth
 
     def settings(self, strategy: str = "bfs", seed: int = 0, depth: int | None = None) -> SearchSettings:
         if strategy in ("bfs", "dfs"):
@@ -182,9 +177,7 @@ CATALOGUE: tuple[MutantCase, ...] = (
         "local-reads",
         _multi2(
             clients=3, phase1_quorum=1, phase2_quorum=2,
-            # a list, not a tuple: the form a saved trace's configuration comes back in
-            # (CheckConfig.from_json keeps JSON lists), so the corpus trace compares equal
-            extra=(("client_targets", [0, 0, 1]), ("retries", 0)),
+            extra=(("client_targets", (0, 0, 1)), ("retries", 0)),
         ),
         9, "linearizable",
         "client 2's put is chosen and answered by leader 0; replica 1 starts an election "
@@ -197,8 +190,7 @@ CATALOGUE: tuple[MutantCase, ...] = (
             "lowest-ballot-value",
             CheckConfig(
                 model="basic", nodes=3, clients=2, ops=1, ballots=2, faults=Faults(),
-                # lists, as a saved trace gives them back (see local-reads)
-                extra=(("client_targets", [1, 0]), ("retries", 0)),
+                extra=(("client_targets", (1, 0)), ("retries", 0)),
             ),
             13, "agreement",
             "replica 1 accepts client 3's v0 at ballot 1.1; replica 0 gets client 4's v1 "

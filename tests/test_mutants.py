@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from explorer.cli import main
+from explorer.config import CheckConfig
 from explorer.mutants import (
     CATALOGUE,
     DEEP,
@@ -55,7 +56,7 @@ def test_bfs_catches_the_mutant_at_its_depth(case: MutantCase) -> None:
 
 def _distinct_correct_checks() -> list[MutantCase]:
     # Cases with the same configuration and depth share one check (as in the CLI).
-    seen: dict[str, MutantCase] = {}
+    seen: dict[tuple[CheckConfig, int], MutantCase] = {}
     for case in (*CATALOGUE, *DEEP_CASES):
         seen.setdefault(case.correct_check_key(), case)
     return list(seen.values())

@@ -59,6 +59,16 @@ def test_trace_round_trips_through_json(tmp_path: Path) -> None:
     assert data["property"] == {"name": "x_small", "kind": "always", "description": "x stays below its limit"}
 
 
+def test_config_extra_round_trips_with_tuples_and_stays_hashable() -> None:
+    # JSON has no tuples: from_json turns lists in extra back into (nested) tuples.
+    config = CheckConfig(
+        model="basic", extra=(("client_targets", (1, 0)), ("nested", ((1, 2), (3,))), ("retries", 0))
+    )
+    again = CheckConfig.from_json(json.loads(json.dumps(config.to_json())))
+    assert again == config
+    assert hash(again) == hash(config)
+
+
 def test_trace_file_name_is_sanitised(tmp_path: Path) -> None:
     path = save_trace(_bug_trace(), tmp_path)
     assert path.name == f"tests.test_cli_toy_models-Counter-bug-x_small-{state_fingerprint((2, 1))[:8]}.json"
