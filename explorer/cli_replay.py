@@ -3,14 +3,13 @@
 Says one of: reproduced (exit 1), now passes (exit 0), or diverged at step k (exit 1,
 with the label wanted and the labels enabled there). A broken trace or an unbuildable
 configuration is one line on stderr, exit 2. The run is drawn with
-``explorer.diagram`` (a message sequence diagram for actor models) or, when that is not
-available, as a numbered action list; ``--html FILE`` writes the drawing as one page.
+``explorer.diagram`` (a message sequence diagram for actor models, a numbered action
+list for other models); ``--html FILE`` writes the drawing as one page.
 """
 
 from __future__ import annotations
 
 import argparse
-import html
 import sys
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 from rich.console import RenderableType
 from rich.text import Text
 
+from explorer import diagram
 from explorer.cli import StdoutConsole
 from explorer.cli_check import check_output_file
 from explorer.config import ConfigError
@@ -38,61 +38,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--html", metavar="FILE", help="also write the run as one self-contained HTML page")
 
 
-def _action_list(model: Model[Any, Any], outcome: ReplayOutcome, trace: Trace) -> RenderableType:
-    """Fallback drawing: the actions, numbered, with the failing step marked."""
-    text = Text()
-    for step, action in enumerate(outcome.actions, start=1):
-        text.append(f"{step:>4}. {model.format_action(action)}")
-        if outcome.fail_step == step:
-            text.append(f"   <- {trace.property_name} fails here", style="bold red")
-        text.append("\n")
-    if outcome.diverged_at:
-        text.append(f"{outcome.diverged_at:>4}. {outcome.wanted}   <- not replayable\n", style="bold yellow")
-    if not outcome.actions and not outcome.diverged_at:
-        text.append("   (no actions: the initial state)\n")
-    return text
-
-
-def _action_list_html(model: Model[Any, Any], outcome: ReplayOutcome, trace: Trace) -> str:
-    items = []
-    for step, action in enumerate(outcome.actions, start=1):
-        mark = f" <strong>&larr; {html.escape(trace.property_name)} fails here</strong>" if outcome.fail_step == step else ""
-        items.append(f"<li>{html.escape(model.format_action(action))}{mark}</li>")
-    title = html.escape(f"synod replay: {trace.config.model} ({trace.config.variant}), {trace.property_name}")
-    return (
-        f"<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>{title}</title></head>"
-        f"<body><h1>{title}</h1><p>{html.escape(outcome.detail)}</p><ol>{''.join(items)}</ol></body></html>\n"
-    )
-
-
-def _diagram_module() -> Any:
-    try:
-        import explorer.diagram as diagram
-    except ModuleNotFoundError as exc:
-        if exc.name != "explorer.diagram":
-            raise
-        return None
-    return diagram
-
-
 def render_terminal(model: Model[Any, Any], outcome: ReplayOutcome, trace: Trace) -> RenderableType:
-    diagram = _diagram_module()
-    if diagram is None:
-        return _action_list(model, outcome, trace)
-    rendered: RenderableType = diagram.render_terminal(
+    return diagram.render_terminal(
         model, outcome.states, outcome.actions, outcome.fail_step, trace.property_name
     )
-    return rendered
 
 
 def render_html(model: Model[Any, Any], outcome: ReplayOutcome, trace: Trace) -> str:
-    diagram = _diagram_module()
-    if diagram is None:
-        return _action_list_html(model, outcome, trace)
-    page: str = diagram.render_html(
+    return diagram.render_html(
         model, outcome.states, outcome.actions, outcome.fail_step, trace.property_name
     )
-    return page
 
 
 def verdict_text(outcome: ReplayOutcome, trace: Trace) -> Text:
