@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import cast
 
 import pytest
 
-from explorer.actors import ActorModel
+from explorer.actors import ActorAction, ActorModel
 from explorer.config import CheckConfig, ConfigError, Faults
 from explorer.models.paxos import DEFAULT_DEPTH, DEFAULT_MAX_STATES, build
 from explorer.results import SearchSettings
@@ -88,7 +89,8 @@ def test_quorum_one_breaks_agreement(name: str, depth: int) -> None:
     assert result.verdict == "violated"
     (violation,) = result.violations
     assert violation.property_name == "agreement" and violation.step == depth
-    labels = [model.format_action(a) for a in violation.actions]
+    # Violation.actions is typed for any model (Hashable); these are this model's actions.
+    labels = [model.format_action(cast(ActorAction, a)) for a in violation.actions]
     assert any(label.startswith("timer") for label in labels)
 
 
@@ -109,7 +111,9 @@ def test_history_is_json_ready() -> None:
     world = model.init_states()[0]
     for label in ["timer 3 next"]:
         action = next(a for a in model.actions(world) if model.format_action(a) == label)
-        world = model.next_state(world, action)
+        successor = model.next_state(world, action)
+        assert successor is not None
+        world = successor
     assert model.history(world) == [{"type": "invoke", "client": 3, "seq": 1, "op": ["put", "x", 1]}]
 
 
