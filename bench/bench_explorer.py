@@ -54,19 +54,12 @@ def run_case(case: str, ballots: int, workers: int) -> dict[str, Any]:
         model: Any = TlaPaxos(ballots=ballots, symmetry=symmetry)
         settings["symmetry"] = symmetry
     else:
-        try:
-            from explorer.config import CheckConfig
-            from explorer.models import build_model
+        from explorer.cli_check import DEFAULT_BOUNDS
+        from explorer.config import CheckConfig
+        from explorer.models import build_model
 
-            model = build_model(CheckConfig())
-        except Exception as exc:  # noqa: BLE001 - any failure means: not available yet
-            return {"skipped": f"{type(exc).__name__}: {exc}"}
-        try:
-            from explorer.cli_check import DEFAULT_BOUNDS
-
-            settings.update(DEFAULT_BOUNDS.get("multipaxos", {}))
-        except ImportError:
-            pass
+        model = build_model(CheckConfig())
+        settings.update(DEFAULT_BOUNDS["multipaxos"])
     cpu0, wall0 = _cpu_s(), time.monotonic()
     result = search(model, SearchSettings(workers=workers, **settings))
     wall = time.monotonic() - wall0
