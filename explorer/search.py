@@ -332,6 +332,8 @@ def _bfs(run: _Run) -> SearchResult:
                     fp = fp_of(representative(nxt) if representative else nxt)
                     if fp in parents:
                         continue
+                    # The initial states' admission above, inlined on purpose: this is the
+                    # hot loop, and a shared helper would cost a call per new state.
                     parents[fp] = (pfp, index)
                     if check_new:
                         prop = run.failed_always(nxt)
