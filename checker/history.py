@@ -337,6 +337,14 @@ class _Builder:
             )
         return self.open[process][1]
 
+    def check_completes(self, process: Hashable, f: str, line: int) -> None:
+        """An EDN completion's ``:f`` must name the operation ``process`` has open."""
+        opened = self.peek(process, line)
+        if opened[0] != f:
+            raise HistoryError(
+                self.source, line, f"completion :{f} does not match the open :{opened[0]}"
+            )
+
     def never_happened(self, process: Hashable, line: int) -> None:
         self._take(process, line, "a :fail")
 
@@ -408,11 +416,7 @@ def parse_etcd(text: str, source: str = "<etcd>") -> History:
                 inp = ("cas", val[0], val[1])
             b.invoke(proc, inp, lineno)
             continue
-        opened = b.peek(proc, lineno)
-        if opened[0] != f:
-            raise HistoryError(
-                source, lineno, f"completion :{f} does not match the open :{opened[0]}"
-            )
+        b.check_completes(proc, f, lineno)
         if typ == "ok":
             if f == "read":
                 if isinstance(val, tuple | Keyword):
@@ -533,11 +537,7 @@ def parse_jepsen(text: str, source: str = "<jepsen>", fmt: str = "jepsen") -> Hi
         if typ == "invoke":
             b.invoke(process, _edn_input(f, event, source, line), line)
             continue
-        opened = b.peek(process, line)
-        if opened[0] != f:
-            raise HistoryError(
-                source, line, f"completion :{f} does not match the open :{opened[0]}"
-            )
+        b.check_completes(process, f, line)
         if typ == "fail":
             b.never_happened(process, line)
         elif typ == "info":
