@@ -256,34 +256,34 @@ def _describe_kv_state(state: Any) -> str:
     return "{" + ", ".join(f"{_fmt_value(k)}: {_fmt_value(v)}" for k, v in items) + "}"
 
 
-def kv_model(init: Any = "") -> LinModel:
-    """Porcupine's key-value map: get(k) -> v, put(k, v), append(k, v); every key
-    starts at ``init`` (``""``); partitioned per key."""
+def _kv_map_model(name: str, init: Any, with_append: bool, with_cas: bool, description: str) -> LinModel:
+    """A key-value map partitioned per key; ``with_append``/``with_cas`` pick its writes."""
     return LinModel(
-        "kv",
+        name,
         frozenset,
-        _kv_step_factory(init, with_append=True, with_cas=False),
-        part_model=_kv_key_model("kv", init, True, False),
+        _kv_step_factory(init, with_append=with_append, with_cas=with_cas),
+        part_model=_kv_key_model(name, init, with_append, with_cas),
         partition=partition_by_key,
         describe_state=_describe_kv_state,
         read_only=_read_only,
-        validate=_validate_kv(True, False),
-        description="get(k) -> v, put(k, v), append(k, v); partitioned per key",
+        validate=_validate_kv(with_append, with_cas),
+        description=description,
+    )
+
+
+def kv_model(init: Any = "") -> LinModel:
+    """Porcupine's key-value map: get(k) -> v, put(k, v), append(k, v); every key
+    starts at ``init`` (``""``); partitioned per key."""
+    return _kv_map_model(
+        "kv", init, True, False, "get(k) -> v, put(k, v), append(k, v); partitioned per key"
     )
 
 
 def kv_cas_model(init: Any = None) -> LinModel:
     """A key-value map with get(k) -> v, put(k, v), cas(k, expected, new) -> bool."""
-    return LinModel(
-        "kv-cas",
-        frozenset,
-        _kv_step_factory(init, with_append=False, with_cas=True),
-        part_model=_kv_key_model("kv-cas", init, False, True),
-        partition=partition_by_key,
-        describe_state=_describe_kv_state,
-        read_only=_read_only,
-        validate=_validate_kv(False, True),
-        description="get(k) -> v, put(k, v), cas(k, expected, new) -> true|false; per key",
+    return _kv_map_model(
+        "kv-cas", init, False, True,
+        "get(k) -> v, put(k, v), cas(k, expected, new) -> true|false; per key",
     )
 
 
