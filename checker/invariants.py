@@ -106,6 +106,31 @@ def agreement_problems(
     return problems
 
 
+def unchosen_learned_problems(
+    votes: Iterable[Vote], quorum: int, learned: Mapping[NodeId, SlotValues]
+) -> list[str]:
+    """Every value a replica learned was chosen: some ballot holds ``quorum`` votes for it.
+
+    Lamport's third safety requirement ("a process never learns that a value has been
+    chosen unless it actually has been", *Paxos Made Simple*). Agreement alone misses a
+    learner that counts acknowledgements it should not (from another ballot, say) while
+    no other value has been chosen *yet*: the damage shows only when a later ballot
+    chooses a different value, many steps on. This check fires at the learning step.
+    """
+    chosen: dict[Slot, set[Any]] | None = None
+    problems: list[str] = []
+    for node in sorted(learned):
+        for slot, value in sorted(learned[node].items()):
+            if chosen is None:
+                chosen = chosen_values(votes, quorum)
+            if value not in chosen.get(slot, ()):
+                problems.append(
+                    f"slot {slot}: node {node} learned {_show(value)}, "
+                    f"but no ballot holds {quorum} votes for it"
+                )
+    return problems
+
+
 def validity_problems(
     decided: Mapping[Slot, Collection[Any]], proposed: Collection[Any], noop: Any = None
 ) -> list[str]:

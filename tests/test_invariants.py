@@ -20,6 +20,7 @@ from checker.invariants import (
     sequential_replies,
     slot_order_problems,
     stability_problems,
+    unchosen_learned_problems,
     validity_problems,
 )
 
@@ -62,6 +63,20 @@ def test_agreement_fails_when_replicas_learn_different_values() -> None:
     # No quorum at all (a learner counting one acknowledgement): still a split decision.
     problems = agreement_problems([], 2, {0: {0: "a"}, 1: {0: "b"}})
     assert len(problems) == 1
+
+
+def test_learned_values_must_have_been_chosen() -> None:
+    # Two votes for "a", but in two ballots: learning "a" on them is learning too early,
+    # though nothing else was chosen (agreement holds).
+    votes = [Vote(0, 0, B1, "a"), Vote(1, 0, B2, "a")]
+    learned = {0: {0: "a"}, 1: {}}
+    assert agreement_problems(votes, 2, learned) == []
+    problems = unchosen_learned_problems(votes, 2, learned)
+    assert problems == ["slot 0: node 0 learned 'a', but no ballot holds 2 votes for it"]
+    votes.append(Vote(1, 0, B1, "a"))
+    assert unchosen_learned_problems(votes, 2, learned) == []
+    # a chosen value in one slot says nothing about another
+    assert len(unchosen_learned_problems(votes, 2, {2: {0: "a", 1: "a"}})) == 1
 
 
 def test_validity() -> None:

@@ -10,6 +10,8 @@ name                  kind      holds when
 ===================== ========= ======================================================
 agreement             always    at most one value per slot among the values a quorum
                                 voted for (ghost votes) and the values replicas learned
+learned is chosen     always    every value a replica learned was chosen: a quorum
+                                voted for it in one ballot (ghost votes)
 validity              always    every decided value is a client's command or the no-op
 stability             always*   no step changes or removes a value a replica learned
 log consistency       always    applied logs are prefixes of one another, slot i is
@@ -36,7 +38,7 @@ property of that name fails there. Correct runs never produce one, so the state 
 step is the step that broke the property, and replay, which re-runs ``next_state``,
 reproduces it.
 
-Agreement uses the quorum the configuration *means* (``phase2_quorum``, or a
+Agreement and "learned is chosen" use the quorum the configuration *means* (``phase2_quorum``, or a
 majority), not the one a mutant computes, so "chosen" keeps its meaning.
 """
 
@@ -55,11 +57,13 @@ from paxos_core.events import Complete, Invoke
 from paxos_core.multi import MultiState
 
 STABILITY = "stability"
+LEARNED_IS_CHOSEN = "learned is chosen"
 PROMISE_MONOTONICITY = "promise monotonicity"
 TRANSITION_PROPERTIES = (STABILITY, PROMISE_MONOTONICITY)
 
 SAFETY_PROPERTIES = (
     "agreement",
+    LEARNED_IS_CHOSEN,
     "validity",
     STABILITY,
     "log consistency",
@@ -310,6 +314,12 @@ def paxos_properties(config: CheckConfig, cluster: ClusterConfig) -> list[Proper
             return True  # a single candidate value per slot cannot disagree
         return not inv.agreement_problems(s.votes, views.quorum, s.learned)
 
+    def learned_is_chosen(world: World) -> bool:
+        s = snap(world)
+        if not any(s.learned.values()):
+            return True
+        return not inv.unchosen_learned_problems(s.votes, views.quorum, s.learned)
+
     def validity(world: World) -> bool:
         s = snap(world)
         invoked: set[Any] | None = None
@@ -393,6 +403,10 @@ def paxos_properties(config: CheckConfig, cluster: ClusterConfig) -> list[Proper
         Property.always(
             "agreement", agreement,
             "at most one value per slot is chosen (quorum of ghost votes) or learned",
+        ),
+        Property.always(
+            LEARNED_IS_CHOSEN, learned_is_chosen,
+            "a replica learns only values a quorum voted for in one ballot (ghost votes)",
         ),
         Property.always("validity", validity, "every decided value is a client's command or the no-op"),
         Property.always(STABILITY, stability, "a replica never changes or forgets a learned value"),
@@ -526,6 +540,7 @@ def problems_in(config: CheckConfig, cluster: ClusterConfig, world: World) -> di
     decided = inv.decided_values(votes, views.quorum, learned_values)
     checks: Mapping[str, list[str]] = {
         "agreement": inv.agreement_problems(votes, views.quorum, learned_values),
+        LEARNED_IS_CHOSEN: inv.unchosen_learned_problems(votes, views.quorum, learned_values),
         "validity": inv.validity_problems(decided, views.invoked(world), NOOP if multi else None),
         "log consistency": inv.log_consistency_problems(
             views.applied(world), {s: next(iter(v)) for s, v in decided.items() if len(v) == 1}
