@@ -259,7 +259,8 @@ HARMLESS: tuple[HarmlessCase, ...] = (
         dataclasses.replace(_flex2(ballots=2), variant="count-stale-accepted"),
         7,
         "with two ballots the stale acknowledgement is counted for a value the proposer's "
-        "own vote and the recovered value already back (see NOT_CAUGHT)",
+        "own vote and the recovered value already back, so a quorum did choose it (the "
+        "catalogue's case, 3 nodes with q1=1 q2=3, is where it is not)",
     ),
 )
 

@@ -235,3 +235,21 @@ def test_save_traces_replaces_a_mutants_trace_from_the_other_paxos_model(tmp_pat
     assert code == 0
     variants = sorted((load_trace(p).config.variant, load_trace(p).config.model) for p in tmp_path.glob("*.json"))
     assert variants == [("nonunique-ballots", "basic"), ("quorum-one", "basic")]
+
+
+def test_a_variant_listed_as_not_caught_fails_the_catalogue(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # NOT_CAUGHT is empty today; a variant put back on it must still make the run fail
+    # (and be named), even when every case that does run is caught.
+    import explorer.cli_mutants as cli_mutants
+
+    quick = [case for case in CATALOGUE if case.name == "forget-promise-on-restart"]
+    monkeypatch.setattr(cli_mutants, "CATALOGUE", tuple(quick))
+    monkeypatch.setattr(cli_mutants, "DEEP_CASES", ())
+    monkeypatch.setattr(cli_mutants, "NOT_CAUGHT", {"count-stale-accepted": "too deep"})
+    code = main(["mutants", "--skip-correct", "--json"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 1 and not data["all_caught"]
+    assert [row["caught"] for row in data["mutants"]] == [True]
+    assert data["not_caught"] == [{"mutant": "count-stale-accepted", "why": "too deep"}]

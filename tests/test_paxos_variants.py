@@ -208,8 +208,8 @@ def run_count_stale_scenario(variant: str) -> dict[int, Any]:
 
 
 def test_count_stale_accepted_breaks_agreement_with_five_replicas() -> None:
-    """With 3 replicas the mistake is harmless (the proposer's own vote plus any one
-    acceptor's already make its value chosen); with 5 a stale reply lets replica 0
+    """With 3 replicas and majority quorums the mistake is harmless (the proposer's own
+    vote plus any one acceptor's already make its value chosen); with 5 a stale reply lets replica 0
     learn "c" with real votes from 0 and 2 only, and "a" is then chosen by 1, 3, 4."""
     correct = run_count_stale_scenario("correct")
     assert learned(correct[0]) == ()
