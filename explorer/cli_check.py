@@ -79,7 +79,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     world.add_argument("--network", choices=("unordered", "fifo"), help="delivery order (default unordered)")
     world.add_argument("--ballots", type=int, metavar="B", help="bound on ballots (tla-paxos: 0..B; default 2)")
-    world.add_argument("--variant", metavar="NAME", help="seeded bug variant (default correct)")
+    world.add_argument(
+        "--variant", metavar="NAME", help="seeded bug variant (default correct; Paxos: combine with +)"
+    )
     world.add_argument("--phase1-quorum", type=int, metavar="Q", help="phase-1 quorum size (default majority)")
     world.add_argument("--phase2-quorum", type=int, metavar="Q", help="phase-2 quorum size (default majority)")
     world.add_argument("--symmetry", action="store_true", help="symmetry reduction over node ids")

@@ -200,7 +200,8 @@ def trace_from_violation(
 
 
 def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-.") or "x"
+    # "+" joins combined variants (a+b) and is safe on every filesystem
+    return re.sub(r"[^A-Za-z0-9_.+-]+", "-", text).strip("-.") or "x"
 
 
 def trace_filename(trace: Trace) -> str:

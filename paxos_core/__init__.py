@@ -26,6 +26,7 @@ from paxos_core.config import (
     VariantFlags,
     default_schedule,
     propose_schedule,
+    variant_parts,
 )
 from paxos_core.events import CancelTimer, Complete, Invoke, Send, SetTimer
 from paxos_core.kv import KVState
@@ -62,7 +63,7 @@ __all__ = [
     "Command", "Complete", "Decide", "Invoke", "KVState", "Learn", "MultiDurable",
     "MultiPaxosReplica", "MultiState", "MultiVolatile", "Nack", "Prepare", "Promise",
     "Redirect", "Reply", "Request", "Send", "SetTimer", "VariantFlags",
-    "applied_log", "default_schedule", "is_leader", "kv_replies", "kv_state",
+    "applied_log", "variant_parts", "default_schedule", "is_leader", "kv_replies", "kv_state",
     "leader_belief", "learned", "max_round", "message_round", "promised_ballot",
     "propose_schedule", "votes_cast",
 ]

@@ -3,6 +3,8 @@
 A variant is chosen by name in :class:`ClusterConfig` and turned into boolean flags once,
 at construction (:class:`VariantFlags`), so the protocol code tests a bool, never a string,
 and the correct protocol ("correct", the default) pays nothing for the catalogue.
+Mistakes combine with ``+`` (``"count-stale-accepted+phase2-off-by-one"``): some are
+harmless alone and only do harm together, and the flags are independent switches.
 """
 
 from __future__ import annotations
@@ -60,12 +62,23 @@ class VariantFlags:
 
     @staticmethod
     def for_variant(name: str) -> VariantFlags:
-        """The flags of variant ``name`` (ValueError if unknown)."""
-        if name not in VARIANTS:
-            raise ValueError(f"unknown variant {name!r} (known: {', '.join(VARIANTS)})")
-        if name == "correct":
-            return VariantFlags()
-        return VariantFlags(**{name.replace("-", "_"): True})
+        """The flags of variant ``name``, or of ``a+b`` combined (ValueError if unknown)."""
+        return VariantFlags(**{part.replace("-", "_"): True for part in variant_parts(name)})
+
+
+def variant_parts(name: str) -> tuple[str, ...]:
+    """The seeded mistakes a variant name switches on: ``()`` for "correct", one name, or
+    the parts of ``a+b`` (each a distinct mistake from :data:`VARIANTS`); ValueError else."""
+    if name == "correct":
+        return ()
+    parts = tuple(name.split("+"))
+    for part in parts:
+        if part not in VARIANTS or part == "correct":
+            known = ", ".join(VARIANTS)
+            raise ValueError(f"unknown variant {part!r} (known: {known}; combine mistakes with +)")
+    if len(set(parts)) != len(parts):
+        raise ValueError(f"variant {name!r} names a mistake twice")
+    return parts
 
 
 @dataclass(frozen=True)
@@ -76,7 +89,7 @@ class ClusterConfig:
     - ``client_ops``: one tuple of operations per client; client ``i`` has address
       ``nodes + i`` and issues its operations in order, one at a time;
     - ``phase1_quorum`` / ``phase2_quorum``: quorum sizes, None for a majority;
-    - ``variant``: a name from :data:`VARIANTS`;
+    - ``variant``: a name from :data:`VARIANTS`, or several mistakes joined by ``+``;
     - ``forward``: Multi-Paxos followers forward client requests to the leader they
       believe in (True) or answer ``Redirect`` (False);
     - ``initial_leader``: Multi-Paxos only: if set, the run starts with this replica

@@ -212,6 +212,8 @@ BAD_CONFIGS: list[list[str]] = [
     ["--model", "tests.test_cli_toy_models:NOT_CALLABLE"],
     ["--model", "tests.test_cli_toy_models:not_a_model"],
     ["--model", TOY, "--variant", "nosuch"],
+    ["--model", "basic", "--variant", "quorum-one+nosuch"],
+    ["--model", "basic", "--variant", "quorum-one+quorum-one"],
     ["--model", "tests.test_cli_toy_models:zero_argument_factory", "--variant", "bug"],
     ["--model", "tla-paxos", "--nodes", "5"],
     ["--model", "tla-paxos", "--faults", "drop=1"],
@@ -302,3 +304,19 @@ def test_no_vacuity_warning_when_the_search_stopped_at_a_violation(
     assert "VIOLATED" in out
     assert "NOT witnessed" in out  # the table still says what was not reached
     assert "may be vacuous" not in out + err
+
+
+def test_combined_variant_is_caught_saved_and_replayed(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # Mistakes combine with "+"; the trace's name keeps the "+" and replay rebuilds both.
+    argv = ["--model", "basic", "--nodes", "3", "--clients", "1", "--ballots", "2", "--faults", "none",
+            "--phase1-quorum", "1", "--phase2-quorum", "3", "--variant",
+            "count-stale-accepted+ignore-promise-values", "--traces", str(tmp_path)]
+    code, data = check_json(capsys, *argv)
+    assert code == 1 and data["property"] == "learned is chosen" and data["step"] == 7
+    (path,) = tmp_path.iterdir()
+    assert path.name.startswith("basic-count-stale-accepted+ignore-promise-values-learned-is-chosen-")
+    assert load_trace(path).config.variant == "count-stale-accepted+ignore-promise-values"
+    assert main(["replay", str(path)]) == 1  # reproduced
+    capsys.readouterr()

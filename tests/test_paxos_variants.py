@@ -30,6 +30,7 @@ from paxos_core import (
     kv,
     learned,
     promised_ballot,
+    variant_parts,
 )
 
 OP = ("propose", "mine")
@@ -55,6 +56,24 @@ def test_catalogue_has_the_thirteen_mistakes_with_descriptions() -> None:
         flags = VariantFlags.for_variant(name)
         assert sum(getattr(flags, f) for f in flags.__slots__) == (name != "correct")
     assert set(MULTI_ONLY_VARIANTS) < set(VARIANTS)
+
+
+def test_mistakes_combine_with_plus() -> None:
+    flags = VariantFlags.for_variant("count-stale-accepted+phase2-off-by-one")
+    assert flags == VariantFlags(count_stale_accepted=True, phase2_off_by_one=True)
+    assert variant_parts("correct") == () and variant_parts("quorum-one") == ("quorum-one",)
+    for bad, message in (
+        ("quorum-one+quorum-one", "twice"),
+        ("quorum-one+correct", "unknown variant 'correct'"),
+        ("quorum-one+", "unknown variant ''"),
+        ("typo", "unknown variant 'typo'"),
+    ):
+        with pytest.raises(ValueError, match=message):
+            VariantFlags.for_variant(bad)
+    # both halves act: a 3-node cluster decides on one Accepted (n//2) and the
+    # combination's quorums are the off-by-one's
+    both = ClusterConfig(nodes=3, variant="phase2-off-by-one+ignore-promise-values")
+    assert both.q2 == 1 and both.flags.ignore_promise_values
 
 
 def proposing(node: BasicPaxosReplica, me: int = 0) -> Any:

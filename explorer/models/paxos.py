@@ -33,7 +33,6 @@ from typing import Any
 from explorer.actors import NETWORKS, ActorModel, Node, World
 from explorer.config import CheckConfig, ConfigError
 from paxos_core import (
-    VARIANTS,
     BasicDurable,
     BasicPaxosReplica,
     BasicVolatile,
@@ -42,6 +41,7 @@ from paxos_core import (
     MultiPaxosReplica,
     default_schedule,
     propose_schedule,
+    variant_parts,
 )
 from paxos_core.common import vote_key
 from paxos_core.events import Complete, Invoke
@@ -88,8 +88,10 @@ def cluster_config(config: CheckConfig) -> ClusterConfig:
         raise ConfigError("--clients and --ops must be >= 0")
     if config.ballots < 1:
         raise ConfigError(f"--ballots must be at least 1, got {config.ballots}")
-    if config.variant not in VARIANTS:
-        raise ConfigError(f"unknown --variant {config.variant!r} (known: {', '.join(VARIANTS)})")
+    try:
+        parts = variant_parts(config.variant)
+    except ValueError as exc:
+        raise ConfigError(f"--variant: {exc}") from None
     if config.network not in NETWORKS:
         raise ConfigError(f"unknown --network {config.network!r} (known: {', '.join(NETWORKS)})")
     majority = n // 2 + 1
@@ -98,7 +100,7 @@ def cluster_config(config: CheckConfig) -> ClusterConfig:
     for flag, q in (("--phase1-quorum", q1), ("--phase2-quorum", q2)):
         if not 1 <= q <= n:
             raise ConfigError(f"{flag} must be between 1 and {n} (the number of nodes), got {q}")
-    if q1 + q2 <= n and config.variant not in NON_INTERSECTING_VARIANTS:
+    if q1 + q2 <= n and not set(parts) & set(NON_INTERSECTING_VARIANTS):
         raise ConfigError(
             f"quorums {q1} (phase 1) and {q2} (phase 2) of {n} nodes need not intersect "
             f"(q1 + q2 must exceed {n}); this is unsafe, choose a mutant variant to study it"
