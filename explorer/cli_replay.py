@@ -1,8 +1,9 @@
 """``synod replay TRACE``: rebuild a model from a saved trace alone and re-run it.
 
 Says one of: reproduced (exit 1), now passes (exit 0), or diverged at step k (exit 1,
-with the label wanted and the labels enabled there). A broken trace or an unbuildable
-configuration is one line on stderr, exit 2. The run is drawn with
+with the label wanted and the labels enabled there). A broken trace, an unbuildable
+configuration, or a trace the model cannot have made (a property or initial state it
+does not have) is one line on stderr, exit 2. The run is drawn with
 ``explorer.diagram`` (a message sequence diagram for actor models, a numbered action
 list for other models); ``--html FILE`` writes the drawing as one page.
 """
@@ -29,6 +30,7 @@ from explorer.trace import (
     TraceError,
     load_trace,
     replay_trace,
+    trace_mismatch,
     write_text_atomic,
 )
 
@@ -75,6 +77,9 @@ def run(args: argparse.Namespace) -> int:
         if html_path is not None:
             check_output_file(html_path, "--html")
         model = build_model(trace.config)
+        mismatch = trace_mismatch(model, trace)
+        if mismatch is not None:
+            raise TraceError(f"{args.trace}: {mismatch}")
     except (TraceError, ConfigError) as exc:
         sys.stderr.write(f"synod replay: {exc}\n")
         return 2

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import itertools
 import json
 import os
 import re
@@ -364,25 +365,42 @@ def _find_property(model: Model[Any, Any], name: str) -> Property[Any] | None:
     return next((p for p in model.properties() if p.name == name), None)
 
 
-def replay_trace(model: Model[Any, Any], trace: Trace) -> ReplayOutcome:
-    """Re-run ``trace`` on ``model`` one action at a time, re-finding each by label."""
-    inits = list(model.init_states())
-    if trace.init >= len(inits):
-        return ReplayOutcome(
-            "diverged", [], [], diverged_at=0,
-            detail=f"the model has {len(inits)} initial state(s), the trace starts from #{trace.init}",
-        )
-    state = inits[trace.init]
-    states: list[Hashable] = [state]
-    actions: list[Hashable] = []
+def trace_mismatch(model: Model[Any, Any], trace: Trace) -> str | None:
+    """Why ``trace`` cannot be replayed on ``model`` at all (None if it can be tried).
+
+    A trace that names a property the model does not have (or has with another kind),
+    or an initial state it does not have, was not made by this model: the trace is
+    wrong for it, which ``synod replay`` reports as bad input (exit 2), not as a run
+    that diverged.
+    """
     prop = _find_property(model, trace.property_name)
     if prop is None:
         names = ", ".join(p.name for p in model.properties()) or "none"
-        return ReplayOutcome(
-            "diverged", states, actions, diverged_at=0,
-            detail=f"the model has no property {trace.property_name!r} (it has: {names})",
-            fingerprint=state_fingerprint(state),
+        return f"the model has no property {trace.property_name!r} (it has: {names})"
+    if prop.kind != trace.property_kind:
+        return (
+            f"the trace's property {trace.property_name!r} is {trace.property_kind!r}, "
+            f"the model's is {prop.kind!r}"
         )
+    inits = sum(1 for _ in itertools.islice(model.init_states(), trace.init + 1))
+    if trace.init >= inits:
+        return f"the model has {inits} initial state(s), the trace starts from #{trace.init}"
+    return None
+
+
+def replay_trace(model: Model[Any, Any], trace: Trace) -> ReplayOutcome:
+    """Re-run ``trace`` on ``model`` one action at a time, re-finding each by label.
+
+    A trace that :func:`trace_mismatch` rejects comes back "diverged" at step 0.
+    """
+    mismatch = trace_mismatch(model, trace)
+    if mismatch is not None:
+        return ReplayOutcome("diverged", [], [], diverged_at=0, detail=mismatch)
+    state = list(model.init_states())[trace.init]
+    states: list[Hashable] = [state]
+    actions: list[Hashable] = []
+    prop = _find_property(model, trace.property_name)
+    assert prop is not None  # trace_mismatch checked
     # An invariant checked on every state: failing before the recorded step means the
     # run no longer matches the trace, even though the property still breaks.
     checks_every_state = prop.kind == "always"

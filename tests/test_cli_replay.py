@@ -76,8 +76,12 @@ def test_replay_diverged_says_what_differed(bug_trace: Path, tmp_path: Path) -> 
         lambda d: d.pop("actions"),
         lambda d: d["config"].update(model="no-such-model"),
         lambda d: d["config"].update(variant="no-such-variant"),
+        lambda d: d["property"].update(name="no-such-property"),
+        lambda d: d["property"].update(kind="final"),
+        lambda d: d.update(init=7),
     ],
-    ids=["schema", "missing-key", "unknown-model", "unknown-variant"],
+    ids=["schema", "missing-key", "unknown-model", "unknown-variant", "unknown-property",
+         "property-kind", "initial-state"],
 )
 def test_broken_trace_exits_2_with_one_line(bug_trace: Path, tmp_path: Path, edit: Any) -> None:
     page = tmp_path / "run.html"
