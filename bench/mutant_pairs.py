@@ -28,7 +28,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from explorer.config import CheckConfig  # noqa: E402
-from explorer.mutants import CATALOGUE, DEEP_CASES, HARMLESS, build  # noqa: E402
+from explorer.mutants import CATALOGUE, HARMLESS, build  # noqa: E402
 from explorer.results import SearchSettings  # noqa: E402
 from explorer.search import search  # noqa: E402
 from paxos_core import MULTI_ONLY_VARIANTS, VARIANTS  # noqa: E402
@@ -37,7 +37,7 @@ from paxos_core import MULTI_ONLY_VARIANTS, VARIANTS  # noqa: E402
 def configurations() -> list[tuple[CheckConfig, int]]:
     """Each distinct (configuration, depth) of the catalogue, variant reset to correct."""
     found: dict[tuple[CheckConfig, int], None] = {}
-    for case in (*CATALOGUE, *DEEP_CASES):
+    for case in CATALOGUE:
         found[case.correct_check_key()] = None
     for harmless in HARMLESS:
         found[(dataclasses.replace(harmless.config, variant="correct"), harmless.max_depth)] = None

@@ -1,8 +1,8 @@
 """``synod mutants``: run the catalogue of seeded Paxos bugs and the correct protocol.
 
 For each case of :data:`explorer.mutants.CATALOGUE`: search the mutant (BFS at the
-case's bounds, or random / swarm walks until the first hit; a case with its own strategy,
-DFS or a deep case's walks, always runs that) and report the property
+case's bounds, or random / swarm walks until the first hit; the one DFS case always
+runs DFS) and report the property
 violated, the depth of the counterexample, the distinct states and the seconds; then
 check the correct protocol exhaustively at the same configuration and depth, which must
 hold with every ``sometimes`` property witnessed.
@@ -32,7 +32,6 @@ from explorer.config import CheckConfig
 from explorer.models.paxos import MODELS as PAXOS_MODELS
 from explorer.mutants import (
     CATALOGUE,
-    DEEP_CASES,
     NOT_CAUGHT,
     CaseOutcome,
     CorrectOutcome,
@@ -65,7 +64,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--only", metavar="NAMES", help="comma-separated mutant names (default: all)")
     parser.add_argument(
         "--seed", type=int, default=0,
-        help="random/swarm seed (default 0; the deep cases always use their own strategy and seed)",
+        help="random/swarm seed (default 0; the DFS case always runs DFS)",
     )
     parser.add_argument("--jobs", type=int, default=1, metavar="N", help="cases run in parallel (default 1)")
     parser.add_argument(
@@ -80,7 +79,7 @@ class UsageError(ValueError):
 
 def select_cases(only: str | None) -> list[MutantCase]:
     if not only:
-        return [*CATALOGUE, *DEEP_CASES]
+        return list(CATALOGUE)
     names = [n.strip() for n in only.split(",") if n.strip()]
     known = catalogue_by_name()
     unknown = [n for n in names if n not in known]
@@ -222,8 +221,8 @@ def _print_tables(console: Console, strategy: str, rows: list[dict[str, Any]], c
 
 
 def _run_with(case: MutantCase, strategy: str, seed: int) -> CaseOutcome:
-    # The deep cases and the DFS case are out of BFS's reach in CI time: whatever
-    # --strategy says, they run their own search (the table marks them with its name).
+    # The DFS case is out of BFS's reach in CI time: whatever --strategy says, it runs
+    # its own search (the table marks it with its name).
     if case.strategy != "bfs":
         return run_case(case, case.strategy, case.seed)
     return run_case(case, strategy, seed)

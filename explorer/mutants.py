@@ -9,14 +9,15 @@ catalogue (:func:`run_case`) is the mutation score of those bounds: it shows tha
 bounds must go to catch mistakes of each kind.
 
 For every case the correct protocol is checked by BFS at the same configuration and
-depth, or for DFS and walk cases to :data:`CORRECT_DEPTH` (:func:`run_correct`): it must hold, with every ``sometimes`` property witnessed, so a
-catch is never an artefact of a property that fires on correct runs.
+depth, or for the DFS case to :data:`CORRECT_DEPTH` (:func:`run_correct`): it must
+hold, with every ``sometimes`` property witnessed, so a catch is never an artefact of a
+property that fires on correct runs.
 
 Some mistakes are harmless on their own at small bounds; they are kept as
 :data:`HARMLESS` entries with the reason, and a test pins exactly which properties
-fail at their documented bounds (usually none: a silent pass would hide that). Mistakes whose
-shortest counterexample is too deep for BFS within CI's time are listed in :data:`DEEP`
-and caught by a seeded swarm search (:data:`DEEP_CASES`).
+fail at their documented bounds (usually none: a silent pass would hide that). A
+mistake that no search catches within CI's time goes in :data:`NOT_CAUGHT`, which
+makes ``synod mutants`` fail (none is there today).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ class MutantCase:
     expected_property: str  # the property that fires first at these bounds
     max_states: int = 400_000  # a safety net, far above what the case needs
     note: str = ""  # how the shortest counterexample goes
-    strategy: str = "bfs"  # "dfs": depth-first to max_depth; "random"/"swarm": the deep cases (see DEEP)
+    strategy: str = "bfs"  # "dfs": depth-first to max_depth (the correct protocol: CORRECT_DEPTH)
     seed: int = 0  # random / swarm
 
     @property
@@ -52,10 +53,10 @@ class MutantCase:
 
     @property
     def correct_depth(self) -> int:
-        # DFS and walk cases go deeper than BFS can exhaust the correct protocol in CI
-        # time: it is checked to its own depth (CORRECT_DEPTH) instead.
+        # A DFS case goes deeper than BFS can exhaust the correct protocol in CI time:
+        # it is checked to its own depth (CORRECT_DEPTH) instead.
         if self.strategy != "bfs":
-            return CORRECT_DEPTH.get(self.variant, DEEP_CORRECT_DEPTH)
+            return CORRECT_DEPTH[self.variant]
         return max(self.max_depth, CORRECT_DEPTH.get(self.variant, self.max_depth))
 
     def correct_config(self) -> CheckConfig:
@@ -84,8 +85,8 @@ class MutantCase:
     @property
     def walk_depth(self) -> int:
         """Length bound of a random walk: slack over the BFS depth (a walk must stumble on
-        the bug, not follow the shortest path), or the deep case's own walk bound."""
-        return self.max_depth if self.strategy not in ("bfs", "dfs") else max(20, 3 * self.max_depth)
+        the bug, not follow the shortest path)."""
+        return max(20, 3 * self.max_depth)
 
 
 #: random/swarm: at most this many walks per case before giving up
@@ -187,6 +188,14 @@ CATALOGUE: tuple[MutantCase, ...] = (
         "(phase 1 on itself) and answers client 4's get from its empty store: None after ok",
     ),
     _case(
+        "fill-holes-with-own",
+        _multi2(phase1_quorum=2, phase2_quorum=1, extra=(("client_targets", (0, 1)), ("retries", 0))),
+        7, "agreement",
+        "client 2's put is chosen in slot 0 by leader 0 alone (q2=1); candidate 1, holding "
+        "client 3's cas, wins phase 1 with 0's promise, which reports the put, and writes "
+        "the cas into slot 0 instead",
+    ),
+    _case(
         "count-stale-accepted",
         CheckConfig(
             model="basic", nodes=3, clients=1, ops=1, ballots=2, faults=Faults(),
@@ -224,9 +233,6 @@ CORRECT_DEPTH: dict[str, int] = {
     "lowest-ballot-value": 10,  # the DFS case (depth 13): BFS to 10 is 35,809 states
 }
 
-#: The deep cases' walks are longer than BFS can exhaust: the correct protocol is
-#: checked exhaustively to this depth at their configuration instead.
-DEEP_CORRECT_DEPTH = 8
 
 @dataclass(frozen=True)
 class HarmlessCase:
@@ -264,32 +270,13 @@ HARMLESS: tuple[HarmlessCase, ...] = (
     ),
 )
 
-#: Mistakes whose shortest counterexample lies beyond the BFS bounds CI can afford:
-#: variant -> what it takes. Each is caught by the seeded swarm search of its
-#: :data:`DEEP_CASES` entry (``max_depth`` is then the walk length).
-DEEP: dict[str, str] = {
-    "fill-holes-with-own": (
-        "a candidate must buffer a request while a value is chosen in slot 0, then win "
-        "phase 1: 10 steps with 2 clients; BFS catches it at depth 10 after 142,034 states"
-    ),
-}
-
-DEEP_CASES: tuple[MutantCase, ...] = (
-    MutantCase(
-        "fill-holes-with-own", dataclasses.replace(_multi(), variant="fill-holes-with-own"),
-        30, "agreement", strategy="swarm", seed=1,
-        note="replica 1 is elected with client 3's put buffered and writes it over the cas chosen in slot 0",
-    ),
-)
-
-
 #: Seeded mistakes this catalogue does not catch yet: variant -> why, and what was tried.
 #: ``synod mutants`` lists them and exits 1 while any remains (no silent pass).
 NOT_CAUGHT: dict[str, str] = {}
 
 
 def catalogue_by_name() -> dict[str, MutantCase]:
-    return {case.name: case for case in (*CATALOGUE, *DEEP_CASES)}
+    return {case.name: case for case in CATALOGUE}
 
 
 # -- running a case --------------------------------------------------------------------

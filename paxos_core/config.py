@@ -66,18 +66,19 @@ class VariantFlags:
         return VariantFlags(**{part.replace("-", "_"): True for part in variant_parts(name)})
 
 
-def variant_parts(name: str) -> tuple[str, ...]:
+def variant_parts(name: str, what: str = "variant") -> tuple[str, ...]:
     """The seeded mistakes a variant name switches on: ``()`` for "correct", one name, or
-    the parts of ``a+b`` (each a distinct mistake from :data:`VARIANTS`); ValueError else."""
+    the parts of ``a+b`` (each a distinct mistake from :data:`VARIANTS`); ValueError else,
+    whose message calls the name ``what`` (a command line says ``--variant``)."""
     if name == "correct":
         return ()
     parts = tuple(name.split("+"))
     for part in parts:
         if part not in VARIANTS or part == "correct":
             known = ", ".join(VARIANTS)
-            raise ValueError(f"unknown variant {part!r} (known: {known}; combine mistakes with +)")
+            raise ValueError(f"unknown {what} {part!r} (known: {known}; combine mistakes with +)")
     if len(set(parts)) != len(parts):
-        raise ValueError(f"variant {name!r} names a mistake twice")
+        raise ValueError(f"{what} {name!r} names a mistake twice")
     return parts
 
 

@@ -17,8 +17,6 @@ from explorer.cli import main
 from explorer.config import CheckConfig
 from explorer.mutants import (
     CATALOGUE,
-    DEEP,
-    DEEP_CASES,
     HARMLESS,
     NOT_CAUGHT,
     HarmlessCase,
@@ -37,10 +35,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_every_variant_is_in_the_catalogue() -> None:
     # No seeded mistake may drop out of the catalogue silently.
-    caught = {case.variant for case in CATALOGUE} | {case.variant for case in DEEP_CASES}
+    caught = {case.variant for case in CATALOGUE}
     assert caught | set(NOT_CAUGHT) == set(VARIANTS) - {"correct"}
     assert not caught & set(NOT_CAUGHT)
-    assert set(DEEP) == {case.variant for case in DEEP_CASES}
 
 
 @pytest.mark.slow
@@ -57,7 +54,7 @@ def test_bfs_catches_the_mutant_at_its_depth(case: MutantCase) -> None:
 def _distinct_correct_checks() -> list[MutantCase]:
     # Cases with the same configuration and depth share one check (as in the CLI).
     seen: dict[tuple[CheckConfig, int], MutantCase] = {}
-    for case in (*CATALOGUE, *DEEP_CASES):
+    for case in CATALOGUE:
         seen.setdefault(case.correct_check_key(), case)
     return list(seen.values())
 
@@ -70,14 +67,6 @@ def test_correct_protocol_holds_at_the_case_bounds(case: MutantCase) -> None:
     assert outcome.result.complete
     assert outcome.result.sometimes, "a configuration without sometimes properties proves nothing"
     assert outcome.unwitnessed == []
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("case", DEEP_CASES, ids=lambda c: c.name)
-def test_walks_catch_the_deep_mutants(case: MutantCase) -> None:
-    outcome = run_case(case, case.strategy, case.seed)
-    assert outcome.caught, f"{case.name} not caught by {case.strategy} seed {case.seed}"
-    assert outcome.property_name == case.expected_property
 
 
 @pytest.mark.parametrize("harmless", HARMLESS, ids=lambda h: h.variant)
@@ -111,7 +100,7 @@ def test_cli_table_and_random_strategy(capsys: pytest.CaptureFixture[str]) -> No
 @pytest.mark.slow
 @pytest.mark.parametrize("strategy", ["random", "swarm"])
 def test_walks_catch_every_case(strategy: str, capsys: pytest.CaptureFixture[str]) -> None:
-    # the deep cases have their own test; the DFS case runs DFS whatever --strategy says
+    # the DFS case runs DFS whatever --strategy says
     names = ",".join(case.name for case in CATALOGUE if case.strategy == "bfs")
     code = main(["mutants", "--only", names, "--strategy", strategy, "--skip-correct", "--json"])
     data = json.loads(capsys.readouterr().out)
@@ -246,7 +235,6 @@ def test_a_variant_listed_as_not_caught_fails_the_catalogue(
 
     quick = [case for case in CATALOGUE if case.name == "forget-promise-on-restart"]
     monkeypatch.setattr(cli_mutants, "CATALOGUE", tuple(quick))
-    monkeypatch.setattr(cli_mutants, "DEEP_CASES", ())
     monkeypatch.setattr(cli_mutants, "NOT_CAUGHT", {"count-stale-accepted": "too deep"})
     code = main(["mutants", "--skip-correct", "--json"])
     data = json.loads(capsys.readouterr().out)

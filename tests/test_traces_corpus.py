@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from explorer.models import build_model
-from explorer.mutants import CATALOGUE, DEEP_CASES
+from explorer.mutants import CATALOGUE
 from explorer.trace import Trace, load_trace, replay_trace
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,7 +31,7 @@ def test_corpus_has_one_trace_per_mutant() -> None:
     for path in TRACES:
         trace = _load(path)
         by_variant.setdefault(trace.config.variant, []).append(trace)
-    for case in (*CATALOGUE, *DEEP_CASES):
+    for case in CATALOGUE:
         traces = by_variant.get(case.variant, [])
         assert len(traces) == 1, f"traces/ should hold exactly one trace of {case.variant}"
         assert traces[0].property_name == case.expected_property

@@ -89,9 +89,9 @@ def cluster_config(config: CheckConfig) -> ClusterConfig:
     if config.ballots < 1:
         raise ConfigError(f"--ballots must be at least 1, got {config.ballots}")
     try:
-        parts = variant_parts(config.variant)
+        parts = variant_parts(config.variant, what="--variant")
     except ValueError as exc:
-        raise ConfigError(f"--variant: {exc}") from None
+        raise ConfigError(str(exc)) from None
     if config.network not in NETWORKS:
         raise ConfigError(f"unknown --network {config.network!r} (known: {', '.join(NETWORKS)})")
     majority = n // 2 + 1
