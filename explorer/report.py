@@ -114,8 +114,18 @@ class CheckReport:
         prefix = "INTERRUPTED: no violation found so far" if self.interrupted else "holds within bounds"
         return (
             f"{prefix} ({self.bounds_text}; {r.distinct_states:,} distinct states, "
-            f"BFS depth {r.depth}; {self.completeness_text})"
+            f"{' '.join(self.depth_text)}; {self.completeness_text})"
         )
+
+    @property
+    def depth_text(self) -> tuple[str, str]:
+        """Label and value of the depth reached. ``result.depth`` counts the states on the
+        longest path explored, initial one included (TLC's "depth"): under BFS the number
+        of levels; under DFS and walks it is shown as the longest path's actions."""
+        r = self.result
+        if self.settings.strategy == "bfs":
+            return "BFS depth", str(r.depth)
+        return "longest path", f"{max(r.depth - 1, 0)} actions"
 
     def warnings(self) -> list[str]:
         if self.violations and not self.strict:
@@ -183,7 +193,7 @@ class CheckReport:
         table.add_row("search", f"{s.strategy}, seed {s.seed}, {s.workers} worker(s); {self.bounds_text}")
         table.add_row("distinct states", f"{r.distinct_states:,}")
         table.add_row("generated", f"{r.generated:,}")
-        table.add_row("BFS depth", str(r.depth))
+        table.add_row(*self.depth_text)
         if r.walks:
             table.add_row("walks", f"{r.walks:,}")
         table.add_row("coverage", self.completeness_text)

@@ -112,6 +112,19 @@ def test_every_strategy_finds_the_bug(
     assert load_trace(data["trace"]).settings.strategy == strategy
 
 
+@pytest.mark.parametrize(("strategy", "shown"), [("bfs", "BFS depth 7;"), ("dfs", "longest path 6 actions;")])
+def test_the_depth_is_named_for_the_strategy(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, strategy: str, shown: str
+) -> None:
+    # BFS reports levels (TLC's depth, the initial state included); DFS and walks have
+    # no levels, so they say how long the longest path was, in actions.
+    code, out, _err = check(capsys, "--model", TOY, "--strategy", strategy, "--traces", str(tmp_path))
+    assert code == 0
+    verdict = out.strip().splitlines()[-1]
+    assert shown in verdict
+    assert ("BFS depth" in out) is (strategy == "bfs")
+
+
 def test_example_finds_its_bug_and_the_fix_holds(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, data = check_json(capsys, "--model", EXAMPLE, "--traces", str(tmp_path))
     assert code == 1
