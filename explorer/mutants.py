@@ -204,7 +204,8 @@ CATALOGUE: tuple[MutantCase, ...] = (
         7, "learned is chosen",
         "replica 0 retries client 3's v0 at ballot (2,0) and learns it on replica 2's vote "
         "plus replica 1's stale Accepted of (1,0): two votes in each ballot, none chosen "
-        "(agreement breaks 7 steps later, when another value is chosen: see docs/mutants.md)",
+        "(with a second client, agreement breaks at action 14, when another value is "
+        "chosen: see docs/mutants.md)",
     ),
     # DFS, not BFS: the shortest counterexample is 13 steps and BFS needs 273,000 states
     # (about a minute) to reach it; depth-first search to depth 13 finds one in ~30,000.
