@@ -13,6 +13,7 @@ from explorer.model import Property
 from explorer.models.paxos import build as build_plain
 from explorer.models.paxos import cluster_config
 from explorer.models.paxos_properties import (
+    LEARNED_IS_CHOSEN,
     PROMISE_MONOTONICITY,
     SAFETY_PROPERTIES,
     SOMETIMES_PROPERTIES,
@@ -80,6 +81,26 @@ def test_agreement_fails_on_two_chosen_values() -> None:
     world = _with_replica(world, 2, votes=((0, b2, CAS),))
     assert not _props(model)["agreement"].condition(world)
     assert "agreement" in problems_in(MULTI, cluster_config(MULTI), world)
+
+
+def test_learned_is_chosen_fails_on_a_value_learned_without_a_quorum() -> None:
+    model = _model()
+    prop = _props(model)[LEARNED_IS_CHOSEN]
+    world = model.init_states()[0]
+    b1, b2 = (1, 0), (2, 0)
+    # two votes for PUT, but in two ballots: replica 0 learning it is premature
+    world = _with_replica(world, 0, votes=((0, b2, PUT),), decided=((0, PUT),))
+    world = _with_replica(world, 1, votes=((0, b1, PUT),))
+    assert _props(model)["agreement"].condition(world)  # no second value anywhere
+    assert not prop.condition(world)
+    assert LEARNED_IS_CHOSEN in problems_in(MULTI, cluster_config(MULTI), world)
+    # a second vote in ballot b2 makes PUT chosen, and learning it fine
+    world = _with_replica(world, 2, votes=((0, b2, PUT),))
+    assert prop.condition(world)
+    assert LEARNED_IS_CHOSEN not in problems_in(MULTI, cluster_config(MULTI), world)
+    # learning a value in a slot where nothing was chosen fails again
+    world = _with_replica(world, 1, votes=((0, b1, PUT),), decided=((0, PUT), (1, CAS)))
+    assert not prop.condition(world)
 
 
 def test_validity_fails_on_a_value_nobody_proposed() -> None:
