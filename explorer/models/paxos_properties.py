@@ -38,8 +38,9 @@ property of that name fails there. Correct runs never produce one, so the state 
 step is the step that broke the property, and replay, which re-runs ``next_state``,
 reproduces it.
 
-Agreement and "learned is chosen" use the quorum the configuration *means* (``phase2_quorum``, or a
-majority), not the one a mutant computes, so "chosen" keeps its meaning.
+Agreement and "learned is chosen" use the quorum the configuration *means*
+(``phase2_quorum``, or a majority), not the one a mutant computes, so "chosen" keeps
+its meaning.
 """
 
 from __future__ import annotations
