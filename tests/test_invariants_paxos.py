@@ -229,3 +229,41 @@ def test_forgotten_promise_is_found_with_symmetry_on() -> None:
     )
     result = search(_model(config), SearchSettings(max_depth=4, symmetry=True), None)
     assert [v.property_name for v in result.violations] == [PROMISE_MONOTONICITY]
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        CheckConfig(
+            model="basic", nodes=3, clients=2, ops=1, ballots=2, faults=Faults(),
+            phase1_quorum=1, phase2_quorum=3, variant="count-stale-accepted",
+        ),
+        CheckConfig(model="multipaxos", clients=2, ops=1, faults=Faults(crash=1), variant="quorum-one"),
+        CheckConfig(model="multipaxos", clients=2, ops=1, faults=Faults(crash=1, drop=1)),
+    ],
+    ids=["count-stale", "multi-quorum-one", "multi-correct"],
+)
+def test_fast_properties_agree_with_the_checker_functions(config: CheckConfig) -> None:
+    # The model's properties take shortcuts (caches, one-candidate fast paths); on every
+    # state of seeded random walks they must judge as checker.invariants does.
+    import random
+
+    model = _model(config)
+    props = _props(model)
+    cluster = cluster_config(config)
+    rng = random.Random(7)
+    seen_failures: set[str] = set()
+    for _walk in range(60):
+        world = model.init_states()[0]
+        for _step in range(25):
+            found = problems_in(config, cluster, world)
+            for name in ("agreement", LEARNED_IS_CHOSEN, "validity", "log consistency", "client-visible"):
+                assert props[name].condition(world) is (name not in found), (name, found.get(name))
+                if name in found:
+                    seen_failures.add(name)
+            options = list(model.successors(world))
+            if not options:
+                break
+            world = rng.choice(options)[1]
+    if config.variant != "correct":
+        assert LEARNED_IS_CHOSEN in seen_failures  # the walks did reach the interesting states
