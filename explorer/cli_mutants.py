@@ -144,6 +144,7 @@ def _mutant_row(outcome: CaseOutcome, trace: Path | None) -> dict[str, Any]:
         "description": VARIANTS.get(case.variant, ""),
         "model": case.config.model,
         "expected_property": case.expected_property,
+        "counterexample": case.note,  # how the catalogue's shortest one goes, in words
         "property": outcome.property_name,
         "caught": outcome.caught,
         "as_expected": outcome.property_name == case.expected_property,

@@ -38,6 +38,7 @@ def test_every_variant_is_in_the_catalogue() -> None:
     caught = {case.variant for case in CATALOGUE}
     assert caught | set(NOT_CAUGHT) == set(VARIANTS) - {"correct"}
     assert not caught & set(NOT_CAUGHT)
+    assert all(len(case.note) > 40 for case in CATALOGUE)  # each says how its run goes
 
 
 @pytest.mark.slow
@@ -96,6 +97,7 @@ def test_cli_json_for_two_cases(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0
     assert [row["mutant"] for row in data["mutants"]] == ["forget-promise-on-restart", "quorum-one"]
     assert all(row["caught"] and row["as_expected"] for row in data["mutants"])
+    assert all(len(row["counterexample"]) > 40 for row in data["mutants"])  # every case says how
     assert data["mutants"][0]["property"] == "promise monotonicity"
     assert data["all_caught"] and data["correct_holds"]
     assert all(row["holds"] and not row["unwitnessed"] for row in data["correct"])
