@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from explorer.cli import StdoutConsole
-from explorer.config import CheckConfig, ConfigError, Faults
+from explorer.config import CheckConfig, ConfigError, Faults, parse_extra
 from explorer.model import Model
 from explorer.models import (
     TLA_PAXOS,
@@ -85,6 +85,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     world.add_argument("--phase1-quorum", type=int, metavar="Q", help="phase-1 quorum size (default majority)")
     world.add_argument("--phase2-quorum", type=int, metavar="Q", help="phase-2 quorum size (default majority)")
     world.add_argument("--symmetry", action="store_true", help="symmetry reduction over node ids")
+    world.add_argument(
+        "--extra", action="append", default=[], metavar="KEY=VALUE",
+        help="a model-specific option, VALUE in JSON (Paxos: client_targets=[0,1], retries=0, "
+        "forward=false, initial_leader=null, learn_directly=true); repeatable",
+    )
 
     search = parser.add_argument_group("how to search")
     search.add_argument("--strategy", choices=STRATEGIES, default="bfs", help="default bfs")
@@ -130,10 +135,44 @@ def config_from_args(args: argparse.Namespace) -> tuple[CheckConfig, set[str]]:
         value = getattr(args, opt)
         if value is not None:
             values[field] = Faults.parse(value) if field == "faults" else value
+    if args.extra:
+        explicit.add("extra")
+        values["extra"] = parse_extra(args.extra)
     check_model_name(args.model)
     config = CheckConfig(**values)
     config.validate()
     return normalize_config(config, explicit), explicit
+
+
+def command_line(config: CheckConfig, strategy: str = "bfs", depth: int | None = None) -> str:
+    """The ``synod check`` command that checks ``config`` (with ``strategy`` to ``depth``):
+    what a reader types to run a configuration they read about (``synod mutants`` prints
+    one per case). Every option is spelled out, so it does not lean on defaults."""
+    import json
+    import shlex
+
+    faults = ",".join(f"{k}={v}" for k, v in vars(config.faults).items() if v) or "none"
+    argv = [
+        "synod", "check", "--model", config.model, "--nodes", str(config.nodes),
+        "--clients", str(config.clients), "--ops", str(config.ops), "--faults", faults,
+        "--ballots", str(config.ballots),
+    ]
+    if config.network != "unordered":
+        argv += ["--network", config.network]
+    if config.variant != "correct":
+        argv += ["--variant", config.variant]
+    for option, q in (("--phase1-quorum", config.phase1_quorum), ("--phase2-quorum", config.phase2_quorum)):
+        if q is not None:
+            argv += [option, str(q)]
+    if config.symmetry:
+        argv.append("--symmetry")
+    for key, value in config.extra:
+        argv += ["--extra", f"{key}={json.dumps(value, separators=(',', ':'))}"]
+    if strategy != "bfs":
+        argv += ["--strategy", strategy]
+    if depth is not None:
+        argv += ["--depth", str(depth)]
+    return shlex.join(argv)
 
 
 def settings_from_args(args: argparse.Namespace, config: CheckConfig) -> SearchSettings:

@@ -28,6 +28,7 @@ from rich.console import Console
 from rich.table import Table
 
 from explorer.cli import StdoutConsole
+from explorer.cli_check import command_line
 from explorer.config import CheckConfig
 from explorer.models.paxos import MODELS as PAXOS_MODELS
 from explorer.mutants import (
@@ -145,6 +146,7 @@ def _mutant_row(outcome: CaseOutcome, trace: Path | None) -> dict[str, Any]:
         "model": case.config.model,
         "expected_property": case.expected_property,
         "counterexample": case.note,  # how the catalogue's shortest one goes, in words
+        "command": command_line(case.config, case.strategy, case.max_depth),
         "property": outcome.property_name,
         "caught": outcome.caught,
         "as_expected": outcome.property_name == case.expected_property,

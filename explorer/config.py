@@ -111,9 +111,7 @@ class CheckConfig:
                 raise ConfigError("configuration 'faults' must map drop/dup/crash/partition to ints")
             values["faults"] = Faults(**faults)
         if "extra" in values:
-            values["extra"] = tuple(
-                sorted((key, _lists_to_tuples(value)) for key, value in dict(values["extra"]).items())
-            )
+            values["extra"] = extra_pairs(dict(values["extra"]))
         return CheckConfig(**values)
 
     def validate(self) -> None:
@@ -168,6 +166,31 @@ _FIELD_TYPES: dict[str, str] = {
     "phase2_quorum": "int or null",
     "extra": "dict",
 }
+
+
+def extra_pairs(extra: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
+    """``CheckConfig.extra`` from a mapping: sorted pairs, JSON lists as tuples (hashable)."""
+    return tuple(sorted((key, _lists_to_tuples(value)) for key, value in extra.items()))
+
+
+def parse_extra(items: list[str]) -> tuple[tuple[str, Any], ...]:
+    """``--extra KEY=VALUE`` options as ``CheckConfig.extra``. VALUE is JSON when it parses
+    as JSON (``[0,1]``, ``0``, ``false``), else the plain string."""
+    import json
+
+    extra: dict[str, Any] = {}
+    for item in items:
+        key, sep, text = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise ConfigError(f"--extra takes KEY=VALUE (e.g. retries=0), got {item!r}")
+        if key in extra:
+            raise ConfigError(f"--extra {key} is given twice")
+        try:
+            extra[key] = json.loads(text)
+        except ValueError:
+            extra[key] = text
+    return extra_pairs(extra)
 
 
 def _lists_to_tuples(value: Any) -> Any:

@@ -227,6 +227,13 @@ BAD_CONFIGS: list[list[str]] = [
     ["--model", TOY, "--variant", "nosuch"],
     ["--model", "basic", "--variant", "quorum-one+nosuch"],
     ["--model", "basic", "--variant", "quorum-one+quorum-one"],
+    ["--model", "basic", "--extra", "retries"],
+    ["--model", "basic", "--extra", "=1"],
+    ["--model", "basic", "--extra", "bogus=1"],
+    ["--model", "basic", "--extra", "retries=-1"],
+    ["--model", "basic", "--extra", "retries=0", "--extra", "retries=1"],
+    ["--model", "basic", "--extra", "client_targets=[0,9]"],
+    ["--model", "tla-paxos", "--extra", "retries=0"],
     ["--model", "tests.test_cli_toy_models:zero_argument_factory", "--variant", "bug"],
     ["--model", "tla-paxos", "--nodes", "5"],
     ["--model", "tla-paxos", "--faults", "drop=1"],
@@ -333,3 +340,12 @@ def test_combined_variant_is_caught_saved_and_replayed(
     assert load_trace(path).config.variant == "count-stale-accepted+ignore-promise-values"
     assert main(["replay", str(path)]) == 1  # reproduced
     capsys.readouterr()
+
+
+def test_extra_values_are_json_or_plain_strings() -> None:
+    from explorer.config import parse_extra
+
+    assert parse_extra(["retries=0", "client_targets=[0, 1]", "forward=false", "name=x y"]) == (
+        ("client_targets", (0, 1)), ("forward", False), ("name", "x y"), ("retries", 0),
+    )
+    assert parse_extra([]) == ()

@@ -254,3 +254,23 @@ def test_a_variant_listed_as_not_caught_fails_the_catalogue(
     assert code == 1 and not data["all_caught"]
     assert [row["caught"] for row in data["mutants"]] == [True]
     assert data["not_caught"] == [{"mutant": "count-stale-accepted", "why": "too deep"}]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", CATALOGUE, ids=lambda c: c.name)
+def test_the_printed_command_checks_the_same_case(
+    case: MutantCase, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `synod mutants --json` prints, per case, the `synod check` command a reader can run:
+    # it must build the very configuration and find the same counterexample.
+    import shlex
+
+    from explorer.cli_check import command_line
+
+    argv = shlex.split(command_line(case.config, case.strategy, case.max_depth))
+    assert argv[:2] == ["synod", "check"]
+    code = main([*argv[1:], "--json", "--traces", str(tmp_path)])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 1
+    assert CheckConfig.from_json(data["config"]) == case.config
+    assert (data["property"], data["step"]) == (case.expected_property, case.max_depth)

@@ -83,6 +83,8 @@ def normalize_config(config: CheckConfig, explicit: set[str] | frozenset[str] = 
     for name in ("phase1_quorum", "phase2_quorum", "network"):
         if name in explicit:
             raise ConfigError(f"tla-paxos has majority quorums only; --{name.replace('_', '-')} does not apply")
+    if config.extra:
+        raise ConfigError("tla-paxos has no --extra options")
     return dataclasses.replace(config, **_TLA_FIXED)
 
 
