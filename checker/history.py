@@ -562,6 +562,11 @@ def parse_kv(text: str, source: str = "<kv>") -> History:
 
 SYNOD_HISTORY_FORMAT = "synod-history"
 SYNOD_HISTORY_VERSION = 1
+#: a counterexample saved by ``synod check`` (explorer/trace.py); its ``"history"`` holds
+#: the client events of the run, ``{"type": "invoke"|"complete", "client", "seq", "op"|
+#: "result"}``, and ``config.model`` says which model judges them
+SYNOD_TRACE_FORMAT = "synod-trace"
+TRACE_LIN_MODELS = {"multipaxos": "synod-kv", "basic": "consensus"}
 _TYPES = ("invoke", "ok", "info", "fail")
 
 
@@ -702,6 +707,8 @@ def parse_synod_json(text: str, source: str = "<json>") -> History:
     if isinstance(doc, list):
         events = doc
         lines = None
+    elif isinstance(doc, dict) and doc.get("format") == SYNOD_TRACE_FORMAT:
+        return _trace_history(doc, source)
     elif isinstance(doc, dict):
         if "events" not in doc or not isinstance(doc["events"], list):
             raise HistoryError(source, 1, 'a Synod history is an object with an "events" array')
@@ -729,6 +736,36 @@ def parse_synod_json(text: str, source: str = "<json>") -> History:
     h.model_hint = model_hint
     h.init_hint = init
     h.has_init_hint = has_init
+    return h
+
+
+def _trace_history(doc: Mapping[str, Any], source: str) -> History:
+    """The client history recorded in a ``synod check`` trace, as Synod events; the
+    trace's model names the linearizability model (Multi-Paxos: synod-kv, Basic Paxos:
+    consensus)."""
+    recorded = doc.get("history")
+    if recorded is None:
+        raise HistoryError(source, None, "this trace recorded no client history (its model keeps none)")
+    if not isinstance(recorded, list):
+        raise HistoryError(source, None, 'a trace\'s "history" must be a list of events')
+    events: list[dict[str, Any]] = []
+    for i, ev in enumerate(recorded):
+        if not isinstance(ev, Mapping) or ev.get("type") not in ("invoke", "complete"):
+            raise HistoryError(source, None, f'history event {i}: "type" must be "invoke" or "complete"')
+        client = ev.get("client")
+        if not isinstance(client, int) or isinstance(client, bool):
+            raise HistoryError(source, None, f'history event {i}: "client" must be an integer')
+        if ev["type"] == "invoke":
+            op = ev.get("op")
+            if not isinstance(op, list) or not op or not isinstance(op[0], str):
+                raise HistoryError(source, None, f'history event {i}: "op" must be a list starting with a name')
+            events.append(invoke_event(client, op))
+        else:
+            events.append(ok_event(client, ev.get("result")))
+    config = doc.get("config")
+    model = config.get("model") if isinstance(config, Mapping) else None
+    h = history_from_events(events, source)
+    h.model_hint = TRACE_LIN_MODELS.get(model) if isinstance(model, str) else None
     return h
 
 

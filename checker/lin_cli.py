@@ -30,11 +30,12 @@ MAX_PREFIX_PRINTED = 12
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("history", help="history file (Synod JSON, Porcupine etcd/kv, Jepsen EDN)")
+    parser.add_argument("history", help="history file (Synod JSON, a trace saved by synod check, Porcupine etcd/kv, Jepsen EDN)")
     parser.add_argument(
         "--model",
         help=f"{', '.join(MODELS)} or package.module:attribute "
-        "(default: from the file, else by format: etcd/jepsen cas-register, kv kv, json synod-kv)",
+        "(default: from the file, a trace's model (multipaxos synod-kv, basic consensus), else by "
+        "format: etcd/jepsen cas-register, kv kv, json synod-kv)",
     )
     parser.add_argument("--format", default="auto", choices=FORMATS, help="input format (default auto)")
     parser.add_argument(
@@ -155,7 +156,8 @@ def _print_text(result: LinResult, model: LinModel, history: History) -> None:
             print(f"  {model.describe_operation(o)}")
         print(f"  state after the prefix: {w.state_text}")
         if w.blocked is not None:
-            print(f"  cannot place: {model.describe_operation(w.blocked)} (line {w.blocked.line})")
+            where = f" (line {w.blocked.line})" if w.blocked.line else ""  # 0: no source line
+            print(f"  cannot place: {model.describe_operation(w.blocked)}{where}")
         if w.candidates:
             names = ", ".join(model.describe_operation(o) for o in w.candidates[:6])
             more = f" (+{len(w.candidates) - 6})" if len(w.candidates) > 6 else ""

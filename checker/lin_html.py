@@ -94,7 +94,7 @@ def _timeline(
         label = model.describe_operation(o)
         parts.append(
             f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="18" rx="3" fill="{fill}"{dash}>'
-            f"<title>{_esc(label)} (line {o.line})</title></rect>"
+            f"<title>{_esc(label)}{f' (line {o.line})' if o.line else ''}</title></rect>"
         )
         if w > 60:
             parts.append(
@@ -121,7 +121,7 @@ def _witness_section(w: PartWitness, model: LinModel) -> str:
     if w.blocked is not None:
         out.append(
             f'<li class="blocked">cannot be placed: {_esc(model.describe_operation(w.blocked))}'
-            f" (line {w.blocked.line})</li>"
+            f"{f' (line {w.blocked.line})' if w.blocked.line else ''}</li>"
         )
     out.append("</ol>")
     if w.candidates:

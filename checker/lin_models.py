@@ -304,7 +304,32 @@ def synod_kv_model(init: Any = None) -> LinModel:
     )
 
 
+def _consensus_step(state: Any, inp: tuple[Any, ...], out: Any) -> Sequence[Any]:
+    chosen = inp[1] if state is None else state
+    return (chosen,) if out is UNKNOWN or out == chosen else ()
+
+
+def _validate_consensus(inp: tuple[Any, ...], out: Any) -> str | None:
+    if len(inp) == 2 and inp[0] == "propose":
+        return None
+    return f"operation {inp!r} is not propose(v)"
+
+
+def consensus_model(init: Any = None) -> LinModel:
+    """One consensus instance (Synod's Basic Paxos): ``("propose", v)`` returns the value
+    chosen, which is the value of the first propose to take effect (``init``, if given,
+    is a value chosen before the history starts)."""
+    return LinModel(
+        "consensus",
+        lambda: init,
+        _consensus_step,
+        validate=_validate_consensus,
+        description="propose(v) -> the one chosen value (the first proposal to take effect)",
+    )
+
+
 MODELS: dict[str, Callable[..., LinModel]] = {
+    "consensus": consensus_model,
     "register": register_model,
     "cas-register": cas_register_model,
     "etcd": cas_register_model,

@@ -316,3 +316,59 @@ def test_flat_line_fast_path_agrees_with_the_edn_reader() -> None:
     assert _flat_lines(text) == read_edn(text)
     assert _flat_lines('{:a "esc\\"aped"}') is None  # escapes: left to the full reader
     assert _flat_lines("{:a true:b 1}") is None
+
+
+# -- traces saved by synod check ------------------------------------------------------
+
+TRACES = Path(__file__).resolve().parent.parent / "traces"
+
+
+def test_lin_reads_the_client_history_of_a_trace(capsys: pytest.CaptureFixture[str]) -> None:
+    # The stale-read counterexample: lin agrees with the explorer's "linearizable" property,
+    # and takes the model (synod-kv for Multi-Paxos) from the trace's configuration.
+    (stale,) = TRACES.glob("multipaxos-local-reads-linearizable-*.json")
+    assert main(["lin", str(stale), "--json"]) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert out["model"] == "synod-kv" and out["verdict"] == "not linearizable"
+    # Basic Paxos traces are judged as one consensus instance
+    (basic,) = TRACES.glob("basic-quorum-one-*.json")
+    assert main(["lin", str(basic)]) == 0
+    assert "model consensus" in capsys.readouterr().out
+
+
+def test_consensus_model_allows_one_chosen_value() -> None:
+    from checker.lin_models import consensus_model
+
+    def events(second_result: str) -> list[dict[str, object]]:
+        return [
+            {"process": 3, "type": "invoke", "f": "propose", "value": "a"},
+            {"process": 4, "type": "invoke", "f": "propose", "value": "b"},
+            {"process": 3, "type": "ok", "result": "b"},
+            {"process": 4, "type": "ok", "result": second_result},
+        ]
+
+    assert check(history_from_events(events("b")).ops, consensus_model()).verdict == "linearizable"
+    assert check(history_from_events(events("a")).ops, consensus_model()).verdict == "not linearizable"
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda d: d.update(history=None), "recorded no client history"),
+        (lambda d: d["history"].append({"type": "oops"}), '"type" must be'),
+        (lambda d: d["history"].append({"type": "invoke", "client": "c", "op": ["get", "x"]}), '"client"'),
+        (lambda d: d["history"].append({"type": "invoke", "client": 2, "seq": 2, "op": 5}), '"op"'),
+    ],
+    ids=["no-history", "bad-type", "bad-client", "bad-op"],
+)
+def test_a_trace_without_a_usable_history_is_one_line_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], edit: object, message: str
+) -> None:
+    (stale,) = TRACES.glob("multipaxos-local-reads-linearizable-*.json")
+    data = json.loads(stale.read_text())
+    edit(data)  # type: ignore[operator]
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps(data))
+    assert main(["lin", str(path)]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1 and message in err

@@ -165,19 +165,6 @@ def register_step(state: Any, op: Sequence[Any]) -> tuple[Any, Any]:
     return chosen, chosen
 
 
-def consensus_lin_model() -> Any:
-    """A LinModel of one consensus instance: every propose(v) returns the one chosen value."""
-    from checker.lin_models import LinModel
-
-    def step(state: Any, inp: tuple[Any, ...], out: Any) -> list[Any]:
-        from checker.history import UNKNOWN
-
-        chosen = inp[1] if state is None else state
-        return [chosen] if out is UNKNOWN or out == chosen else []
-
-    return LinModel("consensus", lambda: None, step)
-
-
 def history_operations(history: Iterable[Any]) -> list[Any]:
     """The world's Invoke/Complete events as linearizability ``Operation`` records."""
     from checker.history import UNKNOWN, Operation
@@ -208,9 +195,9 @@ class LinearizabilityCache:
 
     def model(self) -> Any:
         if self._model is None:
-            from checker.lin_models import synod_kv_model
+            from checker.lin_models import consensus_model, synod_kv_model
 
-            self._model = synod_kv_model() if self.multi else consensus_lin_model()
+            self._model = synod_kv_model() if self.multi else consensus_model()
         return self._model
 
     def linearizable(self, history: tuple[Any, ...]) -> bool:
