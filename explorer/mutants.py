@@ -165,6 +165,13 @@ CATALOGUE: tuple[MutantCase, ...] = (
         "a crash wipes the promise of ballot (1,0) that every replica starts with",
     ),
     _case(
+        "forget-learned-on-restart",
+        dataclasses.replace(_multi2(clients=1, phase1_quorum=2, phase2_quorum=1), faults=Faults(crash=1)),
+        3, "stability",
+        "leader 0 decides client 2's put on its own vote (q2=1) and crashes: its decided "
+        "log is gone, though the put stays chosen (and would come back by catch-up)",
+    ),
+    _case(
         "leader-skips-phase1", _multi(), 8, "agreement",
         "replica 2 takes over without phase 1 and proposes in slot 0, already chosen",
     ),
@@ -231,6 +238,7 @@ CORRECT_DEPTH: dict[str, int] = {
     "quorum-one": 7,
     "phase2-off-by-one": 9,
     "forget-promise-on-restart": 3,
+    "forget-learned-on-restart": 6,  # "crashed node caught up" needs 6 actions
     "lowest-ballot-value": 10,  # the DFS case (depth 13): BFS to 10 is 35,809 states
 }
 
@@ -270,6 +278,50 @@ HARMLESS: tuple[HarmlessCase, ...] = (
         "catalogue's case, 3 nodes with q1=1 q2=3, is where it is not)",
     ),
 )
+
+@dataclass(frozen=True)
+class PairCase:
+    """Two mistakes that are harmless alone and harmful together, at one configuration:
+    each alone holds exhaustively to ``max_depth``, the pair fails there."""
+
+    variants: tuple[str, str]
+    config: CheckConfig  # variant "correct": the halves and the pair are set per run
+    max_depth: int  # BFS depth of the pair's shortest counterexample
+    expected_property: str
+    why: str
+
+    @property
+    def variant(self) -> str:
+        return "+".join(self.variants)
+
+    def config_for(self, variant: str) -> CheckConfig:
+        return dataclasses.replace(self.config, variant=variant)
+
+
+#: Found by ``bench/mutant_pairs.py`` (which searches every pair of mistakes silent at a
+#: catalogue configuration); a test pins both halves and the pair.
+PAIRS: tuple[PairCase, ...] = (
+    PairCase(
+        ("leader-skips-phase1", "apply-out-of-order"),
+        _multi2(clients=1, phase1_quorum=2, phase2_quorum=1),
+        6, "log consistency",
+        "leader 0 decides the put in slot 0 alone (q2=1); replica 1, which accepted it but "
+        "never heard it decided, takes over without phase 1 and puts the client's retry in "
+        "slot 1, decides it alone and applies it before slot 0. Alone, skipping phase 1 "
+        "only makes a duplicate slot, which the at-most-once table answers, and applying "
+        "out of order needs a second slot, which one client's one put never makes",
+    ),
+    PairCase(
+        ("double-apply-retry", "apply-out-of-order"),
+        _multi2(clients=1, phase1_quorum=2, phase2_quorum=1),
+        6, "log consistency",
+        "the put's retry, forwarded by replica 1, is proposed again by leader 0 (no "
+        "at-most-once table) in slot 1; replica 1 applies that Decide before slot 0's. "
+        "Alone, a put applied twice answers ok twice (harmless), and one put makes no "
+        "second slot to apply out of order",
+    ),
+)
+
 
 #: Seeded mistakes this catalogue does not catch yet: variant -> why, and what was tried.
 #: ``synod mutants`` lists them and exits 1 while any remains (no silent pass).
@@ -355,6 +407,40 @@ def run_correct(case: MutantCase) -> CorrectOutcome:
     result = search(model, case.settings("bfs", depth=case.correct_depth), None)
     unwitnessed = sorted(name for name, seen in result.sometimes.items() if not seen)
     return CorrectOutcome(case, result, time.perf_counter() - start, unwitnessed)
+
+
+def run_pair(pair: PairCase) -> dict[str, Any]:
+    """BFS each half of ``pair``, the pair and the correct protocol to the pair's depth:
+    the row ``synod mutants`` prints (``ok``: halves and correct hold, the pair fails as
+    expected)."""
+    from explorer.search import search
+
+    start = time.perf_counter()
+    settings = SearchSettings(max_depth=pair.max_depth)
+
+    def clean(variant: str) -> bool:
+        result = search(build(pair.config_for(variant)), settings, None)
+        return result.verdict == "holds" and result.complete
+
+    both = search(build(pair.config_for(pair.variant)), settings, None)
+    violation = both.violations[0] if both.violations else None
+    halves_hold = all(clean(half) for half in pair.variants)
+    correct_holds = clean("correct")
+    caught = violation is not None and (violation.property_name, violation.step) == (
+        pair.expected_property, pair.max_depth,
+    )
+    return {
+        "pair": pair.variant,
+        "property": violation.property_name if violation else None,
+        "expected_property": pair.expected_property,
+        "depth": violation.step if violation else None,
+        "distinct_states": both.distinct_states,
+        "halves_hold": halves_hold,
+        "correct_holds": correct_holds,
+        "ok": caught and halves_hold and correct_holds,
+        "why": pair.why,
+        "seconds": round(time.perf_counter() - start, 3),
+    }
 
 
 def map_cases(fn: Callable[[MutantCase], Any], cases: list[MutantCase], jobs: int) -> list[Any]:

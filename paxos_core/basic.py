@@ -85,6 +85,7 @@ class BasicPaxosReplica:
         self.ignore_promise_values = flags.ignore_promise_values
         self.lowest_ballot_value = flags.lowest_ballot_value
         self.forget_promise = flags.forget_promise_on_restart
+        self.forget_learned = flags.forget_learned_on_restart
         self.count_stale = flags.count_stale_accepted
         self.learn_directly = config.learn_directly
         self.peers = tuple(config.replicas)
@@ -96,10 +97,13 @@ class BasicPaxosReplica:
         return BasicState(BasicDurable(), BasicVolatile()), ()
 
     def on_crash(self, me: int, state: BasicState) -> BasicState:
-        """Keep the durable part only (the promise too, unless the mutant forgets it)."""
+        """Keep the durable part only (the promise and the learned value too, unless a
+        mutant forgets them)."""
         durable = state.durable
         if self.forget_promise:
             durable = durable._replace(promised=BOTTOM)
+        if self.forget_learned:
+            durable = durable._replace(learned=None)
         return BasicState(durable, None)
 
     def on_restart(self, me: int, state: BasicState) -> tuple[BasicState, Outputs]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, fields
 from paxos_core.messages import Op
 
 #: Name -> the real mistake it seeds. "correct" is the protocol as it should be.
-#: Variants 1-8 apply to Basic Paxos and Multi-Paxos, 9-13 to Multi-Paxos only.
+#: Variants 1-8 and 14 apply to Basic Paxos and Multi-Paxos, 9-13 to Multi-Paxos only.
 VARIANTS: dict[str, str] = {
     "correct": "the protocol as specified (no seeded mistake)",
     "quorum-one": "non-intersecting quorums: phase 1 and phase 2 each need a single acceptor",
@@ -30,6 +30,7 @@ VARIANTS: dict[str, str] = {
     "local-reads": "the leader answers get locally without a round through the log (stale reads)",
     "double-apply-retry": "the state machine has no at-most-once table: a retried request is applied twice",
     "apply-out-of-order": "a replica applies a decided slot i+1 before slot i is decided",
+    "forget-learned-on-restart": "the learned log is not durable: a replica forgets what it learned when it crashes",
 }
 
 #: Variants that only make sense for Multi-Paxos (Basic Paxos runs them as "correct").
@@ -59,6 +60,7 @@ class VariantFlags:
     local_reads: bool = False
     double_apply_retry: bool = False
     apply_out_of_order: bool = False
+    forget_learned_on_restart: bool = False
 
     @staticmethod
     def for_variant(name: str) -> VariantFlags:

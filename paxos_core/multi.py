@@ -124,6 +124,7 @@ class MultiPaxosReplica:
         self.ignore_promise_values = f.ignore_promise_values
         self.lowest_ballot_value = f.lowest_ballot_value
         self.forget_promise = f.forget_promise_on_restart
+        self.forget_learned = f.forget_learned_on_restart
         self.count_stale = f.count_stale_accepted
         self.skip_phase1 = f.leader_skips_phase1
         self.fill_with_own = f.fill_holes_with_own
@@ -144,10 +145,13 @@ class MultiPaxosReplica:
         return MultiState(MultiDurable(promised=ballot), MultiVolatile()), (SetTimer("election"),)
 
     def on_crash(self, me: int, state: MultiState) -> MultiState:
-        """Keep the durable part only (the promise too, unless the mutant forgets it)."""
+        """Keep the durable part only (the promise and the decided log too, unless a
+        mutant forgets them)."""
         durable = state.durable
         if self.forget_promise:
             durable = durable._replace(promised=BOTTOM)
+        if self.forget_learned:
+            durable = durable._replace(decided=())
         return MultiState(durable, None)
 
     def on_restart(self, me: int, state: MultiState) -> tuple[MultiState, Outputs]:

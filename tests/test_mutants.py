@@ -19,8 +19,10 @@ from explorer.mutants import (
     CATALOGUE,
     HARMLESS,
     NOT_CAUGHT,
+    PAIRS,
     HarmlessCase,
     MutantCase,
+    PairCase,
     build,
     run_case,
     run_correct,
@@ -254,6 +256,32 @@ def test_a_variant_listed_as_not_caught_fails_the_catalogue(
     assert code == 1 and not data["all_caught"]
     assert [row["caught"] for row in data["mutants"]] == [True]
     assert data["not_caught"] == [{"mutant": "count-stale-accepted", "why": "too deep"}]
+    assert [row["ok"] for row in data["pairs"]] == [True] * len(PAIRS)  # the whole catalogue ran
+
+
+def test_a_pair_whose_half_fails_alone_fails_the_catalogue(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import dataclasses
+
+    import explorer.cli_mutants as cli_mutants
+
+    quick = [case for case in CATALOGUE if case.name == "forget-promise-on-restart"]
+    monkeypatch.setattr(cli_mutants, "CATALOGUE", tuple(quick))
+    # quorum-one fails on its own at its catalogue configuration: not a pair "harmful
+    # only together", though the pair fails where claimed
+    (q1,) = [case for case in CATALOGUE if case.name == "quorum-one"]
+    fake = dataclasses.replace(
+        PAIRS[0], variants=("quorum-one", "apply-out-of-order"), config=q1.correct_config(),
+        max_depth=q1.max_depth, expected_property=q1.expected_property,
+    )
+    monkeypatch.setattr(cli_mutants, "PAIRS", (fake,))
+    code = main(["mutants", "--skip-correct", "--json"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 1 and not data["all_caught"]
+    (row,) = data["pairs"]
+    assert row["halves_hold"] is False and row["ok"] is False
+    assert (row["property"], row["depth"]) == (q1.expected_property, q1.max_depth)
 
 
 @pytest.mark.slow
@@ -274,3 +302,16 @@ def test_the_printed_command_checks_the_same_case(
     assert code == 1
     assert CheckConfig.from_json(data["config"]) == case.config
     assert (data["property"], data["step"]) == (case.expected_property, case.max_depth)
+
+
+@pytest.mark.parametrize("pair", PAIRS, ids=lambda p: p.variant)
+def test_pairs_are_harmless_alone_and_harmful_together(pair: PairCase) -> None:
+    for half in pair.variants:
+        alone = search(build(pair.config_for(half)), SearchSettings(max_depth=pair.max_depth), None)
+        assert alone.verdict == "holds" and alone.complete, (half, alone.violations[:1])
+    both = search(build(pair.config_for(pair.variant)), SearchSettings(max_depth=pair.max_depth), None)
+    assert [(v.property_name, v.step) for v in both.violations] == [
+        (pair.expected_property, pair.max_depth)
+    ]
+    correct = search(build(pair.config), SearchSettings(max_depth=pair.max_depth), None)
+    assert correct.verdict == "holds" and correct.complete

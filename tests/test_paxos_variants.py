@@ -48,8 +48,8 @@ def multi(variant: str, nodes: int = 3) -> MultiPaxosReplica:
     return MultiPaxosReplica(ClusterConfig(nodes=nodes, variant=variant))
 
 
-def test_catalogue_has_the_thirteen_mistakes_with_descriptions() -> None:
-    assert len(VARIANTS) == 14 and next(iter(VARIANTS)) == "correct"
+def test_catalogue_has_the_fourteen_mistakes_with_descriptions() -> None:
+    assert len(VARIANTS) == 15 and next(iter(VARIANTS)) == "correct"
     assert all(len(d) > 20 for d in VARIANTS.values())
     assert VariantFlags.for_variant("correct") == VariantFlags()
     for name in VARIANTS:
@@ -166,6 +166,27 @@ def test_forget_promise_on_restart() -> None:
             assert kept or promised_ballot(s) == BOTTOM
             s, out = node.on_message(1, s, 2, Accept((1, 2), 0, "old"))
             assert isinstance(sends(out)[0][1], Accepted) is not kept
+
+
+def test_forget_learned_on_restart() -> None:
+    for variant, kept in (("correct", True), ("forget-learned-on-restart", False)):
+        node = BasicPaxosReplica(ClusterConfig(nodes=3, variant=variant, phase1_quorum=3, phase2_quorum=1))
+        s, _ = node.on_start(0)
+        s, _ = node.on_message(0, s, 9, Request(9, 1, OP))
+        s, _ = node.on_message(0, s, 1, Promise((1, 0), ()))
+        s, _ = node.on_message(0, s, 2, Promise((1, 0), ()))  # phase 2 on its own vote
+        assert learned(s) == ((0, Command(9, 1, OP)),)
+        s, _ = node.on_restart(0, node.on_crash(0, s))
+        assert (learned(s) != ()) is kept
+        m = MultiPaxosReplica(
+            ClusterConfig(nodes=3, variant=variant, initial_leader=0, phase1_quorum=3, phase2_quorum=1)
+        )
+        t, _ = m.on_start(0)  # the initial leader
+        t, _ = m.on_message(0, t, 9, Request(9, 1, ("put", "x", 1)))
+        assert learned(t) == ((0, Command(9, 1, ("put", "x", 1))),)
+        t, _ = m.on_restart(0, m.on_crash(0, t))
+        assert (learned(t) != ()) is kept
+        assert promised_ballot(t) == (1, 0)  # only the log is forgotten
 
 
 def test_count_stale_accepted_counts_an_old_ballots_reply() -> None:
