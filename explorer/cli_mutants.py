@@ -7,8 +7,9 @@ violated, the depth of the counterexample, the distinct states and the seconds; 
 check the correct protocol exhaustively at the same configuration and depth, which must
 hold with every ``sometimes`` property witnessed.
 
-Exit codes: 0 every mutant caught (BFS: by its expected property) and the correct
-protocol holds everywhere; 1 otherwise, which includes any variant listed in
+Exit codes: 0 every mutant caught (BFS: by its expected property), the correct
+protocol holds everywhere and (whole catalogue, BFS) each pair of ``PAIRS`` is harmful
+only together; 1 otherwise, which includes any variant listed in
 ``NOT_CAUGHT`` when the whole catalogue runs; 2 bad input (one line on stderr, nothing
 written).
 """
