@@ -172,6 +172,13 @@ CATALOGUE: tuple[MutantCase, ...] = (
         "log is gone, though the put stays chosen (and would come back by catch-up)",
     ),
     _case(
+        "forward-as-own",
+        _multi2(clients=1, phase1_quorum=2, phase2_quorum=1, extra=(("client_targets", (1,)),)),
+        3, "validity",
+        "follower 1 passes client 2's put to leader 0 as Request(client=1, ...); the leader "
+        "votes for a command no client invoked (its reply would go to replica 1)",
+    ),
+    _case(
         "leader-skips-phase1", _multi(), 8, "agreement",
         "replica 2 takes over without phase 1 and proposes in slot 0, already chosen",
     ),
@@ -239,6 +246,7 @@ CORRECT_DEPTH: dict[str, int] = {
     "phase2-off-by-one": 9,
     "forget-promise-on-restart": 3,
     "forget-learned-on-restart": 6,  # "crashed node caught up" needs 6 actions
+    "forward-as-own": 4,  # "operation completed" needs 4 actions
     "lowest-ballot-value": 10,  # the DFS case (depth 13): BFS to 10 is 35,809 states
 }
 

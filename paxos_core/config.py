@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, fields
 from paxos_core.messages import Op
 
 #: Name -> the real mistake it seeds. "correct" is the protocol as it should be.
-#: Variants 1-8 and 14 apply to Basic Paxos and Multi-Paxos, 9-13 to Multi-Paxos only.
+#: Variants 1-8 and 14 apply to Basic Paxos and Multi-Paxos, 9-13 and 15 to Multi-Paxos only.
 VARIANTS: dict[str, str] = {
     "correct": "the protocol as specified (no seeded mistake)",
     "quorum-one": "non-intersecting quorums: phase 1 and phase 2 each need a single acceptor",
@@ -31,6 +31,7 @@ VARIANTS: dict[str, str] = {
     "double-apply-retry": "the state machine has no at-most-once table: a retried request is applied twice",
     "apply-out-of-order": "a replica applies a decided slot i+1 before slot i is decided",
     "forget-learned-on-restart": "the learned log is not durable: a replica forgets what it learned when it crashes",
+    "forward-as-own": "a follower forwards a client's request as its own: the command names the follower, not the client",
 }
 
 #: Variants that only make sense for Multi-Paxos (Basic Paxos runs them as "correct").
@@ -40,6 +41,7 @@ MULTI_ONLY_VARIANTS = (
     "local-reads",
     "double-apply-retry",
     "apply-out-of-order",
+    "forward-as-own",
 )
 
 
@@ -61,6 +63,7 @@ class VariantFlags:
     double_apply_retry: bool = False
     apply_out_of_order: bool = False
     forget_learned_on_restart: bool = False
+    forward_as_own: bool = False
 
     @staticmethod
     def for_variant(name: str) -> VariantFlags:

@@ -125,6 +125,7 @@ class MultiPaxosReplica:
         self.lowest_ballot_value = f.lowest_ballot_value
         self.forget_promise = f.forget_promise_on_restart
         self.forget_learned = f.forget_learned_on_restart
+        self.forward_as_own = f.forward_as_own
         self.count_stale = f.count_stale_accepted
         self.skip_phase1 = f.leader_skips_phase1
         self.fill_with_own = f.fill_holes_with_own
@@ -388,7 +389,8 @@ class MultiPaxosReplica:
             if not self.config.forward:
                 step.out.append(Send(msg.client, Redirect(msg.seq, leader)))
             elif leader is not None:
-                step.out.append(Send(leader, msg))
+                # the mutant passes the request on under its own name
+                step.out.append(Send(leader, Request(me, msg.seq, msg.op) if self.forward_as_own else msg))
 
     def _lead_request(self, me: int, step: _Step, cmd: Command) -> None:
         v = step.v

@@ -48,8 +48,8 @@ def multi(variant: str, nodes: int = 3) -> MultiPaxosReplica:
     return MultiPaxosReplica(ClusterConfig(nodes=nodes, variant=variant))
 
 
-def test_catalogue_has_the_fourteen_mistakes_with_descriptions() -> None:
-    assert len(VARIANTS) == 15 and next(iter(VARIANTS)) == "correct"
+def test_catalogue_has_the_fifteen_mistakes_with_descriptions() -> None:
+    assert len(VARIANTS) == 16 and next(iter(VARIANTS)) == "correct"
     assert all(len(d) > 20 for d in VARIANTS.values())
     assert VariantFlags.for_variant("correct") == VariantFlags()
     for name in VARIANTS:
@@ -187,6 +187,15 @@ def test_forget_learned_on_restart() -> None:
         t, _ = m.on_restart(0, m.on_crash(0, t))
         assert (learned(t) != ()) is kept
         assert promised_ballot(t) == (1, 0)  # only the log is forgotten
+
+
+def test_forward_as_own_renames_the_client() -> None:
+    put = ("put", "x", 1)
+    for variant, client in (("correct", 9), ("forward-as-own", 1)):
+        m = MultiPaxosReplica(ClusterConfig(nodes=3, variant=variant, initial_leader=0))
+        s, _ = m.on_start(1)  # a follower of leader 0
+        s, out = m.on_message(1, s, 9, Request(9, 1, put))
+        assert sends(out) == [(0, Request(client, 1, put))]
 
 
 def test_count_stale_accepted_counts_an_old_ballots_reply() -> None:
