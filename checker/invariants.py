@@ -107,7 +107,10 @@ def agreement_problems(
 
 
 def unchosen_learned_problems(
-    votes: Iterable[Vote], quorum: int, learned: Mapping[NodeId, SlotValues]
+    votes: Iterable[Vote],
+    quorum: int,
+    learned: Mapping[NodeId, SlotValues],
+    chosen: Mapping[Slot, Collection[Any]] | None = None,
 ) -> list[str]:
     """Every value a replica learned was chosen: some ballot holds ``quorum`` votes for it.
 
@@ -116,8 +119,9 @@ def unchosen_learned_problems(
     learner that counts acknowledgements it should not (from another ballot, say) while
     no other value has been chosen *yet*: the damage shows only when a later ballot
     chooses a different value, many steps on. This check fires at the learning step.
+    ``chosen`` (``chosen_values(votes, quorum)``, when the caller already has it) saves
+    recomputing it.
     """
-    chosen: dict[Slot, set[Any]] | None = None
     problems: list[str] = []
     for node in sorted(learned):
         for slot, value in sorted(learned[node].items()):

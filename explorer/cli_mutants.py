@@ -183,43 +183,53 @@ def mutant_passed(row: dict[str, Any], strategy: str) -> bool:
     return bool(row["caught"]) and (strategy != "bfs" or bool(row["as_expected"]))
 
 
+def _table(title: str, columns: list[str], right: set[str]) -> Table:
+    table = Table(title=title)
+    for name in columns:
+        table.add_column(name, justify="right" if name in right else "left")
+    return table
+
+
+def _mark(ok: bool, yes: str = "yes", no: str = "NO") -> str:
+    return f"[green]{yes}[/green]" if ok else f"[red]{no}[/red]"
+
+
+def _depth(value: int | None) -> str:
+    return str(value) if value is not None else "-"
+
+
+_NUMBERS = {"depth", "bound", "walks", "distinct states", "seconds"}
+
+
 def _print_tables(console: Console, strategy: str, rows: list[dict[str, Any]], correct: list[dict[str, Any]]) -> None:
-    table = Table(title=f"Mutants ({strategy})")
-    table.add_column("mutant")
-    table.add_column("property violated")
-    table.add_column("depth", justify="right")
-    table.add_column("walks" if strategy != "bfs" else "bound", justify="right")
-    table.add_column("distinct states", justify="right")
-    table.add_column("seconds", justify="right")
-    table.add_column("caught")
+    bound = "walks" if strategy != "bfs" else "bound"
+    table = _table(
+        f"Mutants ({strategy})",
+        ["mutant", "property violated", "depth", bound, "distinct states", "seconds", "caught"], _NUMBERS,
+    )
     for row in rows:
-        ok = mutant_passed(row, strategy)
         prop = row["property"] or "-"
         if row["caught"] and not row["as_expected"]:
             prop += f" (expected {row['expected_property']})"
         name = row["mutant"] if row["strategy"] == strategy else f"{row['mutant']} ({row['strategy']})"
         table.add_row(
-            name, prop, str(row["depth"] if row["depth"] is not None else "-"),
+            name, prop, _depth(row["depth"]),
             str(row["walks"] if strategy != "bfs" else row["max_depth"]),
-            f"{row['distinct_states']:,}", f"{row['seconds']:.2f}",
-            "[green]yes[/green]" if ok else "[red]NO[/red]",
+            f"{row['distinct_states']:,}", f"{row['seconds']:.2f}", _mark(mutant_passed(row, strategy)),
         )
     console.print(table)
     if correct:
-        ctable = Table(title="Correct protocol at each mutant's configuration (BFS, exhaustive to the depth)")
-        ctable.add_column("configuration of")
-        ctable.add_column("verdict")
-        ctable.add_column("depth", justify="right")
-        ctable.add_column("distinct states", justify="right")
-        ctable.add_column("sometimes not witnessed")
-        ctable.add_column("seconds", justify="right")
+        ctable = _table(
+            "Correct protocol at each mutant's configuration (BFS, exhaustive to the depth)",
+            ["configuration of", "verdict", "depth", "distinct states", "sometimes not witnessed", "seconds"],
+            _NUMBERS,
+        )
         for row in correct:
             verdict = row["verdict"] if row["complete"] else f"{row['verdict']} (incomplete)"
             if row["property"]:
                 verdict += f": {row['property']}"
-            colour = "green" if row["holds"] else "red"
             ctable.add_row(
-                row["mutant"], f"[{colour}]{verdict}[/{colour}]", str(row["depth"]),
+                row["mutant"], _mark(row["holds"], verdict, verdict), str(row["depth"]),
                 f"{row['distinct_states']:,}", ", ".join(row["unwitnessed"]) or "-",
                 f"{row['seconds']:.2f}",
             )
@@ -227,21 +237,15 @@ def _print_tables(console: Console, strategy: str, rows: list[dict[str, Any]], c
 
 
 def _print_pairs(console: Console, pairs: list[dict[str, Any]]) -> None:
-    table = Table(title="Pairs: harmless alone, harmful together (BFS, exhaustive to the depth)")
-    table.add_column("pair")
-    table.add_column("property violated")
-    table.add_column("depth", justify="right")
-    table.add_column("distinct states", justify="right")
-    table.add_column("each alone")
-    table.add_column("seconds", justify="right")
-    table.add_column("as claimed")
+    table = _table(
+        "Pairs: harmless alone, harmful together (BFS, exhaustive to the depth)",
+        ["pair", "property violated", "depth", "distinct states", "each alone", "seconds", "as claimed"],
+        _NUMBERS,
+    )
     for row in pairs:
         table.add_row(
-            row["pair"], row["property"] or "-", str(row["depth"] if row["depth"] is not None else "-"),
-            f"{row['distinct_states']:,}",
-            "[green]holds[/green]" if row["halves_hold"] else "[red]FAILS[/red]",
-            f"{row['seconds']:.2f}",
-            "[green]yes[/green]" if row["ok"] else "[red]NO[/red]",
+            row["pair"], row["property"] or "-", _depth(row["depth"]), f"{row['distinct_states']:,}",
+            _mark(row["halves_hold"], "holds", "FAILS"), f"{row['seconds']:.2f}", _mark(row["ok"]),
         )
     console.print(table)
 
