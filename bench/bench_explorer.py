@@ -43,8 +43,8 @@ def _cpu_s() -> float:
 def run_case(case: str, ballots: int, workers: int) -> dict[str, Any]:
     """Run one case in this process; returns its figures."""
     sys.path.insert(0, str(ROOT))
-    from explorer.results import SearchSettings
-    from explorer.search import search
+    from explorer.engine.results import SearchSettings
+    from explorer.engine.search import search
 
     settings: dict[str, Any] = {}
     if case.startswith("tla-paxos"):
@@ -54,9 +54,9 @@ def run_case(case: str, ballots: int, workers: int) -> dict[str, Any]:
         model: Any = TlaPaxos(ballots=ballots, symmetry=symmetry)
         settings["symmetry"] = symmetry
     else:
-        from explorer.cli_check import DEFAULT_BOUNDS
-        from explorer.config import CheckConfig
+        from explorer.cli.check import DEFAULT_BOUNDS
         from explorer.models import build_model
+        from explorer.models.config import CheckConfig
 
         model = build_model(CheckConfig())
         settings.update(DEFAULT_BOUNDS["multipaxos"])

@@ -20,9 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from explorer.engine.results import SearchSettings  # noqa: E402
+from explorer.engine.search import search  # noqa: E402
 from explorer.mutants import CATALOGUE, build  # noqa: E402
-from explorer.results import SearchSettings  # noqa: E402
-from explorer.search import search  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -27,10 +27,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from explorer.config import CheckConfig  # noqa: E402
+from explorer.engine.results import SearchSettings  # noqa: E402
+from explorer.engine.search import search  # noqa: E402
+from explorer.models.config import CheckConfig  # noqa: E402
 from explorer.mutants import CATALOGUE, HARMLESS, build  # noqa: E402
-from explorer.results import SearchSettings  # noqa: E402
-from explorer.search import search  # noqa: E402
 from paxos_core import MULTI_ONLY_VARIANTS, VARIANTS  # noqa: E402
 
 

@@ -22,9 +22,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from explorer.engine.search import search  # noqa: E402
 from explorer.models.paxos_properties import SAFETY_PROPERTIES, PaxosModel  # noqa: E402
 from explorer.mutants import CATALOGUE, build  # noqa: E402
-from explorer.search import search  # noqa: E402
 
 
 def run(job: tuple[str, str]) -> dict[str, Any]:

@@ -13,8 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from explorer.actors import ActorModel, World
-from explorer.config import CheckConfig
-from explorer.model import Property
+from explorer.engine.model import Property
+from explorer.models.config import CheckConfig
 from paxos_core.events import CancelTimer, Send, SetTimer
 
 COORDINATOR = 0

@@ -1,4 +1,4 @@
-"""A tiny reference BFS for adapter tests (independent of explorer.search)."""
+"""A tiny reference BFS for adapter tests (independent of explorer.engine.search)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections import deque
 from collections.abc import Hashable
 from typing import Any
 
-from explorer.model import Model
+from explorer.engine.model import Model
 
 
 def bfs(

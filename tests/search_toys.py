@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from explorer.model import Model, Property
+from explorer.engine.model import Model, Property
 
 Grid = tuple[int, int]
 

@@ -24,8 +24,8 @@ from explorer.actors import (
     Restart,
     World,
 )
-from explorer.config import Faults
-from explorer.model import Property
+from explorer.engine.model import Property
+from explorer.models.config import Faults
 from tests.actor_bfs import bfs
 from tests.actor_toys import Ack, CounterServer, GossipNode, Inc, RetryClient, ServerState
 
@@ -291,7 +291,7 @@ def test_random_walks_keep_worlds_canonical(network: str, choices: list[int]) ->
 
 _FINGERPRINT_SCRIPT = """
 import hashlib
-from explorer.config import Faults
+from explorer.models.config import Faults
 from tests.test_actors import gossip_model
 from tests.actor_bfs import bfs
 seen, _ = bfs(gossip_model(3, Faults(drop=1, dup=1, crash=1, partition=1)))

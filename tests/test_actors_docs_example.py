@@ -6,9 +6,9 @@ import re
 import types
 from pathlib import Path
 
-from explorer.diagram import render_text
-from explorer.results import SearchSettings
-from explorer.search import search
+from explorer.engine.results import SearchSettings
+from explorer.engine.search import search
+from explorer.replay.diagram import render_text
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "actors.md"
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from explorer.cli import main
-from explorer.trace import load_trace
+from explorer.replay.trace import load_trace
 
 ROOT = Path(__file__).resolve().parent.parent
 TOY = "tests.test_cli_toy_models:Counter"
@@ -343,7 +343,7 @@ def test_combined_variant_is_caught_saved_and_replayed(
 
 
 def test_extra_values_are_json_or_plain_strings() -> None:
-    from explorer.config import parse_extra
+    from explorer.models.config import parse_extra
 
     assert parse_extra(["retries=0", "client_targets=[0, 1]", "forward=false", "name=x y"]) == (
         ("client_targets", (0, 1)), ("forward", False), ("name", "x y"), ("retries", 0),

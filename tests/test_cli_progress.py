@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 
-from explorer.progress import ProgressDisplay, describe_progress
-from explorer.results import Progress
+from explorer.cli.progress import ProgressDisplay, describe_progress
+from explorer.engine.results import Progress
 
 SNAPSHOT = Progress(
     distinct_states=12345, generated=40000, depth=7, queue=321, elapsed_s=2.5,

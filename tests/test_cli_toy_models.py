@@ -16,9 +16,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from explorer.config import CheckConfig
-from explorer.model import Model, Property
+from explorer.engine.model import Model, Property
 from explorer.models import build_model
+from explorer.models.config import CheckConfig
 
 CounterState = tuple[int, int]
 

@@ -9,9 +9,9 @@ from rich.console import Console
 from rich.text import Text
 
 from explorer.actors import ActorModel
-from explorer.config import Faults
-from explorer.diagram import render_html, render_terminal, render_text
-from explorer.model import Model
+from explorer.engine.model import Model
+from explorer.models.config import Faults
+from explorer.replay.diagram import render_html, render_terminal, render_text
 from tests.test_actors import counter_model, gossip_model
 
 

@@ -13,7 +13,7 @@ from typing import NamedTuple
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from explorer.fingerprint import canonical_text, fingerprint
+from explorer.engine.fingerprint import canonical_text, fingerprint
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -130,10 +130,10 @@ def test_no_collisions_among_many_small_states() -> None:
 _SCRIPT = r"""
 import json
 from typing import NamedTuple
-from explorer.fingerprint import fingerprint
+from explorer.engine.fingerprint import fingerprint
 from explorer.models.tla_paxos import TlaPaxos
-from explorer.results import SearchSettings
-from explorer.search import search
+from explorer.engine.results import SearchSettings
+from explorer.engine.search import search
 
 class Node(NamedTuple):
     name: str

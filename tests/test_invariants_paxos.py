@@ -8,10 +8,12 @@ from typing import Any
 import pytest
 
 from explorer.actors import World
-from explorer.config import CheckConfig, Faults
-from explorer.model import Property
+from explorer.engine.model import Property
+from explorer.engine.results import SearchSettings
+from explorer.engine.search import search
+from explorer.models.config import CheckConfig, Faults
 from explorer.models.paxos import build as build_plain
-from explorer.models.paxos import cluster_config
+from explorer.models.paxos import build_checked, cluster_config
 from explorer.models.paxos_properties import (
     LEARNED_IS_CHOSEN,
     PROMISE_MONOTONICITY,
@@ -20,14 +22,11 @@ from explorer.models.paxos_properties import (
     STABILITY,
     BrokenStepWorld,
     PaxosModel,
-    build_checked,
     history_operations,
     problems_in,
     step_problems,
     transition_check,
 )
-from explorer.results import SearchSettings
-from explorer.search import search
 from paxos_core import NOOP, Command
 from paxos_core.events import Complete, Invoke
 

@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 
 from explorer.cli import main
-from explorer.config import CheckConfig
+from explorer.engine.results import SearchSettings
+from explorer.engine.search import search
+from explorer.models.config import CheckConfig
 from explorer.mutants import (
     CATALOGUE,
     HARMLESS,
@@ -28,9 +30,8 @@ from explorer.mutants import (
     run_correct,
     run_pair,
 )
-from explorer.results import SearchSettings
-from explorer.search import search
-from explorer.trace import load_trace, replay_trace
+from explorer.replay.reproduce import replay_trace
+from explorer.replay.trace import load_trace
 from paxos_core import VARIANTS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -164,7 +165,7 @@ def test_cli_bad_input_is_one_line_exit_2(argv: list[str], message: str, tmp_pat
 def test_correct_protocol_with_a_crash_witnesses_every_sometimes_property() -> None:
     # The CI bounds for the correct protocol: a crash budget, so that recovery and
     # catch-up are witnessed too, and no property fails (18 s on a loaded 2-core box).
-    from explorer.config import CheckConfig, Faults
+    from explorer.models.config import CheckConfig, Faults
 
     config = CheckConfig(model="multipaxos", clients=1, ops=1, faults=Faults(crash=1))
     result = search(build(config), SearchSettings(max_depth=8), None)
@@ -203,8 +204,8 @@ _STALE_ACCEPTED_PATH = (
 
 @pytest.mark.parametrize("variant", ["count-stale-accepted", "correct"])
 def test_count_stale_accepted_breaks_agreement_on_a_guided_path(variant: str) -> None:
-    from explorer.config import CheckConfig, Faults
-    from explorer.shrink import first_failure, replay_actions
+    from explorer.engine.shrink import first_failure, replay_actions
+    from explorer.models.config import CheckConfig, Faults
 
     config = CheckConfig(
         model="basic", nodes=3, clients=2, ops=1, ballots=2, faults=Faults(),
@@ -247,7 +248,7 @@ def test_a_variant_listed_as_not_caught_fails_the_catalogue(
 ) -> None:
     # NOT_CAUGHT is empty today; a variant put back on it must still make the run fail
     # (and be named), even when every case that does run is caught.
-    import explorer.cli_mutants as cli_mutants
+    import explorer.cli.mutants as cli_mutants
 
     quick = [case for case in CATALOGUE if case.name == "forget-promise-on-restart"]
     monkeypatch.setattr(cli_mutants, "CATALOGUE", tuple(quick))
@@ -265,7 +266,7 @@ def test_a_pair_whose_half_fails_alone_fails_the_catalogue(
 ) -> None:
     import dataclasses
 
-    import explorer.cli_mutants as cli_mutants
+    import explorer.cli.mutants as cli_mutants
 
     quick = [case for case in CATALOGUE if case.name == "forget-promise-on-restart"]
     monkeypatch.setattr(cli_mutants, "CATALOGUE", tuple(quick))
@@ -294,7 +295,7 @@ def test_the_printed_command_checks_the_same_case(
     # it must build the very configuration and find the same counterexample.
     import shlex
 
-    from explorer.cli_check import command_line
+    from explorer.cli.check import command_line
 
     argv = shlex.split(command_line(case.config, case.strategy, case.max_depth))
     assert argv[:2] == ["synod", "check"]

@@ -8,10 +8,10 @@ from typing import cast
 import pytest
 
 from explorer.actors import ActorAction, ActorModel
-from explorer.config import CheckConfig, ConfigError, Faults
+from explorer.engine.results import SearchSettings
+from explorer.engine.search import search
+from explorer.models.config import CheckConfig, ConfigError, Faults
 from explorer.models.paxos import DEFAULT_DEPTH, DEFAULT_MAX_STATES, build
-from explorer.results import SearchSettings
-from explorer.search import search
 from paxos_core import max_round
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import random
 
 from explorer.actors import ActorModel, World
-from explorer.config import CheckConfig, Faults
+from explorer.engine.results import SearchSettings
+from explorer.engine.search import search
+from explorer.models.config import CheckConfig, Faults
 from explorer.models.paxos import basic_client_renaming, build
-from explorer.results import SearchSettings
-from explorer.search import search
 
 SWAP = {3: 4, 4: 3}
 

@@ -44,4 +44,4 @@ def test_no_forbidden_imports_or_calls() -> None:
 
 
 def test_scanner_sees_a_forbidden_import() -> None:
-    assert imported_modules(ast.parse("import time\nfrom explorer.model import Model")) == {"time", "explorer"}
+    assert imported_modules(ast.parse("import time\nfrom explorer.engine.model import Model")) == {"time", "explorer"}

@@ -212,12 +212,12 @@ def test_check_and_replay_into_a_closed_pipe_exit_141(tmp_path: Path) -> None:
 def test_traces_dir_that_refuses_writes_exits_2_before_searching(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, exists: bool
 ) -> None:
-    import explorer.cli_check
+    import explorer.cli.check
 
     def read_only(*_args: object, **_kwargs: object) -> str:
         raise OSError(30, "Read-only file system")
 
-    monkeypatch.setattr(explorer.cli_check.tempfile, "mkdtemp", read_only)
+    monkeypatch.setattr(explorer.cli.check.tempfile, "mkdtemp", read_only)
     traces = tmp_path if exists else tmp_path / "new"
     code, out, err = synod(capsys, "check", "--model", TOY, "--variant", "bug", "--traces", str(traces))
     _one_line_exit_2(code, out, err, "Read-only file system")

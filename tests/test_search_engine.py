@@ -9,9 +9,9 @@ import threading
 
 import pytest
 
-from explorer.results import Progress, SearchSettings, Strategy
-from explorer.search import search
-from explorer.shrink import first_failure, replay_actions, shrink
+from explorer.engine.results import Progress, SearchSettings, Strategy
+from explorer.engine.search import search
+from explorer.engine.shrink import first_failure, replay_actions, shrink
 from tests.search_toys import GridModel, Interrupting, LockModel, check_path
 
 ALL: tuple[Strategy, ...] = ("bfs", "dfs", "random", "swarm")

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
+from explorer.engine.results import SearchSettings, Strategy
+from explorer.engine.search import search
+from explorer.engine.shrink import first_failure, replay_actions
 from explorer.models.tla_paxos import NONE, TlaPaxos
-from explorer.results import SearchSettings, Strategy
-from explorer.search import search
-from explorer.shrink import first_failure, replay_actions
 from tests.search_toys import check_path
 
 TLC_LEVELS_B1 = [1, 2, 7, 12, 29, 72, 139, 234, 341, 464, 646, 780, 670, 372, 126, 24, 2]

@@ -13,15 +13,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from explorer.config import CheckConfig, Faults
+from explorer.engine.results import SearchSettings, Violation
 from explorer.models import build_model
-from explorer.results import SearchSettings, Violation
-from explorer.trace import (
+from explorer.models.config import CheckConfig, Faults
+from explorer.replay.reproduce import replay_trace
+from explorer.replay.trace import (
     SCHEMA_VERSION,
     Trace,
     TraceError,
     load_trace,
-    replay_trace,
     save_trace,
     state_fingerprint,
     trace_from_json,

@@ -16,7 +16,8 @@ import pytest
 
 from explorer.models import build_model
 from explorer.mutants import CATALOGUE
-from explorer.trace import Trace, load_trace, replay_trace
+from explorer.replay.reproduce import replay_trace
+from explorer.replay.trace import Trace, load_trace
 
 ROOT = Path(__file__).resolve().parent.parent
 TRACES = sorted((ROOT / "traces").glob("*.json"))

@@ -31,7 +31,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from explorer.actors import NETWORKS, ActorModel, Node, World
-from explorer.config import CheckConfig, ConfigError
+from explorer.models.config import CheckConfig, ConfigError
+from explorer.models.paxos_properties import PaxosModel, make_checked
 from paxos_core import (
     BasicDurable,
     BasicPaxosReplica,
@@ -203,7 +204,7 @@ def paxos_symmetry(model: ActorModel, config: CheckConfig) -> Callable[[World], 
     return model.symmetry(model.clients, lambda perm: basic_client_renaming(config.nodes, perm))
 
 
-def build(config: CheckConfig) -> ActorModel:
+def build(config: CheckConfig) -> PaxosModel:
     """The Multi-Paxos or Basic Paxos model that ``config`` describes (ConfigError if impossible)."""
     cluster = cluster_config(config)
     replica: Node = MultiPaxosReplica(cluster) if config.model == "multipaxos" else BasicPaxosReplica(cluster)
@@ -228,6 +229,9 @@ def build(config: CheckConfig) -> ActorModel:
     model.set_representative(paxos_symmetry(model, config))
     # The properties (checker/invariants' safety and non-vacuity properties) and the
     # per-step checks (stability, promise monotonicity) live in paxos_properties.
-    from explorer.models.paxos_properties import make_checked
-
     return make_checked(model, config, cluster)
+
+
+def build_checked(config: CheckConfig) -> PaxosModel:
+    """The Paxos model of ``config`` with its properties (the same as :func:`build`)."""
+    return build(config)

@@ -50,8 +50,8 @@ from typing import Any
 
 from checker import invariants as inv
 from explorer.actors import ActorAction, ActorModel, World
-from explorer.config import CheckConfig
-from explorer.model import Property
+from explorer.engine.model import Property
+from explorer.models.config import CheckConfig
 from paxos_core import NOOP, ClusterConfig
 from paxos_core.accessors import applied_log, is_leader, learned, promised_ballot, votes_cast
 from paxos_core.events import Complete, Invoke
@@ -555,13 +555,3 @@ def problems_in(config: CheckConfig, cluster: ClusterConfig, world: World) -> di
         if problems:
             found[name] = problems
     return found
-
-
-def build_checked(config: CheckConfig) -> PaxosModel:
-    """The Paxos model of ``config`` (``explorer.models.paxos.build``) with these properties."""
-    from explorer.models import paxos as base
-
-    model = base.build(config)
-    if isinstance(model, PaxosModel):
-        return model  # the registry already wires them in
-    return make_checked(model, config, base.cluster_config(config))

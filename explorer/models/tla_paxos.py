@@ -33,7 +33,7 @@ import itertools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from explorer.model import Model, Property
+from explorer.engine.model import Model, Property
 
 __all__ = ["BUGS", "TlaPaxos"]
 

@@ -29,7 +29,7 @@ from typing import Any
 from rich.text import Text
 
 from explorer.actors import ActorModel, World
-from explorer.model import Model
+from explorer.engine.model import Model
 from paxos_core.events import Invoke
 
 COLUMN_WIDTH = 4

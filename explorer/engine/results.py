@@ -1,6 +1,6 @@
 """What a search is asked to do, and what it reports back.
 
-Shared by the search engine (``explorer.search``), the trace writer and the CLI.
+Shared by the search engine (``explorer.engine.search``), the trace writer and the CLI.
 """
 
 from __future__ import annotations

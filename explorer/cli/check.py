@@ -15,9 +15,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from explorer.cli import StdoutConsole
-from explorer.config import CheckConfig, ConfigError, Faults, parse_extra
-from explorer.model import Model
+from explorer.cli.console import StdoutConsole
+from explorer.cli.progress import ProgressDisplay
+from explorer.cli.report import CheckReport, PropertyInfo, SavedViolation
+from explorer.engine.model import Model
+from explorer.engine.results import STRATEGIES, SearchResult, SearchSettings
+from explorer.engine.search import DEFAULT_WALKS, search
 from explorer.models import (
     TLA_PAXOS,
     build_model,
@@ -25,13 +28,10 @@ from explorer.models import (
     is_custom_model,
     normalize_config,
 )
+from explorer.models.config import CheckConfig, ConfigError, Faults, parse_extra
 from explorer.models.paxos import DEFAULT_DEPTH as PAXOS_DEFAULT_DEPTH
 from explorer.models.paxos import DEFAULT_MAX_STATES as PAXOS_DEFAULT_MAX_STATES
-from explorer.progress import ProgressDisplay
-from explorer.report import CheckReport, PropertyInfo, SavedViolation
-from explorer.results import STRATEGIES, SearchResult, SearchSettings
-from explorer.search import DEFAULT_WALKS, search
-from explorer.trace import save_trace, trace_from_violation, write_text_atomic
+from explorer.replay.trace import save_trace, trace_from_violation, write_text_atomic
 
 DEFAULT_TRACES_DIR = "synod-traces"
 

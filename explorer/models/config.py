@@ -9,52 +9,17 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from explorer.actors.faults import FAULT_KINDS, Faults
+from explorer.actors.network import NETWORKS
+from explorer.engine.errors import ConfigError
 
-class ConfigError(ValueError):
-    """A configuration that cannot be checked; the CLI prints it on one line, exit 2."""
+__all__ = ["FAULT_KINDS", "NETWORKS", "CheckConfig", "ConfigError", "Faults", "extra_pairs", "parse_extra"]
 
-
-FAULT_KINDS = ("drop", "dup", "crash", "partition")
 
 # Upper bounds on the world's size: far beyond what any search can explore, low enough
 # that building the model is instant (--nodes 1000 took 31 s before the first state).
 MAX_NODES = 64
 MAX_CLIENTS = 64
-
-
-@dataclass(frozen=True)
-class Faults:
-    """Fault budgets for one run: how many of each fault the explorer may inject."""
-
-    drop: int = 0
-    dup: int = 0
-    crash: int = 0
-    partition: int = 0
-
-    @staticmethod
-    def parse(text: str) -> Faults:
-        """Parse ``drop=1,dup=1,crash=1,partition=1`` (missing kinds are 0; ``none`` is all 0)."""
-        text = text.strip()
-        if text in ("", "none"):
-            return Faults()
-        values: dict[str, int] = {}
-        for part in text.split(","):
-            name, sep, num = part.partition("=")
-            name = name.strip()
-            if name not in FAULT_KINDS:
-                raise ConfigError(
-                    f"unknown fault {name!r} in --faults (known: {', '.join(FAULT_KINDS)})"
-                )
-            # isdigit() alone accepts non-ASCII digits ("١") and superscripts.
-            if not sep or not (num.strip().isascii() and num.strip().isdigit()):
-                raise ConfigError(f"--faults wants NAME=COUNT with COUNT >= 0, got {part!r}")
-            if name in values:
-                raise ConfigError(f"--faults gives {name!r} twice, in {text!r}")
-            values[name] = int(num)
-        return Faults(**values)
-
-    def __str__(self) -> str:
-        return ",".join(f"{k}={v}" for k, v in asdict(self).items())
 
 
 @dataclass(frozen=True)
@@ -148,8 +113,6 @@ class CheckConfig:
                     f"{option} {quorum} is impossible with {self.nodes} nodes (want 1..{self.nodes})"
                 )
 
-
-NETWORKS = ("unordered", "fifo")
 
 # JSON types of CheckConfig fields, checked when a configuration is read from a file.
 _FIELD_TYPES: dict[str, str] = {

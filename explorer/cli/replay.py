@@ -4,7 +4,7 @@ Says one of: reproduced (exit 1), now passes (exit 0), or diverged at step k (ex
 with the label wanted and the labels enabled there). A broken trace, an unbuildable
 configuration, or a trace the model cannot have made (a property or initial state it
 does not have) is one line on stderr, exit 2. The run is drawn with
-``explorer.diagram`` (a message sequence diagram for actor models, a numbered action
+``explorer.replay.diagram`` (a message sequence diagram for actor models, a numbered action
 list for other models); ``--html FILE`` writes the drawing as one page.
 """
 
@@ -18,21 +18,14 @@ from typing import Any
 from rich.console import RenderableType
 from rich.text import Text
 
-from explorer import diagram
-from explorer.cli import StdoutConsole
-from explorer.cli_check import check_output_file
-from explorer.config import ConfigError
-from explorer.model import Model
+from explorer.cli.check import check_output_file
+from explorer.cli.console import StdoutConsole
+from explorer.engine.model import Model
 from explorer.models import build_model
-from explorer.trace import (
-    ReplayOutcome,
-    Trace,
-    TraceError,
-    load_trace,
-    replay_trace,
-    trace_mismatch,
-    write_text_atomic,
-)
+from explorer.models.config import ConfigError
+from explorer.replay import diagram
+from explorer.replay.reproduce import ReplayOutcome, replay_trace, trace_mismatch
+from explorer.replay.trace import Trace, TraceError, load_trace, write_text_atomic
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

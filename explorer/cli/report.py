@@ -15,9 +15,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from explorer.config import CheckConfig
-from explorer.results import SearchResult, SearchSettings
-from explorer.trace import settings_to_json, synod_version
+from explorer.engine.results import SearchResult, SearchSettings
+from explorer.models.config import CheckConfig
+from explorer.replay.trace import settings_to_json, synod_version
 
 
 @dataclass(frozen=True)

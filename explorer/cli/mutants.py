@@ -28,9 +28,9 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from explorer.cli import StdoutConsole
-from explorer.cli_check import command_line
-from explorer.config import CheckConfig
+from explorer.cli.check import command_line
+from explorer.cli.console import StdoutConsole
+from explorer.models.config import CheckConfig
 from explorer.models.paxos import MODELS as PAXOS_MODELS
 from explorer.mutants import (
     CATALOGUE,
@@ -113,7 +113,7 @@ def traces_dir(args: argparse.Namespace) -> Path | None:
 
 def save_case_trace(outcome: CaseOutcome, directory: Path) -> Path | None:
     """Save the counterexample through the normal trace path, replacing the case's old one."""
-    from explorer.trace import load_trace, save_trace, trace_from_violation
+    from explorer.replay.trace import load_trace, save_trace, trace_from_violation
 
     violation = outcome.violation
     if violation is None:

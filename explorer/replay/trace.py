@@ -28,21 +28,20 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import itertools
 import json
 import os
 import re
 import tempfile
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from explorer.config import CheckConfig, ConfigError
-from explorer.fingerprint import fingerprint
-from explorer.model import Model, Property
+from explorer.engine.fingerprint import fingerprint
+from explorer.engine.model import Model
+from explorer.engine.results import STRATEGIES, SearchSettings, Violation
 from explorer.models import check_model_name
-from explorer.results import STRATEGIES, SearchSettings, Violation
+from explorer.models.config import CheckConfig, ConfigError
 
 TRACE_FORMAT = "synod-trace"
 SCHEMA_VERSION = 1
@@ -66,7 +65,7 @@ def synod_version() -> str:
 
 
 def state_fingerprint(state: Hashable) -> str:
-    """The engine's stable 64-bit fingerprint of a state (``explorer.fingerprint``), as
+    """The engine's stable 64-bit fingerprint of a state (``explorer.engine.fingerprint``), as
     16 hex digits: the same in every process and under any PYTHONHASHSEED."""
     return f"{fingerprint(state):016x}"
 
@@ -331,124 +330,3 @@ def load_trace(path: str | os.PathLike[str]) -> Trace:
         return trace_from_json(data)
     except TraceError as exc:
         raise TraceError(f"{os.fspath(path)}: {exc}") from None
-
-
-# -- replay ----------------------------------------------------------------------------
-
-ReplayStatus = Literal["reproduced", "passes", "diverged"]
-
-
-@dataclass
-class ReplayOutcome:
-    """What re-running a trace did.
-
-    ``states[i]`` is the state before ``actions[i]``; on divergence the lists stop where
-    the run could not go on.
-    """
-
-    status: ReplayStatus
-    states: list[Hashable]
-    actions: list[Hashable]
-    fail_step: int | None = None  # step at which the property failed (reproduced)
-    diverged_at: int | None = None  # 1-based step whose action could not be replayed
-    wanted: str | None = None
-    enabled: list[str] = field(default_factory=list)
-    detail: str = ""
-    fingerprint: str = ""  # of the last state reached
-
-    @property
-    def exit_code(self) -> int:
-        return 0 if self.status == "passes" else 1
-
-
-def _find_property(model: Model[Any, Any], name: str) -> Property[Any] | None:
-    return next((p for p in model.properties() if p.name == name), None)
-
-
-def trace_mismatch(model: Model[Any, Any], trace: Trace) -> str | None:
-    """Why ``trace`` cannot be replayed on ``model`` at all (None if it can be tried).
-
-    A trace that names a property the model does not have (or has with another kind),
-    or an initial state it does not have, was not made by this model: the trace is
-    wrong for it, which ``synod replay`` reports as bad input (exit 2), not as a run
-    that diverged.
-    """
-    prop = _find_property(model, trace.property_name)
-    if prop is None:
-        names = ", ".join(p.name for p in model.properties()) or "none"
-        return f"the model has no property {trace.property_name!r} (it has: {names})"
-    if prop.kind != trace.property_kind:
-        return (
-            f"the trace's property {trace.property_name!r} is {trace.property_kind!r}, "
-            f"the model's is {prop.kind!r}"
-        )
-    inits = sum(1 for _ in itertools.islice(model.init_states(), trace.init + 1))
-    if trace.init >= inits:
-        return f"the model has {inits} initial state(s), the trace starts from #{trace.init}"
-    return None
-
-
-def replay_trace(model: Model[Any, Any], trace: Trace) -> ReplayOutcome:
-    """Re-run ``trace`` on ``model`` one action at a time, re-finding each by label.
-
-    A trace that :func:`trace_mismatch` rejects comes back "diverged" at step 0.
-    """
-    mismatch = trace_mismatch(model, trace)
-    if mismatch is not None:
-        return ReplayOutcome("diverged", [], [], diverged_at=0, detail=mismatch)
-    state = list(model.init_states())[trace.init]
-    states: list[Hashable] = [state]
-    actions: list[Hashable] = []
-    prop = _find_property(model, trace.property_name)
-    assert prop is not None  # trace_mismatch checked
-    # An invariant checked on every state: failing before the recorded step means the
-    # run no longer matches the trace, even though the property still breaks.
-    checks_every_state = prop.kind == "always"
-    total = len(trace.actions)
-    for step, label in enumerate(trace.actions, start=1):
-        if checks_every_state and not prop.condition(state):
-            return ReplayOutcome(
-                "diverged", states, actions, fail_step=step - 1, diverged_at=step - 1,
-                detail=f"{prop.name} fails already at step {step - 1}, the trace says step {total}",
-                fingerprint=state_fingerprint(state),
-            )
-        enabled = list(model.actions(state))
-        by_label = {model.format_action(a): a for a in enabled}
-        if label not in by_label:
-            return ReplayOutcome(
-                "diverged", states, actions, diverged_at=step, wanted=label,
-                enabled=sorted(by_label),
-                detail=f"action {label!r} is not enabled at step {step}",
-                fingerprint=state_fingerprint(state),
-            )
-        action = by_label[label]
-        successor = model.next_state(state, action)
-        if successor is None:
-            return ReplayOutcome(
-                "diverged", states, actions, diverged_at=step, wanted=label,
-                enabled=sorted(by_label),
-                detail=f"action {label!r} leads nowhere at step {step}",
-                fingerprint=state_fingerprint(state),
-            )
-        state = successor
-        actions.append(action)
-        states.append(state)
-    fingerprint = state_fingerprint(state)
-    if prop.condition(state):
-        return ReplayOutcome(
-            "passes", states, actions,
-            detail=f"{prop.name} holds after all {total} steps",
-            fingerprint=fingerprint,
-        )
-    detail = f"{prop.name} fails at step {total}, as recorded"
-    if trace.final_fingerprint and fingerprint != trace.final_fingerprint:
-        detail += (
-            f" (note: final state fingerprint {fingerprint} differs from the recorded "
-            f"{trace.final_fingerprint}; the model's state shape changed)"
-        )
-    return ReplayOutcome("reproduced", states, actions, fail_step=total, detail=detail,
-                         fingerprint=fingerprint)
-
-
-def labels_of(model: Model[Any, Any], actions: Sequence[Hashable]) -> list[str]:
-    return [model.format_action(a) for a in actions]

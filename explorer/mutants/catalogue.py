@@ -29,9 +29,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from explorer.config import CheckConfig, Faults
-from explorer.model import Model
-from explorer.results import SearchResult, SearchSettings, Violation
+from explorer.engine.model import Model
+from explorer.engine.results import SearchResult, SearchSettings, Violation
+from explorer.models.config import CheckConfig, Faults
 
 
 @dataclass(frozen=True)
@@ -387,7 +387,7 @@ class CorrectOutcome:
 
 def build(config: CheckConfig) -> Model[Any, Any]:
     """The checked Paxos model of ``config`` (what ``explorer.models.build_model`` gives)."""
-    from explorer.models.paxos_properties import build_checked
+    from explorer.models.paxos import build_checked
 
     return build_checked(config)
 
@@ -398,7 +398,7 @@ def run_case(case: MutantCase, strategy: str = "bfs", seed: int = 0) -> CaseOutc
 
 
 def _run_case(case: MutantCase, strategy: str, seed: int) -> CaseOutcome:
-    from explorer.search import search
+    from explorer.engine.search import search
 
     model = build(case.config)
     start = time.perf_counter()
@@ -408,7 +408,7 @@ def _run_case(case: MutantCase, strategy: str, seed: int) -> CaseOutcome:
 
 def run_correct(case: MutantCase) -> CorrectOutcome:
     """Check the correct protocol exhaustively at ``case``'s configuration and depth."""
-    from explorer.search import search
+    from explorer.engine.search import search
 
     model = build(case.correct_config())
     start = time.perf_counter()
@@ -421,7 +421,7 @@ def run_pair(pair: PairCase) -> dict[str, Any]:
     """BFS each half of ``pair``, the pair and the correct protocol to the pair's depth:
     the row ``synod mutants`` prints (``ok``: halves and correct hold, the pair fails as
     expected)."""
-    from explorer.search import search
+    from explorer.engine.search import search
 
     start = time.perf_counter()
     settings = SearchSettings(max_depth=pair.max_depth)

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 from typing import Any
 
-from explorer.model import Model, Property
-from explorer.results import Violation
+from explorer.engine.model import Model, Property
+from explorer.engine.results import Violation
 
 __all__ = ["find_action", "first_failure", "replay_actions", "shrink"]
 

@@ -12,25 +12,13 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from rich.console import Console
-
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
-    "check": ("explorer.cli_check", "model-check a protocol within bounds"),
-    "replay": ("explorer.cli_replay", "re-run a saved counterexample trace and draw it"),
-    "mutants": ("explorer.cli_mutants", "run the catalogue of seeded Paxos bugs"),
+    "check": ("explorer.cli.check", "model-check a protocol within bounds"),
+    "replay": ("explorer.cli.replay", "re-run a saved counterexample trace and draw it"),
+    "mutants": ("explorer.cli.mutants", "run the catalogue of seeded Paxos bugs"),
     "lin": ("checker.lin_cli", "check a client history for linearizability"),
     "prove": ("checker.prove_cli", "z3 proofs: quorum intersection, inductive invariants"),
 }
-
-
-class StdoutConsole(Console):
-    """rich's Console for stdout, except that a reader who leaves (``synod check | head``)
-    raises BrokenPipeError, which ``main`` reports as 141 like every other subcommand:
-    rich's own handler exits 1, which reads as "violated"."""
-
-    def on_broken_pipe(self) -> None:
-        self.quiet = True
-        raise BrokenPipeError
 
 
 class _Parser(argparse.ArgumentParser):

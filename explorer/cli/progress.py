@@ -2,7 +2,7 @@
 
 Progress always goes to stderr, so stdout stays clean for the summary table or the
 ``--json`` object. The search engine calls the display with a
-:class:`~explorer.results.Progress` snapshot whenever it likes; the display throttles.
+:class:`~explorer.engine.results.Progress` snapshot whenever it likes; the display throttles.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from explorer.results import Progress
+from explorer.engine.results import Progress
 
 
 def describe_progress(p: Progress) -> str:

@@ -1,0 +1,47 @@
+"""The actor-system adapter: sans-IO nodes, a network and faults, as one checkable Model.
+
+- world.py: the :class:`World` (the whole system's state) and the actions;
+- network.py: network semantics (unordered multiset, FIFO links);
+- faults.py: fault budgets and the fault actions they allow;
+- symmetry.py: address renaming and orbit representatives;
+- model.py: :class:`ActorModel`, which puts them together.
+"""
+
+from explorer.actors.faults import FAULT_KINDS, Faults
+from explorer.actors.model import ActorModel
+from explorer.actors.network import NETWORKS
+from explorer.actors.world import (
+    ACTION_KINDS,
+    ActorAction,
+    Crash,
+    Deliver,
+    Drop,
+    Duplicate,
+    FireTimer,
+    Heal,
+    Node,
+    Partition,
+    Restart,
+    World,
+    to_jsonable,
+)
+
+__all__ = [
+    "ACTION_KINDS",
+    "FAULT_KINDS",
+    "NETWORKS",
+    "ActorAction",
+    "ActorModel",
+    "Crash",
+    "Deliver",
+    "Drop",
+    "Duplicate",
+    "Faults",
+    "FireTimer",
+    "Heal",
+    "Node",
+    "Partition",
+    "Restart",
+    "World",
+    "to_jsonable",
+]

@@ -1,0 +1,150 @@
+"""Depth-first search: low memory, the path is the stack.
+
+The visited set maps each fingerprint to the shallowest depth it was seen at: with a
+depth bound, a state first met deep down is expanded again when met higher up, so
+nothing within the bound is missed (at the cost of re-expansions).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from typing import Any
+
+from explorer.engine.fingerprint import fingerprint
+from explorer.engine.model import Property
+from explorer.engine.results import SearchResult, Violation
+from explorer.engine.run import TICK_MASK, Run, overrides
+
+
+class _Dfs:
+    """One depth-first run. The stack holds, per frame, the state, its successor
+    iterator, whether it had any successor, and the action that led to the next frame."""
+
+    def __init__(self, run: Run) -> None:
+        self.run = run
+        model = run.model
+        self.successors = model.successors
+        self.representative = model.representative if run.settings.symmetry else None
+        self.within = model.within_boundary if overrides(model, "within_boundary") else None
+        self.max_depth = run.settings.max_depth
+        self.seen: dict[int, int] = {}
+        self.generated = 0
+        self.max_seen_depth = 0
+        self.expanded = 0
+        self.states: list[Any] = []
+        self.iters: list[Any] = []
+        self.had: list[bool] = []
+        self.acts: list[Hashable] = []
+        self.init_index = 0
+
+    def violation(self, prop: Property[Any], last: Any | None) -> bool:
+        """Record a violation on the current path (plus ``last``); True to stop."""
+        path_states = list(self.states) + ([last] if last is not None else [])
+        return self.run.record(
+            Violation(prop.name, prop.kind, list(self.acts), path_states, self.init_index)
+        )
+
+    def enter(self, state: Any, depth: int) -> bool:
+        """Push a new state (already recorded as seen), or end the run there; False to stop."""
+        run, within, max_depth = self.run, self.within, self.max_depth
+        if depth > self.max_seen_depth:
+            self.max_seen_depth = depth
+        at_bound = max_depth is not None and depth >= max_depth
+        if (within is not None and not within(state)) or at_bound:
+            if run.final:
+                prop = run.failed_final(state)
+                if prop is not None and self.violation(prop, state):
+                    return False
+            if at_bound and (within is None or within(state)):
+                if next(iter(self.successors(state)), None) is not None:
+                    run.stopped_by = "depth"
+            return True
+        self.states.append(state)
+        self.iters.append(iter(self.successors(state)))
+        self.had.append(False)
+        return True
+
+    def pop(self) -> bool:
+        """Leave the top frame (checking ``final`` where the run ended); False to stop."""
+        if not self.had[-1] and self.run.final:
+            prop = self.run.failed_final(self.states[-1])
+            if prop is not None and self.violation(prop, None):
+                return False
+        self.states.pop()
+        self.iters.pop()
+        self.had.pop()
+        if self.acts:
+            self.acts.pop()
+        return True
+
+    def explore_from(self, init: Any) -> bool:
+        """Search everything reachable from one initial state; False to stop."""
+        run, representative, max_depth = self.run, self.representative, self.max_depth
+        max_states = run.settings.max_states
+        seen, states, iters, had, acts = self.seen, self.states, self.iters, self.had, self.acts
+        fp_of = fingerprint
+        prop = run.failed_always(init)
+        if (prop is not None and self.violation(prop, init)) or not self.enter(init, 0):
+            return False
+        while states:
+            pair = next(iters[-1], None)
+            if pair is None:
+                if not self.pop():
+                    return False
+                continue
+            self.generated += 1
+            had[-1] = True
+            action, nxt = pair
+            if nxt == states[-1]:
+                continue
+            depth = len(states)
+            fp = fp_of(representative(nxt) if representative else nxt)
+            old = seen.get(fp)
+            if old is not None and (max_depth is None or old <= depth):
+                continue
+            seen[fp] = depth
+            acts.append(action)
+            if old is None:
+                prop = run.failed_always(nxt)
+                if prop is not None and self.violation(prop, nxt):
+                    return False
+                if max_states is not None and len(seen) >= max_states:
+                    run.stopped_by = "states"
+                    return False
+            if not self.enter(nxt, depth):
+                return False
+            if len(states) == depth:
+                acts.pop()  # not expanded: a run end
+            self.expanded += 1
+            if not self.expanded & TICK_MASK and run.tick(
+                len(seen), self.generated, self.max_seen_depth + 1, len(states)
+            ):
+                return False
+        return True
+
+
+def dfs(run: Run) -> SearchResult:
+    """Depth-first search within ``run.settings`` (semantics: explorer.engine.search)."""
+    state = _Dfs(run)
+    representative = state.representative
+    complete = False
+    try:
+        for index_of_init, init in enumerate(run.model.init_states()):
+            fp = fingerprint(representative(init) if representative else init)
+            if fp in state.seen:
+                continue
+            state.init_index = index_of_init  # read by violation()
+            state.seen[fp] = 0
+            if not state.explore_from(init):
+                break
+        else:
+            complete = True
+    except KeyboardInterrupt:
+        run.stopped_by = "interrupted"
+        complete = False
+    return run.result(
+        complete=complete,
+        distinct=len(state.seen),
+        generated=state.generated,
+        depth=state.max_seen_depth + 1 if state.seen else 0,
+    )

@@ -1,0 +1,395 @@
+"""Parallel breadth-first search over processes.
+
+Level-synchronous BFS with the fingerprint space partitioned between ``W`` worker
+processes: worker ``i`` owns the states whose fingerprint is ``i`` modulo ``W``, keeps
+their parent records and expands them. For each level every worker expands its part of
+the frontier; a successor it owns is deduplicated on the spot, any other is sent (once
+ever: each worker remembers what it has sent) to its owner in one batch per level. After
+the exchange each worker reports its new states, violations and witnessed ``sometimes``
+properties to the coordinating process, which decides whether to go on. Because levels
+are synchronous the distinct-state count and the level sizes equal the one-process BFS.
+
+A counterexample path is rebuilt by asking the owners for parent records (fingerprint ->
+parent fingerprint, step index), then re-executing the steps from the initial state.
+
+Workers are forked where the platform allows (the model is inherited, not pickled);
+elsewhere the model must be picklable. Workers ignore SIGINT: the coordinator handles
+Ctrl-C, stops them and returns the partial result.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import queue
+import signal
+import time
+from typing import Any
+
+from explorer.engine.fingerprint import fingerprint
+from explorer.engine.results import Progress, SearchResult
+from explorer.engine.run import TICK_MASK, Run, memory_mb, overrides, violation_from_parents
+
+__all__ = ["parallel_bfs"]
+
+Batch = list[tuple[int, int, int, Any]]  # (fingerprint, parent fingerprint, index, state)
+
+
+def _context() -> Any:
+    try:
+        return mp.get_context("fork")
+    except ValueError:
+        return mp.get_context("spawn")
+
+
+class _Level:
+    """What one worker found on one level."""
+
+    def __init__(self) -> None:
+        self.found: list[tuple[int, str, str]] = []  # (fingerprint, property, kind)
+        self.frontier: list[tuple[int, Any]] = []
+
+
+class _Partition:
+    """The worker side: one partition of the fingerprint space, its parent records and
+    its part of the frontier."""
+
+    def __init__(self, me: int, workers: int, run: Run, stop_flag: Any, counters: Any) -> None:
+        self.me, self.workers, self.run = me, workers, run
+        model = run.model
+        self.representative = model.representative if run.settings.symmetry else None
+        self.within = model.within_boundary if overrides(model, "within_boundary") else None
+        self.check_new = bool(run.always or run.sometimes_props)
+        self.stop_flag, self.counters = stop_flag, counters
+        self.parents: dict[int, tuple[int, int]] = {}
+        self.sent: set[int] = set()  # fingerprints already sent to their owner (never resend)
+        self.frontier: list[tuple[int, Any]] = []
+        self.generated = 0
+
+    def note(self, level: _Level, fp: int, name: str, kind: str) -> None:
+        level.found.append((fp, name, kind))
+        if self.run.settings.collect:
+            self.run.violated.add(name)
+        else:
+            self.stop_flag.value = 1  # the others stop expanding too
+
+    def admit(self, level: _Level, fp: int, parent: int, index: int, state: Any) -> None:
+        """Record a state new to this partition and check it."""
+        run = self.run
+        self.parents[fp] = (parent, index)
+        if self.check_new:
+            prop = run.failed_always(state)
+            if prop is not None:
+                self.note(level, fp, prop.name, prop.kind)
+        if self.within is not None and not self.within(state):
+            if run.final:
+                prop = run.failed_final(state)
+                if prop is not None:
+                    self.note(level, fp, prop.name, prop.kind)
+            return
+        level.frontier.append((fp, state))
+
+    def admit_batch(self, level: _Level, batch: Batch) -> None:
+        for fp, parent, index, state in batch:
+            if fp not in self.parents:
+                self.admit(level, fp, parent, index, state)
+
+    def expand(self, level: _Level) -> list[Batch]:
+        """Expand this partition's frontier; returns the successors owned by others."""
+        run, me, workers = self.run, self.me, self.workers
+        successors = run.model.successors
+        representative = self.representative
+        fp_of = fingerprint
+        parents, sent, counters = self.parents, self.sent, self.counters
+        outgoing: list[Batch] = [[] for _ in range(workers)]
+        expanded = 0
+        for pfp, state in self.frontier:
+            index = -1
+            for index, (_action, nxt) in enumerate(successors(state)):
+                if nxt == state:
+                    continue
+                fp = fp_of(representative(nxt) if representative else nxt)
+                owner = fp % workers
+                if owner == me:
+                    if fp not in parents:
+                        self.admit(level, fp, pfp, index, nxt)
+                elif fp not in sent:
+                    sent.add(fp)
+                    outgoing[owner].append((fp, pfp, index, nxt))
+            self.generated += index + 1
+            if index == -1 and run.final:
+                prop = run.failed_final(state)
+                if prop is not None:
+                    self.note(level, pfp, prop.name, prop.kind)
+            expanded += 1
+            if not expanded & TICK_MASK:
+                counters[2 * me] = len(parents)
+                counters[2 * me + 1] = self.generated
+                if self.stop_flag.value:
+                    break
+        return outgoing
+
+    def finals(self, level: _Level) -> None:
+        """The depth bound: the frontier is where runs end."""
+        for fp, state in self.frontier:
+            prop = self.run.failed_final(state)
+            if prop is not None:
+                self.note(level, fp, prop.name, prop.kind)
+
+    def report(self, results: Any, level: _Level, level_start: int) -> None:
+        self.frontier = level.frontier
+        self.counters[2 * self.me] = len(self.parents)
+        self.counters[2 * self.me + 1] = self.generated
+        witnessed = [name for name, seen in self.run.sometimes.items() if seen]
+        results.put(
+            (
+                "level",
+                self.me,
+                len(self.parents) - level_start,
+                len(self.frontier),
+                self.generated,
+                level.found,
+                witnessed,
+                time.process_time(),
+            )
+        )
+
+
+def _worker(
+    me: int,
+    workers: int,
+    run: Run,
+    inboxes: list[Any],
+    control: Any,
+    results: Any,
+    stop_flag: Any,
+    counters: Any,
+) -> None:
+    """One partition of the BFS; runs until told to quit."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    part = _Partition(me, workers, run, stop_flag, counters)
+    inbox = inboxes[me]
+    while True:
+        command = control.get()
+        kind = command[0]
+        if kind == "quit":
+            return
+        if kind == "parent":
+            results.put(("parent", part.parents.get(command[1])))
+            continue
+        level = _Level()
+        level_start = len(part.parents)
+        if kind == "init":
+            part.admit_batch(level, command[1])
+        elif kind == "final":
+            part.finals(level)
+        elif kind == "level":
+            outgoing = part.expand(level)
+            for other in range(workers):
+                if other != me:
+                    inboxes[other].put(outgoing[other])
+            for _ in range(workers - 1):
+                part.admit_batch(level, inbox.get())
+        part.report(results, level, level_start)
+
+
+class _Coordinator:
+    """The coordinating process: starts the workers, runs the levels, gathers reports."""
+
+    def __init__(self, run: Run) -> None:
+        self.run = run
+        self.workers = workers = run.settings.workers
+        ctx = _context()
+        self.inboxes = [ctx.Queue() for _ in range(workers)]
+        self.controls = [ctx.Queue() for _ in range(workers)]
+        self.results = ctx.Queue()
+        self.stop_flag = ctx.Value("b", 0, lock=False)
+        self.counters = ctx.Array("q", 2 * workers, lock=False)
+        self.procs = [
+            ctx.Process(
+                target=_worker,
+                args=(i, workers, run, self.inboxes, self.controls[i], self.results, self.stop_flag, self.counters),
+                daemon=True,
+            )
+            for i in range(workers)
+        ]
+        self.level_sizes: list[int] = []
+        self.found: list[tuple[int, str, str]] = []
+        self.worker_cpu = [0.0] * workers  # process CPU of each worker at its last report
+        self.critical_path = 0.0
+
+    def start(self) -> None:
+        for proc in self.procs:
+            proc.start()
+
+    def command(self, *message: Any) -> None:
+        for c in self.controls:
+            c.put(message)
+
+    def gather(self) -> tuple[int, int, int]:
+        """Wait for every worker's level report: (new states, frontier, generated)."""
+        new = frontier = gen = 0
+        level_cpu = 0.0
+        reports = 0
+        while reports < self.workers:
+            try:
+                msg = self.results.get(timeout=0.2)
+            except queue.Empty:
+                self.tick()
+                for proc in self.procs:
+                    if not proc.is_alive() and proc.exitcode not in (0, None):
+                        raise RuntimeError(f"search worker died (exit code {proc.exitcode})") from None
+                continue
+            _, me, n_new, n_frontier, n_gen, n_found, witnessed, cpu = msg
+            # the slowest worker's CPU on each level bounds the wall time on idle cores
+            level_cpu = max(level_cpu, cpu - self.worker_cpu[me])
+            self.worker_cpu[me] = cpu
+            new += n_new
+            frontier += n_frontier
+            gen += n_gen
+            self.found.extend(n_found)
+            for name in witnessed:
+                self.run.sometimes[name] = True
+            reports += 1
+        self.critical_path += level_cpu
+        return new, frontier, gen
+
+    def counted(self) -> tuple[int, int]:
+        """(distinct, generated) as the workers last published them."""
+        w = range(self.workers)
+        return sum(self.counters[2 * i] for i in w), sum(self.counters[2 * i + 1] for i in w)
+
+    def tick(self) -> None:
+        run, stop_flag = self.run, self.stop_flag
+        now = time.monotonic()
+        if run.deadline is not None and now >= run.deadline and not stop_flag.value:
+            run.stopped_by = "time"
+            stop_flag.value = 1
+        if now < run.next_tick:
+            return
+        run.next_tick = now + 1.0
+        mem = memory_mb() + sum(memory_mb(p.pid) for p in self.procs if p.pid is not None)
+        limit = run.settings.max_memory_mb
+        if limit is not None and mem >= limit and not stop_flag.value:
+            run.stopped_by = "memory"
+            stop_flag.value = 1
+        if run.progress is not None:
+            d, g = self.counted()
+            elapsed = now - run.start
+            run.progress(
+                Progress(
+                    distinct_states=d,
+                    generated=g,
+                    depth=len(self.level_sizes),
+                    queue=0,
+                    elapsed_s=elapsed,
+                    states_per_s=d / elapsed if elapsed > 0 else 0.0,
+                    memory_mb=mem,
+                )
+            )
+
+    def lookup(self, fp: int) -> tuple[int, int]:
+        self.controls[fp % self.workers].put(("parent", fp))
+        record = self.results.get()[1]
+        if record is None:
+            raise RuntimeError(f"no parent record for fingerprint {fp:#x}")
+        return record
+
+    def initial_level(self) -> tuple[int, int, int]:
+        """Send each initial state to its owner; returns the first gather."""
+        model = self.run.model
+        batches: list[Batch] = [[] for _ in range(self.workers)]
+        representative = model.representative if self.run.settings.symmetry else None
+        for i, state in enumerate(model.init_states()):
+            fp = fingerprint(representative(state) if representative else state)
+            batches[fp % self.workers].append((fp, -1, i, state))
+        for i in range(self.workers):
+            self.controls[i].put(("init", batches[i]))
+        return self.gather()
+
+    def levels(self) -> tuple[bool, int, int]:
+        """Run level after level until a bound, a violation or the end; returns
+        (complete, distinct, generated)."""
+        run, settings = self.run, self.run.settings
+        new, frontier, generated = self.initial_level()
+        distinct = new
+        self.level_sizes.append(new)
+        while True:
+            if (self.found and not settings.collect) or self.stop_flag.value:
+                return False, distinct, generated  # a violation, or time/memory (stopped_by set)
+            if settings.max_states is not None and distinct >= settings.max_states:
+                run.stopped_by = "states"
+                return False, distinct, generated
+            if frontier == 0:
+                return True, distinct, generated
+            if settings.max_depth is not None and len(self.level_sizes) - 1 >= settings.max_depth:
+                run.stopped_by = "depth"
+                self.command("final")
+                self.gather()
+                return not (self.found and not settings.collect), distinct, generated
+            self.command("level")
+            new, frontier, generated = self.gather()
+            distinct += new
+            if new:
+                self.level_sizes.append(new)
+
+    def violations(self) -> None:
+        """One violation per property, at the least fingerprint (deterministic)."""
+        model = self.run.model
+        props = {p.name: p for p in model.properties()}
+        chosen: dict[str, tuple[int, str, str]] = {}
+        for item in sorted(self.found, key=lambda f: (f[1], f[0])):
+            chosen.setdefault(item[1], item)
+        order = [p.name for p in model.properties()]
+        for name in sorted(chosen, key=order.index):
+            fp, _, _ = chosen[name]
+            self.run.violations.append(violation_from_parents(model, self.lookup, fp, props[name]))
+
+    def shut_down(self) -> None:
+        for c in self.controls:
+            try:
+                c.put(("quit",))
+            except (OSError, ValueError):
+                pass
+        for proc in self.procs:
+            proc.join(timeout=2)
+            if proc.is_alive():
+                proc.terminate()
+                proc.join(timeout=1)
+        for q in (*self.inboxes, *self.controls, self.results):
+            q.cancel_join_thread()
+            q.close()
+
+
+def parallel_bfs(run: Run) -> SearchResult:
+    """BFS over ``run.settings.workers`` processes; same counts as the one-process BFS."""
+    coord = _Coordinator(run)
+    coord.start()
+    complete, distinct, generated = False, 0, 0
+    try:
+        complete, distinct, generated = coord.levels()
+        coord.violations()
+    except KeyboardInterrupt:
+        run.stopped_by = "interrupted"
+        complete = False
+        counted_distinct, counted_generated = coord.counted()
+        distinct, generated = max(distinct, counted_distinct), max(generated, counted_generated)
+        for proc in coord.procs:
+            proc.terminate()
+    finally:
+        coord.shut_down()
+    if run.violations and not run.settings.collect:
+        complete = False
+    return run.result(
+        complete=complete,
+        distinct=distinct,
+        generated=generated,
+        depth=len(coord.level_sizes),
+        level_sizes=coord.level_sizes,
+        extra={
+            "workers": coord.workers,
+            "worker_cpu_s": [round(c, 3) for c in coord.worker_cpu],
+            # sum over levels of the slowest worker's CPU: the wall time the search would
+            # take on idle cores (it ignores IPC latency); a load-independent scaling figure
+            "critical_path_cpu_s": round(coord.critical_path, 3),
+        },
+    )

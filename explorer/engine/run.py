@@ -1,0 +1,220 @@
+"""What every strategy shares: the run's bookkeeping and counterexample paths.
+
+A :class:`Run` holds the model, the settings, the properties split by kind, what has
+been witnessed and violated, and the clock; :func:`rebuild_path` re-executes a path of
+successor indices (how BFS stores counterexamples: a parent map of indices, not states).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import time
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from explorer.engine.fingerprint import fingerprint
+from explorer.engine.model import Model, Property
+from explorer.engine.results import Progress, SearchResult, SearchSettings, Violation
+
+#: how often (in expanded states) the hot loops look at the clock
+TICK_MASK = 255
+
+ProgressFn = Callable[[Progress], None]
+
+
+def state_fingerprint(model: Model[Any, Any], state: Any, symmetry: bool = False) -> int:
+    """The fingerprint the engine uses for ``state`` (of its representative under symmetry)."""
+    return fingerprint(model.representative(state) if symmetry else state)
+
+
+def memory_mb(pid: int | None = None) -> float:
+    """Resident memory of a process in MiB (this one by default)."""
+    try:
+        with open(f"/proc/{pid or 'self'}/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def overrides(model: Model[Any, Any], name: str) -> bool:
+    """Whether ``model``'s class overrides the :class:`Model` method ``name`` (the
+    engine skips the call of a default that does nothing)."""
+    return getattr(type(model), name) is not getattr(Model, name)
+
+
+@dataclass
+class Run:
+    """Bookkeeping shared by the strategies: properties, bounds, clock, progress."""
+
+    model: Model[Any, Any]
+    settings: SearchSettings
+    progress: ProgressFn | None
+    start: float = field(default_factory=time.monotonic)
+    always: list[Property[Any]] = field(default_factory=list)
+    sometimes_props: list[Property[Any]] = field(default_factory=list)
+    final: list[Property[Any]] = field(default_factory=list)
+    sometimes: dict[str, bool] = field(default_factory=dict)
+    violations: list[Violation] = field(default_factory=list)
+    violated: set[str] = field(default_factory=set)
+    stopped_by: str | None = None
+    next_tick: float = 0.0
+    deadline: float | None = None
+
+    def __post_init__(self) -> None:
+        for prop in self.model.properties():
+            if prop.kind == "always":
+                self.always.append(prop)
+            elif prop.kind == "sometimes":
+                self.sometimes_props.append(prop)
+                self.sometimes[prop.name] = False
+            elif prop.kind == "final":
+                self.final.append(prop)
+            else:
+                raise ValueError(f"unknown property kind {prop.kind!r} for {prop.name!r}")
+        self.next_tick = self.start + 1.0
+        if self.settings.time_limit is not None:
+            self.deadline = self.start + self.settings.time_limit
+
+    # -- properties -------------------------------------------------------------------
+
+    def failed_always(self, state: Any) -> Property[Any] | None:
+        """The first unviolated ``always`` property that fails in ``state``; also notes
+        ``sometimes`` properties witnessed in it."""
+        if self.sometimes_props:
+            for prop in self.sometimes_props:
+                if not self.sometimes[prop.name] and prop.condition(state):
+                    self.sometimes[prop.name] = True
+        for prop in self.always:
+            if prop.name not in self.violated and not prop.condition(state):
+                return prop
+        return None
+
+    def failed_final(self, state: Any) -> Property[Any] | None:
+        for prop in self.final:
+            if prop.name not in self.violated and not prop.condition(state):
+                return prop
+        return None
+
+    def record(self, violation: Violation) -> bool:
+        """Keep a violation; True when the search must stop."""
+        self.violations.append(violation)
+        self.violated.add(violation.property_name)
+        return not self.settings.collect
+
+    # -- bounds and progress ------------------------------------------------------------
+
+    def tick(self, distinct: int, generated: int, depth: int, queue: int, walks: int = 0) -> bool:
+        """Called every few hundred states: True when a time or memory bound is hit."""
+        now = time.monotonic()
+        if self.deadline is not None and now >= self.deadline:
+            self.stopped_by = "time"
+            return True
+        mem = -1.0
+        if self.settings.max_memory_mb is not None:
+            mem = memory_mb()
+            if mem >= self.settings.max_memory_mb:
+                self.stopped_by = "memory"
+                return True
+        if now >= self.next_tick:
+            self.next_tick = now + 1.0
+            if self.progress is not None:
+                if mem < 0:
+                    mem = memory_mb()
+                elapsed = now - self.start
+                self.progress(
+                    Progress(
+                        distinct_states=distinct,
+                        generated=generated,
+                        depth=depth,
+                        queue=queue,
+                        elapsed_s=elapsed,
+                        states_per_s=distinct / elapsed if elapsed > 0 else 0.0,
+                        memory_mb=mem,
+                        walks=walks,
+                    )
+                )
+        return False
+
+    def result(
+        self,
+        *,
+        complete: bool,
+        distinct: int,
+        generated: int,
+        depth: int,
+        walks: int = 0,
+        level_sizes: list[int] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> SearchResult:
+        return SearchResult(
+            verdict="violated" if self.violations else "holds",
+            complete=complete,
+            distinct_states=distinct,
+            generated=generated,
+            depth=depth,
+            elapsed_s=time.monotonic() - self.start,
+            violations=self.violations,
+            sometimes=dict(self.sometimes),
+            stopped_by=self.stopped_by,
+            walks=walks,
+            level_sizes=level_sizes or [],
+            extra=extra or {},
+        )
+
+
+# ---------------------------------------------------------------------------------------
+# path reconstruction
+
+
+def rebuild_path(
+    model: Model[Any, Any],
+    steps: Sequence[int],
+    init_index: int,
+) -> tuple[list[Any], list[Hashable]]:
+    """Re-execute a path given as step indices into ``model.successors`` from the
+    ``init_index``-th initial state; returns (states, actions)."""
+    state = model.init_states()[init_index]
+    states: list[Any] = [state]
+    actions: list[Hashable] = []
+    for index in steps:
+        pair = next(itertools.islice(model.successors(state), index, None), None)
+        if pair is None:
+            raise RuntimeError(
+                f"model is not deterministic: step {len(actions)} (successor #{index}) vanished"
+            )
+        action, state = pair
+        actions.append(action)
+        states.append(state)
+    return states, actions
+
+
+def path_from_parents(
+    model: Model[Any, Any],
+    lookup: Callable[[int], tuple[int, int]],
+    fp: int,
+) -> tuple[int, list[int]]:
+    """Walk a parent map (fp -> (parent fp or -1, index)) up to an initial state; returns
+    (init index, step indices from it)."""
+    steps: list[int] = []
+    while True:
+        parent, index = lookup(fp)
+        if parent == -1:
+            steps.reverse()
+            return index, steps
+        steps.append(index)
+        fp = parent
+
+
+def violation_from_parents(
+    model: Model[Any, Any],
+    lookup: Callable[[int], tuple[int, int]],
+    fp: int,
+    prop: Property[Any],
+) -> Violation:
+    init_index, steps = path_from_parents(model, lookup, fp)
+    states, actions = rebuild_path(model, steps, init_index)
+    return Violation(prop.name, prop.kind, actions, states, init_index=init_index)

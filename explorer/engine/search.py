@@ -1,0 +1,77 @@
+"""The search engine: breadth-first, depth-first, seeded random walks and swarm.
+
+``search(model, settings, progress)`` explores the states of a :class:`~explorer.engine.model.Model`
+within the bounds of :class:`~explorer.engine.results.SearchSettings` and returns a
+:class:`~explorer.engine.results.SearchResult`. The engine knows nothing about any model: it
+expands states through ``model.successors``, identifies them by a stable 64-bit
+fingerprint (``explorer.engine.fingerprint``) of ``model.representative(state)`` when symmetry
+is on (of the state itself otherwise), and checks ``model.properties()``.
+
+Semantics (shared by every strategy):
+
+- ``always`` properties are checked on every new state (initial states included);
+- ``sometimes`` properties are checked on new states until witnessed;
+- ``final`` properties are checked where a run ends: a state with no enabled successor,
+  a state outside ``model.within_boundary`` (it is not expanded), or a state at the
+  depth bound;
+- a violation stops the search unless ``settings.collect`` (then one violation per
+  property is kept and the search goes on);
+- ``complete`` is true when everything within the bounds was explored; reaching the
+  depth bound still counts as complete (everything up to that depth was seen), running
+  out of states, time or memory does not, nor does an interrupt (Ctrl-C returns the
+  partial result with ``stopped_by="interrupted"``).
+
+The strategies live one per module: bfs.py (a parent map of successor indices; the
+path is rebuilt by re-execution), parallel.py (the same BFS over worker processes),
+dfs.py (the path is the stack), walks.py (seeded random walks and swarm); run.py holds
+what they share.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from explorer.engine.bfs import bfs
+from explorer.engine.dfs import dfs
+from explorer.engine.model import Model
+from explorer.engine.results import STRATEGIES, SearchResult, SearchSettings
+from explorer.engine.run import ProgressFn, Run, memory_mb, rebuild_path, state_fingerprint
+from explorer.engine.shrink import replay_actions, shrink
+from explorer.engine.walks import DEFAULT_WALK_DEPTH, DEFAULT_WALKS, walks
+
+__all__ = [
+    "DEFAULT_WALK_DEPTH",
+    "DEFAULT_WALKS",
+    "memory_mb",
+    "rebuild_path",
+    "replay_actions",
+    "search",
+    "shrink",
+    "state_fingerprint",
+]
+
+
+def search(
+    model: Model[Any, Any],
+    settings: SearchSettings,
+    progress: ProgressFn | None = None,
+) -> SearchResult:
+    """Explore ``model`` within ``settings``; see the module docstring for the semantics."""
+    if settings.strategy not in STRATEGIES:
+        raise ValueError(f"unknown strategy {settings.strategy!r} (known: {', '.join(STRATEGIES)})")
+    if settings.workers < 1:
+        raise ValueError("workers must be at least 1")
+    for name in ("max_depth", "max_states", "max_memory_mb", "walks"):
+        value = getattr(settings, name)
+        if value is not None and value < 0:
+            raise ValueError(f"{name} must not be negative")
+    run = Run(model, settings, progress)
+    if settings.strategy == "bfs":
+        if settings.workers > 1:
+            from explorer.engine.parallel import parallel_bfs
+
+            return parallel_bfs(run)
+        return bfs(run)
+    if settings.strategy == "dfs":
+        return dfs(run)
+    return walks(run, swarm=settings.strategy == "swarm")

@@ -1,0 +1,159 @@
+"""Seeded random walks and swarm testing.
+
+Each walk gets its own generator, seeded from a master generator seeded by
+``settings.seed``, so a run is the same whatever else happens. Swarm testing (Groce et
+al.) varies each walk's configuration: every walk switches some kinds of action off,
+tilts others, and gets its own length, so different walks reach different corners.
+Walks keep the fingerprints they have seen (for the distinct-state count) and their
+current path; counterexamples are shrunk (explorer.engine.shrink) before they are kept.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Hashable
+from typing import Any
+
+from explorer.engine.fingerprint import fingerprint
+from explorer.engine.model import Model
+from explorer.engine.results import SearchResult, Violation
+from explorer.engine.run import Run, overrides
+from explorer.engine.shrink import shrink
+
+#: random/swarm walk length when ``max_depth`` is not set
+DEFAULT_WALK_DEPTH = 100
+#: random/swarm walks when no bound at all (walks, states, time) is set
+DEFAULT_WALKS = 1000
+
+_SWARM_WEIGHTS = (0.0, 0.0, 0.25, 1.0, 1.0, 4.0)
+
+
+def _choose(
+    model: Model[Any, Any],
+    state: Any,
+    rng: random.Random,
+    weights: dict[str, float] | None,
+) -> tuple[Hashable, Any, int]:
+    """Pick an enabled action at random (by swarm ``weights`` when given); returns
+    (action, next state or None when nothing is enabled, successors generated)."""
+    actions = list(model.actions(state))
+    generated = 0
+    while actions:
+        if weights is not None:
+            ws = []
+            for a in actions:
+                kind = model.action_kind(a)
+                w = weights.get(kind)
+                if w is None:
+                    w = weights[kind] = rng.choice(_SWARM_WEIGHTS)
+                ws.append(w)
+            i = rng.choices(range(len(actions)), ws)[0] if sum(ws) > 0 else rng.randrange(len(actions))
+        else:
+            i = rng.randrange(len(actions))
+        chosen = actions[i]
+        nxt = model.next_state(state, chosen)
+        generated += 1
+        if nxt is not None:
+            return chosen, nxt, generated
+        actions[i] = actions[-1]
+        actions.pop()
+    return None, None, generated
+
+
+class _Walks:
+    """The walks of one run: what they have seen, generated and found."""
+
+    def __init__(self, run: Run, swarm: bool) -> None:
+        self.run = run
+        self.swarm = swarm
+        model = run.model
+        self.representative = model.representative if run.settings.symmetry else None
+        self.within = model.within_boundary if overrides(model, "within_boundary") else None
+        self.seen: set[int] = set()
+        self.generated = 0
+        self.longest = 0
+
+    def walk(self, rng: random.Random, init_index: int, init: Any, length: int) -> bool:
+        """One walk of at most ``length`` actions from ``init``; True when the search must stop."""
+        run, representative, within = self.run, self.representative, self.within
+        max_states = run.settings.max_states
+        weights: dict[str, float] | None = {} if self.swarm else None
+        state = init
+        path_states: list[Any] = [state]
+        path_actions: list[Hashable] = []
+        stop = False
+        ended = False
+        for step in range(length + 1):
+            fp = fingerprint(representative(state) if representative else state)
+            if fp not in self.seen:
+                self.seen.add(fp)
+                prop = run.failed_always(state)
+                if prop is not None:
+                    stop = run.record(
+                        Violation(prop.name, prop.kind, list(path_actions), list(path_states), init_index)
+                    )
+                    ended = True
+                    break
+                if max_states is not None and len(self.seen) >= max_states:
+                    run.stopped_by = "states"
+                    stop = ended = True
+                    break
+            if step == length or (within is not None and not within(state)):
+                break  # depth bound or boundary: a run end
+            chosen, nxt, generated = _choose(run.model, state, rng, weights)
+            self.generated += generated
+            if nxt is None:
+                break  # no enabled action: a run end
+            path_actions.append(chosen)
+            path_states.append(nxt)
+            state = nxt
+        if not ended and run.final:
+            prop = run.failed_final(state)
+            if prop is not None:
+                stop = run.record(
+                    Violation(prop.name, prop.kind, list(path_actions), list(path_states), init_index)
+                )
+        self.longest = max(self.longest, len(path_actions))
+        return stop
+
+
+def walks(run: Run, swarm: bool) -> SearchResult:
+    """Random walks (or swarm) within ``run.settings`` (semantics: explorer.engine.search)."""
+    settings = run.settings
+    inits = list(run.model.init_states())
+    depth_cap = settings.max_depth if settings.max_depth is not None else DEFAULT_WALK_DEPTH
+    walk_limit = settings.walks
+    if walk_limit is None and settings.max_states is None and settings.time_limit is None:
+        walk_limit = DEFAULT_WALKS
+    state = _Walks(run, swarm)
+    count = 0
+    stop = False
+    master = random.Random(settings.seed)
+    try:
+        while not stop and inits:
+            if walk_limit is not None and count >= walk_limit:
+                run.stopped_by = "walks"
+                break
+            rng = random.Random(master.getrandbits(64))
+            length = depth_cap
+            if swarm:
+                length = rng.randint(max(1, depth_cap // 4), depth_cap) if depth_cap > 0 else 0
+            count += 1
+            init_index = rng.randrange(len(inits))
+            stop = state.walk(rng, init_index, inits[init_index], length)
+            if not stop and run.tick(len(state.seen), state.generated, state.longest + 1, 0, count):
+                stop = True
+    except KeyboardInterrupt:
+        run.stopped_by = "interrupted"
+    if settings.shrink and run.violations:
+        try:
+            run.violations[:] = [shrink(run.model, v, max_depth=depth_cap) for v in run.violations]
+        except KeyboardInterrupt:
+            pass  # keep the unshrunk counterexamples
+    return run.result(
+        complete=False,
+        distinct=len(state.seen),
+        generated=state.generated,
+        depth=state.longest + 1 if state.seen else 0,
+        walks=count,
+    )
