@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from explorer.cli import diagnostics
 from explorer.cli.console import StdoutConsole
 from explorer.cli.progress import ProgressDisplay
 from explorer.cli.report import CheckReport, PropertyInfo, SavedViolation
@@ -122,6 +123,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     output.add_argument("--strict", action="store_true", help="exit 1 when a sometimes property is never witnessed")
     output.add_argument("--json", action="store_true", help="print one JSON object on stdout instead of the table")
     output.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
+    diagnostics.add_arguments(parser.add_argument_group("diagnostics (docs/testing.md)"))
 
 
 # -- configuration ---------------------------------------------------------------------
@@ -296,16 +298,20 @@ def run(args: argparse.Namespace) -> int:
         if junit is not None:
             check_output_file(junit, "--junit")
         model: Model[Any, Any] = build_model(config)
+        extras = diagnostics.Diagnostics(args, settings)
+        stop = extras.before_search(model, config)
     except ConfigError as exc:
         sys.stderr.write(f"synod check: {exc}\n")
         return 2
+    if stop is not None:
+        return stop
 
     properties = [PropertyInfo(p.name, p.kind, p.description) for p in model.properties()]
     title = f"synod check {config.model} ({config.variant}, {settings.strategy})"
     interrupted = False
     with ProgressDisplay(title=title) as display:
         try:
-            result: SearchResult = search(model, settings, progress=display)
+            result: SearchResult = search(extras.search_model(model), settings, progress=display)
         except KeyboardInterrupt:
             result = _partial_result(display)
     if result.stopped_by == "interrupted":
@@ -332,11 +338,14 @@ def run(args: argparse.Namespace) -> int:
         interrupted=interrupted,
     )
     if args.json:
-        sys.stdout.write(json.dumps(report.to_json(), sort_keys=False) + "\n")
+        data = report.to_json()
+        extras.add_json(data)
+        sys.stdout.write(json.dumps(data, sort_keys=False) + "\n")
         for line in report.warnings():
             sys.stderr.write(line + "\n")
     else:
         report.print_summary(StdoutConsole())
+        extras.print(StdoutConsole())
     if junit is not None:
         write_text_atomic(junit, report.to_junit())
     return report.exit_code
