@@ -16,8 +16,8 @@ from typing import Any
 
 _PUBLIC = {
     "runs": "explorer.testing.strategies",
-    "Run": "explorer.testing.runs",
-    "save_run": "explorer.testing.runs",
+    "Run": "explorer.testing.run",
+    "save_run": "explorer.testing.run",
     "assert_holds": "explorer.testing.assertions",
     "sanitize": "explorer.testing.sanitize",
     "SanitizeReport": "explorer.testing.sanitize",
