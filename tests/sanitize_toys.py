@@ -8,6 +8,7 @@ function of the state and is not:
 - ``Dice``: a draw from the ``random`` module;
 - ``SetOrder``: the iteration order of a frozenset of strs (depends on PYTHONHASHSEED);
 - ``StrHash``: ``hash()`` of a str (depends on PYTHONHASHSEED);
+- ``ActionOrder``: no bad value, but the enabled actions come in a set's order;
 - ``Clean``: nothing (sorted, so the same everywhere);
 - ``GossipSet``: an actor model whose node 1 keeps, as a tuple, the iteration order of a
   set of strs (so the sanitizer must name the actor and the field).
@@ -74,6 +75,14 @@ class SetOrder(_Counter):
 class StrHash(_Counter):
     def extra(self) -> Any:
         return hash("synod") & 0xFFFF
+
+
+class ActionOrder(_Counter):
+    def actions(self, state: tuple[int, Any]) -> list[str]:
+        return list(NAMES) if state[0] < 3 else []
+
+    def extra(self) -> Any:
+        return None
 
 
 class Clean(_Counter):

@@ -47,6 +47,13 @@ def test_hash_seed_dependence_is_caught_across_processes(toy: type[toys._Counter
     assert name == "[1]" and first != second
 
 
+def test_the_order_of_enabled_actions_is_compared() -> None:
+    report = sanitize(toys.ActionOrder(), walks=2, depth=2)
+    d = report.difference
+    assert d is not None and d.what == "action order" and d.step == 0
+    assert sorted(d.first.split(", ")) == sorted(d.second.split(", ")) and d.first != d.second
+
+
 def test_an_actor_world_names_the_node_field_that_differed() -> None:
     config = CheckConfig(model="tests.sanitize_toys:GossipSet", faults=Faults())
     report = sanitize(build_model(config), config, walks=2, depth=3)

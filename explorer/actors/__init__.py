@@ -4,7 +4,8 @@
 - network.py: network semantics (unordered multiset, FIFO links);
 - faults.py: fault budgets and the fault actions they allow;
 - symmetry.py: address renaming and orbit representatives;
-- model.py: :class:`ActorModel`, which puts them together.
+- model.py: :class:`ActorModel`, which puts them together;
+- components.py: the world's parts by name (for coverage and the sanitizer).
 """
 
 from explorer.actors.faults import FAULT_KINDS, Faults

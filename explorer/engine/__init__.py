@@ -5,7 +5,11 @@
 - search.py: :func:`search`, the entry point; bfs.py, dfs.py, walks.py, parallel.py:
   the strategies; run.py: what they share;
 - fingerprint.py: stable 64-bit fingerprints (the same in every process);
-- shrink.py: delta debugging of counterexamples; results.py: settings and results.
+- shrink.py: delta debugging of counterexamples; results.py: settings and results;
+- components.py: naming the parts of states and actions; coverage.py,
+  coverage_report.py: ``--coverage`` (a counting wrapper Model, no engine hook);
+  sanitize.py, sanitize_static.py: the determinism sanitizer's walks, comparisons and
+  static pass (the subprocesses are driven from explorer.testing.sanitize).
 
 Nothing here imports the rest of ``explorer``.
 """

@@ -22,7 +22,12 @@ from __future__ import annotations
 from collections.abc import Hashable, Mapping
 from typing import Any
 
-from hypothesis import strategies as st
+try:
+    from hypothesis import strategies as st
+except ImportError as exc:  # the one module of explorer that needs it
+    raise ImportError(
+        "explorer.testing.runs needs Hypothesis: pip install 'synod-check[hypothesis]'"
+    ) from exc
 
 from explorer.engine.model import Model
 from explorer.testing.run import Run
