@@ -203,3 +203,21 @@ def test_cli_coverage_refuses_strategies_it_cannot_count(
         assert main(["check", "--model", "tests.test_coverage:Log", "--coverage", *extra]) == 2
         out, err = capsys.readouterr()
         assert err.count("\n") == 1 and "--coverage applies to" in err and "Traceback" not in err
+
+
+def test_coverage_is_the_same_under_any_hash_seed() -> None:
+    import os
+    import subprocess
+    import sys
+
+    def run(seed: str) -> Any:
+        proc = subprocess.run(
+            [sys.executable, "-m", "explorer", "check", "--depth", "3", "--coverage", "--json"],
+            cwd=ROOT, capture_output=True, text=True, check=False,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        )
+        assert proc.returncode == 0, proc.stderr
+        return json.loads(proc.stdout)["coverage"]
+
+    first, second = run("1"), run("2")
+    assert first == second and first["new_states"] > 100

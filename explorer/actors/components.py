@@ -28,8 +28,8 @@ _GROUP_WORDS = {
     "history": "the client history",
     "crashed": "the set of crashed nodes",
     "isolated": "the partition",
-    "budgets": "the fault budgets left",
-    "fires_left": "the timer firings left",
+    "budgets": "the fault budget left",
+    "fires_left": "the count of timer firings left",
 }
 
 #: a string message longer than this is named by its type in action classes
