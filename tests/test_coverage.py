@@ -86,6 +86,11 @@ class Log(Model[Logged, str]):
         return action
 
 
+@pytest.fixture
+def repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+
+
 def covered(model: Model[Any, Any], strategy: str = "bfs") -> tuple[CoverageReport, Any]:
     wrapper = CoverageModel(model, components_for(model), level_order=strategy == "bfs")
     result = search(wrapper, SearchSettings(strategy=strategy))  # type: ignore[arg-type]
@@ -110,6 +115,18 @@ def test_grid_counts_under_dfs_too() -> None:
     assert report.total_new_states == result.distinct_states == 6
     assert report.field_values == {"x": 3, "y": 2}
     assert sum(t.new_states for t in report.by_kind.values()) == 5
+
+
+def test_dfs_peeking_at_the_depth_bound_counts_nothing(
+    repo_root: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # DFS asks a state on the bound whether it has successors; that is no transition
+    for strategy in ("bfs", "dfs"):
+        argv = ["check", "--model", "basic", "--depth", "4", "--strategy", strategy, "--coverage", "--json"]
+        assert main(argv) == 0
+        data = json.loads(capsys.readouterr().out)
+        assert data["coverage"]["new_states"] == data["distinct_states"] == 289
+        assert max(level["depth"] for level in data["coverage"]["levels"]) == 4
 
 
 def test_log_multiplies_states_and_the_summary_says_so() -> None:
@@ -173,11 +190,6 @@ def test_coverage_counts_what_the_search_counts_on_multipaxos() -> None:
     assert sum(t.transitions for t in report.by_kind.values()) == plain.generated
     assert [lv.new_states for lv in report.levels] == plain.level_sizes
     assert report.field_values["history"] >= 2
-
-
-@pytest.fixture
-def repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(ROOT)
 
 
 def test_cli_coverage_json_and_text(repo_root: None, capsys: pytest.CaptureFixture[str]) -> None:

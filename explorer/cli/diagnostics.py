@@ -91,7 +91,7 @@ class Diagnostics:
             return model
         self.covered = CoverageModel(
             model, components_for(model), symmetry=self.settings.symmetry,
-            level_order=self.settings.strategy == "bfs",
+            level_order=self.settings.strategy == "bfs", max_depth=self.settings.max_depth,
         )
         return self.covered
 

@@ -5,8 +5,10 @@ needs no hook and pays nothing when coverage is off. It sees every ``successors`
 
 - per action kind, action class (``deliver Promise``) and node: the transitions taken
   and the new states they produced (a state is new the first time any transition
-  reaches it; the transitions out of a state are counted on its first expansion only,
-  so re-executing a counterexample path counts nothing twice);
+  reaches it; the transitions out of a state are counted when it is expanded at a
+  depth shallower than before: once under BFS, so re-executing a counterexample path
+  counts nothing twice, again when DFS re-expands a state it met higher up, and not at
+  all for a state on the depth bound, which DFS only peeks at);
 - per field of the state (``explorer.engine.components``): the distinct values taken;
 - per BFS level and per group of the state: the distinct values, and the
   *multiplier*: the level's new states divided by the distinct states they would be
@@ -80,14 +82,17 @@ class CoverageModel(Model[Any, Any]):
         *,
         symmetry: bool = False,
         level_order: bool = True,
+        max_depth: int | None = None,
     ) -> None:
         self.inner = model
         self.components = components
         self.name = model.name
         self.symmetry = symmetry
         self.level_order = level_order  # BFS: a level is final once a deeper one expands
+        # DFS looks at a state on the depth bound (has it successors?) without expanding it
+        self.max_depth = max_depth
         self.depth_of: dict[int, int] = {}
-        self.expanded: set[int] = set()
+        self.expanded: dict[int, int] = {}  # fingerprint -> depth it was expanded at
         self.by_kind: dict[str, Tally] = {}
         self.by_class: dict[str, Tally] = {}
         self.by_node: dict[str, Tally] = {}
@@ -104,7 +109,10 @@ class CoverageModel(Model[Any, Any]):
     def _admit(self, state: Any, depth: int) -> bool:
         """Note ``state`` first reached at ``depth``; False if it was known."""
         fp = self._fp(state)
-        if fp in self.depth_of:
+        known = self.depth_of.get(fp)
+        if known is not None:
+            if depth < known:
+                self.depth_of[fp] = depth  # DFS met it higher up: it will be expanded there
             return False
         self.depth_of[fp] = depth
         values = self.field_values
@@ -178,11 +186,14 @@ class CoverageModel(Model[Any, Any]):
 
     def successors(self, state: Any) -> Iterable[tuple[Any, Any]]:
         fp = self._fp(state)
-        if fp in self.expanded:
+        depth = self.depth_of.get(fp, 0)
+        before = self.expanded.get(fp)
+        if (before is not None and before <= depth) or (
+            self.max_depth is not None and depth >= self.max_depth
+        ):
             yield from self.inner.successors(state)
             return
-        self.expanded.add(fp)
-        depth = self.depth_of.get(fp, 0)
+        self.expanded[fp] = depth
         if self.level_order:
             self._close_levels(depth)
         for action, nxt in self.inner.successors(state):

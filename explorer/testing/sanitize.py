@@ -136,11 +136,14 @@ def run_child(
 ) -> tuple[Records, dict[str, str] | None]:
     """Records of ``walks`` (and the explained fields) from a subprocess under ``seed``."""
     request = {"config": config.to_json(), "walks": [w.to_json() for w in walks], "explain": explain}
-    proc = subprocess.run(
-        [sys.executable, "-m", "explorer.testing.sanitize_child"],
-        input=json.dumps(request), capture_output=True, text=True,
-        env=_child_env(seed), timeout=CHILD_TIMEOUT_S, check=False,
-    )
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "explorer.testing.sanitize_child"],
+            input=json.dumps(request), capture_output=True, text=True,
+            env=_child_env(seed), timeout=CHILD_TIMEOUT_S, check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise ConfigError(f"the sanitizer's subprocess did not answer within {CHILD_TIMEOUT_S:g} s") from None
     if proc.returncode != 0:
         last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
         raise ConfigError(f"the sanitizer's subprocess failed: {last}")
