@@ -145,3 +145,41 @@ def test_the_example_hypothesis_test_passes() -> None:
     from examples import test_two_phase_commit as example
 
     example.test_fixed_protocol_never_mixes_commit_and_abort()
+
+
+def test_the_example_database_replays_a_failing_run_first(tmp_path: Path) -> None:
+    from hypothesis.database import DirectoryBasedExampleDatabase
+
+    first_tried: list[list[str]] = []
+
+    def make_test() -> Any:
+        calls: list[list[str]] = []
+
+        @settings(database=DirectoryBasedExampleDatabase(str(tmp_path / "db")), max_examples=300,
+                  deadline=None)
+        @given(runs(buggy, max_steps=20))
+        def failing(run: Run) -> None:
+            calls.append(run.labels)
+            if len(calls) == 1:
+                first_tried.append(run.labels)
+            run.assert_properties(traces=None, shrink=False)
+
+        return failing
+
+    with pytest.raises(AssertionError) as first:
+        make_test()()
+    with pytest.raises(AssertionError) as second:
+        make_test()()
+    assert str(first.value) == str(second.value)
+    shrunk = str(first.value)
+    # the second run starts from the saved failing run: its first example already fails
+    assert Run(buggy, 0, *_states_of(first_tried[1])).violation() is not None
+    assert "atomicity" in shrunk
+
+
+def _states_of(labels: list[str]) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    from explorer.engine.shrink import replay_actions
+
+    states, actions, bad = replay_actions(buggy, labels)
+    assert bad is None
+    return tuple(states), tuple(actions)
