@@ -52,13 +52,15 @@ class Run:
     def final(self) -> Hashable:
         return self.states[-1]
 
-    def __len__(self) -> int:
+    @property
+    def steps(self) -> int:
+        """Actions taken (a property, not ``len``: an empty run is still a run)."""
         return len(self.actions)
 
     def __repr__(self) -> str:
         # what Hypothesis prints for a falsifying example: the steps, readable
-        steps = "; ".join(self.labels) or "no action"
-        return f"Run({self.model.name}, init {self.init}, {len(self)} steps: {steps})"
+        labels = "; ".join(self.labels) or "no action"
+        return f"Run({self.model.name}, init {self.init}, {self.steps} steps: {labels})"
 
     def prefix(self, steps: int) -> Run:
         """The run cut after its first ``steps`` actions."""
@@ -74,7 +76,7 @@ class Run:
                     return self._violation(prop, step)
         for prop in props:
             if prop.kind == "final" and not prop.condition(self.final):
-                return self._violation(prop, len(self))
+                return self._violation(prop, self.steps)
         return None
 
     def _violation(self, prop: Property[Any], step: int) -> Violation:
@@ -83,7 +85,7 @@ class Run:
 
     def diagram(self, property_name: str | None = None) -> str:
         """The run as a sequence diagram (actor models) or a numbered action list."""
-        fail = len(self) if property_name is not None else None
+        fail = self.steps if property_name is not None else None
         return render_text(self.model, self.states, self.actions, fail, property_name)
 
     def shrunk(self) -> Run:
@@ -92,7 +94,7 @@ class Run:
         found = self.violation()
         if found is None:
             return self
-        small = ddmin(self.model, found, max_depth=len(self))
+        small = ddmin(self.model, found, max_depth=self.steps)
         return Run(self.model, self.init, tuple(small.states), tuple(small.actions))
 
     def assert_properties(
@@ -157,7 +159,7 @@ def save_run(
             "synod replay rebuilds the model from a CheckConfig: pass config=CheckConfig("
             "model='package.module:Name', ...), or give the model a config() that names it"
         )
-    settings = SearchSettings(strategy="random", max_depth=len(run))
+    settings = SearchSettings(strategy="random", max_depth=run.steps)
     violation = Violation(prop.name, prop.kind, list(run.actions), list(run.states), run.init)
     trace = trace_from_violation(run.model, config, settings, violation)
     if not stable_name:
