@@ -231,15 +231,39 @@ function renderDiff() {
   }
   const list = el("ul");
   for (const key of diff.changed) {
-    const text = rowText(key);
-    const item = el("li", { class: "diffline" }, `changed ${key}`);
-    if (key in diff.before) item.append(el("span", { class: "was" }, `: ${diff.before[key]} → `), text);
+    const [where, name] = rowName(key);
+    if (!name) { list.append(el("li", { class: "diffline" }, `${where}: now ${panelStatus(key)}`)); continue; }
+    const item = el("li", { class: "diffline" }, `${where} ${name}: `);
+    item.append(el("span", { class: "was" }, `${diff.before[key]} → `), rowText(key));
     list.append(item);
   }
-  for (const key of diff.added) list.append(el("li", { class: "diffline" }, `added ${key}: `, rowText(key)));
-  for (const row of diff.removed) list.append(el("li", { class: "diffline del" }, `removed ${row.panel}/${row.key}: ${row.text}`));
+  for (const key of diff.added) {
+    const [where, name] = rowName(key);
+    const text = rowText(key);
+    list.append(el("li", { class: "diffline added" }, `+ ${where}: ` + (name === text ? text : `${name}: ${text}`)));
+  }
+  for (const row of diff.removed) {
+    const where = panelTitle(row.panel);
+    list.append(el("li", { class: "diffline del" }, `− ${where}: ` + (row.key === row.text ? row.text : `${row.key}: ${row.text}`)));
+  }
   if (!list.children.length) list.append(el("li", { class: "empty" }, "nothing visible changed"));
   box.replaceChildren(el("div", { class: "label" }, `step ${page.path.length}: ${page.view.last_action}`), list);
+}
+
+function panelTitle(id) {
+  const panel = page.view.panels.find((p) => p.id === id);
+  return panel ? panel.title : id;
+}
+
+function panelStatus(fullKey) {
+  const panel = page.view.panels.find((p) => `${p.id}/` === fullKey);
+  return panel && panel.status ? panel.status : "up";
+}
+
+// "node-1/durable.promised" -> ["server 1", "durable.promised"] (the panel's title, the row key)
+function rowName(fullKey) {
+  const cut = fullKey.indexOf("/");
+  return [panelTitle(fullKey.slice(0, cut)), fullKey.slice(cut + 1)];
 }
 
 function rowText(fullKey) {
