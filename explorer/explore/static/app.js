@@ -88,6 +88,7 @@ function clearError() {
 
 async function load() {
   const ticket = ++page.loading;
+  const started = performance.now();
   let where;
   try {
     where = parseLocation();
@@ -109,6 +110,11 @@ async function load() {
     updateTape();
     page.selected = Math.min(page.selected, Math.max(0, view.actions.length - 1));
     render();
+    // how long this state took (request + drawing) and since the page was opened: for
+    // bench/bench_explore.py, which reads them
+    document.body.dataset.stepMs = (performance.now() - started).toFixed(1);
+    document.body.dataset.sinceOpenMs = performance.now().toFixed(1);
+    document.body.dataset.ready = String(page.path.length);
   } catch (err) {
     if (ticket !== page.loading) return;
     let prefix = null;
@@ -164,7 +170,6 @@ function render() {
   renderProperties();
   renderPanels();
   $("permalink").href = stateUrl(page.path);
-  document.body.dataset.ready = String(page.path.length);
 }
 
 function renderStepper() {
