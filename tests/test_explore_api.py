@@ -347,3 +347,33 @@ def test_session_ids_do_not_depend_on_the_process() -> None:
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == here
+
+
+def _first_of_kind(server: Any, session: Session, path: list[str], kind: str) -> str:
+    _, view = get(server, state_path(session, path))
+    return next(a["label"] for a in view["actions"] if a["kind"] == kind)
+
+
+def test_faults_are_marked_in_the_diagram_and_the_state() -> None:
+    config = CheckConfig(model="multipaxos", faults=Faults(drop=1, dup=1, crash=1, partition=1))
+    session = config_session(config)
+    path: list[str] = []
+    with serving(session) as server:
+        for kind in ("timer", "dup", "drop", "crash", "partition"):
+            path.append(_first_of_kind(server, session, path, kind))
+        _, crashed = get(server, state_path(session, path[:4]))
+        for kind in ("heal", "restart"):
+            path.append(_first_of_kind(server, session, path, kind))
+        _, view = get(server, state_path(session, path))
+    marks = {"timer": "*", "dup": "=", "drop": "x", "crash": "X", "partition": "%", "heal": "~", "restart": "R"}
+    rows = view["diagram"]["rows"][2:]
+    for row, kind in zip(rows, ("timer", "dup", "drop", "crash", "partition", "heal", "restart"), strict=True):
+        lanes, style = row[1]
+        assert style == kind and marks[kind] in lanes, (kind, lanes)
+    node = path[3].split()[1]
+    panel = next(p for p in crashed["panels"] if p["id"] == f"node-{node}")
+    assert panel["status"] == "crashed"
+    assert {r["key"]: r["text"] for r in panel["rows"]}["volatile"] == "(lost: the node is down)"
+    assert f"node-{node}/" in crashed["diff"]["changed"]  # the badge changed
+    assert _rows(crashed, "faults")["crash"] == "0" and _rows(crashed, "faults")["crashed"] == node
+    assert _rows(view, "faults")["partition"] == "0" and _rows(view, "faults")["isolated"] == "none"
