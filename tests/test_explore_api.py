@@ -377,3 +377,16 @@ def test_faults_are_marked_in_the_diagram_and_the_state() -> None:
     assert f"node-{node}/" in crashed["diff"]["changed"]  # the badge changed
     assert _rows(crashed, "faults")["crash"] == "0" and _rows(crashed, "faults")["crashed"] == node
     assert _rows(view, "faults")["partition"] == "0" and _rows(view, "faults")["isolated"] == "none"
+
+
+def test_the_readme_walkthrough_shows_what_the_api_answers(agreement: Any) -> None:
+    server, session, trace = agreement
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Reading a counterexample in the browser", 1)[1].split("\n## ", 1)[0]
+    assert f"/s/{session.id}/" in section  # the session id is stable: the README's URL is right
+    assert f"synod explore --trace traces/{AGREEMENT_TRACE.name}" in section
+    block = section.split("shows the two quorums:\n\n```\n", 1)[1].split("```", 1)[0].splitlines()
+    _, view = get(server, state_path(session, trace.actions))
+    why = _prop(view, "agreement")["why"]
+    shown = [*why["lines"], *(part["title"] for part in why["parts"]), *(row for part in why["parts"] for row in part["rows"])]
+    assert [line.strip() for line in block] == shown

@@ -405,7 +405,9 @@ function init() {
   });
   $("permalink").addEventListener("click", (event) => {
     event.preventDefault();
-    if (navigator.clipboard) navigator.clipboard.writeText(location.href).catch(() => {});
+    const link = $("permalink");
+    const done = () => { link.textContent = "link copied"; setTimeout(() => { link.textContent = "link to this state"; }, 1500); };
+    if (navigator.clipboard) navigator.clipboard.writeText(location.href).then(done, () => {});
   });
   $("trace-file").addEventListener("change", openTraceFile);
   document.addEventListener("keydown", onKey);
