@@ -54,6 +54,8 @@ def get(server: ExploreServer, path: str) -> tuple[int, Any]:
 
 def request(server: ExploreServer, path: str, body: bytes | None = None, headers: dict[str, str] | None = None) -> tuple[int, Any]:
     url = server.url.rstrip("/") + path
+    if body is not None:
+        headers = {"Content-Type": "application/json", **(headers or {})}
     req = urllib.request.Request(url, data=body, headers=headers or {}, method="POST" if body is not None else "GET")
     try:
         with urllib.request.urlopen(req, timeout=60) as response:

@@ -197,6 +197,19 @@ def test_static_files_are_served_and_load_nothing_from_elsewhere(agreement: Any)
     assert "http" not in page
 
 
+def test_requests_from_elsewhere_are_refused(agreement: Any) -> None:
+    server, session, _ = agreement
+    host, port = server.server_address[:2]
+    conn = http.client.HTTPConnection(host, port, timeout=30)
+    conn.request("GET", f"/api/s/{session.id}", headers={"Host": f"evil.example:{port}"})
+    response = conn.getresponse()
+    assert response.status == 403 and "localhost only" in json.loads(response.read())["error"]
+    conn.close()
+    assert get(server, f"/api/s/{session.id}")[0] == 200  # 127.0.0.1 is fine
+    status, answer = request(server, "/api/traces", AGREEMENT_TRACE.read_bytes(), {"Content-Type": "text/plain"})
+    assert status == 415 and "application/json" in answer["error"]
+
+
 def test_a_broken_trace_upload_is_400(agreement: Any) -> None:
     server, _, _ = agreement
     status, answer = request(server, "/api/traces", b"{not json", {"X-Trace-Name": "broken.json"})
@@ -211,6 +224,7 @@ def test_a_broken_trace_upload_is_400(agreement: Any) -> None:
     host, port = server.server_address[:2]
     conn = http.client.HTTPConnection(host, port, timeout=30)
     conn.putrequest("POST", "/api/traces")
+    conn.putheader("Content-Type", "application/json")
     conn.putheader("Content-Length", str(4 * 1024 * 1024 + 1))
     conn.endheaders()
     response = conn.getresponse()

@@ -32,6 +32,12 @@ DEFAULT_MODEL = "multipaxos"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     check.add_arguments(parser)
+    parser.epilog = (
+        "The 'what to check' options say which model to open, as for synod check. Of the "
+        "search and output options only --depth means something here (actions beyond it are "
+        "marked); the others are accepted and ignored. Prints the page's URL, then serves "
+        "until Ctrl-C. See docs/explore.md."
+    )
     group = parser.add_argument_group("explore")
     group.add_argument("--trace", metavar="TRACE", help="open a trace saved by synod check (walk it, branch off)")
     group.add_argument("--port", type=int, default=0, metavar="P", help="TCP port (default 0: a free one)")
@@ -58,7 +64,11 @@ def build_session(args: argparse.Namespace) -> Session:
     if args.trace is not None:
         if args.trace == "":
             raise TraceError("--trace must not be empty")
-        given = sorted(explicit | ({"model"} if args.model != DEFAULT_MODEL else set()))
+        given = sorted(
+            explicit
+            | ({"model"} if args.model != DEFAULT_MODEL else set())
+            | ({"symmetry"} if args.symmetry else set())
+        )
         if given:
             raise ConfigError(
                 f"--trace carries its own configuration; drop --{', --'.join(g.replace('_', '-') for g in given)}"
@@ -80,6 +90,11 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:  # the port is taken, the address is not ours
         sys.stderr.write(f"synod explore: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}\n")
         return 2
+    if not server.loopback:
+        sys.stderr.write(
+            f"synod explore: warning: listening on {args.host}: anyone who can reach it can use "
+            "the explorer (it has no authentication)\n"
+        )
     url = server.url.rstrip("/") + state_url(session.id, [])
     sys.stdout.write(f"{url}\n")
     sys.stdout.write(f"synod explore: {session.model.name}; serving on {server.url} until Ctrl-C\n")

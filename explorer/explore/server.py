@@ -47,6 +47,7 @@ STATIC_TYPES = {
 }
 # Everything the page loads comes from this server (no external network resources).
 CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'"
+LOOPBACK_NAMES = {"127.0.0.1", "localhost", "[::1]"}
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
@@ -155,6 +156,7 @@ class ExploreHandler(BaseHTTPRequestHandler):
 
     def _answer(self, route: Any) -> None:
         try:
+            self._check_origin()
             status, content_type, body, headers = route()
         except ApiError as exc:
             status, content_type, body, headers = self._error(exc.status, exc.message)
@@ -177,6 +179,16 @@ class ExploreHandler(BaseHTTPRequestHandler):
             self.send_header(key, value)
         self.end_headers()
         self.wfile.write(body)
+
+    def _check_origin(self) -> None:
+        """On loopback, answer only requests addressed to loopback names: a web page
+        elsewhere cannot reach the explorer by pointing its own DNS name at 127.0.0.1."""
+        if not self.server.loopback:
+            return
+        host = (self.headers.get("Host") or "").strip().lower()
+        name = host.rsplit(":", 1)[0] if not host.startswith("[") else host.split("]")[0] + "]"
+        if name not in LOOPBACK_NAMES:
+            raise ApiError(403, f"this explorer answers requests to localhost only, not to {host[:80]!r}")
 
     @staticmethod
     def _json(status: int, data: Any) -> tuple[int, str, bytes, dict[str, str]]:
@@ -218,6 +230,9 @@ class ExploreHandler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         if path != "/api/traces":
             raise ApiError(404, f"no such API route: POST {path[:120]}")
+        if (self.headers.get("Content-Type") or "").split(";")[0].strip() != "application/json":
+            # a form or a no-cors fetch from another site cannot send this type
+            raise ApiError(415, "POST /api/traces wants Content-Type: application/json")
         length_text = self.headers.get("Content-Length")
         if length_text is None or not length_text.isdigit():
             raise ApiError(411, "POST /api/traces needs a Content-Length")
@@ -237,6 +252,7 @@ class ExploreServer(ThreadingHTTPServer):
     def __init__(self, app: Explorer, host: str = "127.0.0.1", port: int = 0, verbose: bool = False) -> None:
         self.app = app
         self.verbose = verbose
+        self.loopback = host in ("127.0.0.1", "localhost", "::1") or host.startswith("127.")
         super().__init__((host, port), ExploreHandler)
 
     @property

@@ -20,6 +20,16 @@ from typing import Any, TypedDict
 from explorer.actors import World
 from explorer.engine.model import Model, Property
 from explorer.models.config import CheckConfig
+from explorer.models.paxos import cluster_config
+from explorer.models.paxos_properties import (
+    LEARNED_IS_CHOSEN,
+    LinearizabilityCache,
+    PaxosModel,
+    PaxosViews,
+    history_operations,
+    nominal_quorum,
+    problems_in,
+)
 
 
 class Part(TypedDict):
@@ -44,22 +54,12 @@ def explain(model: Model[Any, Any], config: CheckConfig | None, prop: Property[A
     if callable(hook):
         lines = [str(line) for line in hook(prop.name, state)]
         return Explanation(lines=lines or [NO_EXPLANATION], parts=[])
-    from explorer.models.paxos_properties import PaxosModel
-
     if isinstance(model, PaxosModel) and config is not None and isinstance(state, World):
         return _paxos_explanation(model, config, prop, state)
     return Explanation(lines=[NO_EXPLANATION], parts=[])
 
 
 def _paxos_explanation(model: Any, config: CheckConfig, prop: Property[Any], world: World) -> Explanation:
-    from explorer.models.paxos import cluster_config
-    from explorer.models.paxos_properties import (
-        LEARNED_IS_CHOSEN,
-        PaxosViews,
-        nominal_quorum,
-        problems_in,
-    )
-
     cluster = cluster_config(config)
     if prop.name == "linearizable":
         return _linearizability_explanation(config, world)
@@ -112,8 +112,6 @@ def _lin_api() -> Any:
 
 
 def _linearizability_explanation(config: CheckConfig, world: World) -> Explanation:
-    from explorer.models.paxos_properties import LinearizabilityCache, history_operations
-
     lin = _lin_api()
     model = LinearizabilityCache(config.model == "multipaxos").model()
     result = lin.check(history_operations(world.history), model, timeout=10.0)
