@@ -404,3 +404,14 @@ def test_the_readme_walkthrough_shows_what_the_api_answers(agreement: Any) -> No
     why = _prop(view, "agreement")["why"]
     shown = [*why["lines"], *(part["title"] for part in why["parts"]), *(row for part in why["parts"] for row in part["rows"])]
     assert [line.strip() for line in block] == shown
+
+
+def test_an_actor_model_may_render_its_nodes() -> None:
+    config = CheckConfig(model="examples.two_phase_commit:Model", variant="buggy")
+    model = build_model(config)
+    model.describe_node = lambda address, state: {"role": "coordinator" if address == 0 else "participant", "says": state}  # type: ignore[attr-defined]
+    session = Session(model, config)
+    with serving(session) as server:
+        _, view = get(server, state_path(session, []))
+    assert _rows(view, "node-0")["role"] == "'coordinator'"
+    assert _rows(view, "node-2")["role"] == "'participant'" and "says" in _rows(view, "node-2")

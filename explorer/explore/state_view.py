@@ -144,7 +144,7 @@ def actor_panels(model: ActorModel, world: World) -> list[Panel]:
     ]
     panels.append(Panel(id="network", title="messages in flight", status="", rows=multiset_rows(messages)))
     timers = [
-        Row(key=f"{address} {name}", group="", text=f"node {address}: {name}")
+        Row(key=f"node {address}: {name}", group="", text=f"node {address}: {name}")
         for address, names in zip(model.addresses, world.timers, strict=True)
         for name in names
     ]

@@ -327,7 +327,7 @@ function renderPanels() {
       const key = `${panel.id}/${row.key}`;
       const shown = row.group && row.key.startsWith(row.group + ".") ? row.key.slice(row.group.length + 1) : row.key;
       const line = el("div", { class: "prow", dataset: { key } },
-        el("span", { class: "k" }, panel.id === "network" ? "·" : shown), el("span", { class: "v" }, row.text));
+        el("span", { class: "k" }, row.key === row.text ? "·" : shown), el("span", { class: "v" }, row.text));
       if (changed.has(key)) line.classList.add("changed");
       if (added.has(key)) line.classList.add("added");
       card.append(line);
