@@ -130,7 +130,8 @@ class Explorer:
         try:
             session = self.add(session_from_trace(trace_from_json(data), source))
         except (TraceError, ConfigError, ValueError) as exc:
-            raise ApiError(400, f"{source}: {exc}" if not str(exc).startswith(source) else str(exc)) from None
+            message = str(exc)  # name the file once (some errors already do)
+            raise ApiError(400, message if message.startswith(source) else f"{source}: {message}") from None
         return {"session": session.id, "url": state_url(session.id, []), "info": session.info()}
 
 
