@@ -146,6 +146,14 @@ def test_clicking_an_action_branches_off_and_back(browser: Any, site: Any) -> No
     _press(browser, "1")
     _ready(browser, "4")
     assert _text(browser, "diff").startswith(f"step 4: {first}")
+    # j chooses the next action, Enter takes it
+    second = browser.find_elements(By.CSS_SELECTOR, "#actions button.action")[1].get_attribute("data-label")
+    _press(browser, "j")
+    chosen = browser.find_element(By.CSS_SELECTOR, "#actions li.selected button.action")
+    assert chosen.get_attribute("data-label") == second
+    _press(browser, Keys.ENTER)
+    _ready(browser, "5")
+    assert _text(browser, "diff").startswith(f"step 5: {second}")
 
 
 def test_a_shared_url_reopens_the_state_and_a_bad_one_says_why(browser: Any, site: Any) -> None:

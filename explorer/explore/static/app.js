@@ -363,8 +363,8 @@ function onKey(event) {
   else if (key === "Home") go(page.tape.slice(0, 0));
   else if (key === "End") go(page.tape.slice());
   else if (/^[1-9]$/.test(key) && Number(key) <= actions.length) takeAction(actions[Number(key) - 1].label);
-  else if ((key === "j" || key === "ArrowDown") && actions.length) { page.selected = (page.selected + 1) % actions.length; renderActions(); }
-  else if ((key === "k" || key === "ArrowUp") && actions.length) { page.selected = (page.selected + actions.length - 1) % actions.length; renderActions(); }
+  else if (key === "j" && actions.length) { page.selected = (page.selected + 1) % actions.length; renderActions(); }
+  else if (key === "k" && actions.length) { page.selected = (page.selected + actions.length - 1) % actions.length; renderActions(); }
   else if (key === "Enter" && actions[page.selected]) takeAction(actions[page.selected].label);
   else return;
   event.preventDefault();
