@@ -22,11 +22,11 @@ from explorer.models.paxos_properties import (
     STABILITY,
     BrokenStepWorld,
     PaxosModel,
-    history_operations,
     problems_in,
     step_problems,
     transition_check,
 )
+from explorer.models.paxos_views import history_operations
 from paxos_core import NOOP, Command
 from paxos_core.events import Complete, Invoke
 

@@ -10,12 +10,19 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from explorer.actors.network import Network
 from explorer.actors.world import World
 
-if TYPE_CHECKING:
-    from explorer.actors.model import ActorModel
+
+class ActorModel(Protocol):
+    """What renaming needs of an actor model (explorer.actors.model.ActorModel has it)."""
+
+    addresses: tuple[int, ...]
+    index: dict[int, int]
+    fire_slot: dict[tuple[int, str], int]
+    net: Network
 
 
 def permuted(model: ActorModel, world: World, perm: Mapping[int, int], rename: Callable[[Any], Any]) -> World:

@@ -21,14 +21,12 @@ from explorer.actors import World
 from explorer.engine.model import Model, Property
 from explorer.models.config import CheckConfig
 from explorer.models.paxos import cluster_config
-from explorer.models.paxos_properties import (
-    LEARNED_IS_CHOSEN,
+from explorer.models.paxos_properties import LEARNED_IS_CHOSEN, PaxosModel, problems_in
+from explorer.models.paxos_views import (
     LinearizabilityCache,
-    PaxosModel,
     PaxosViews,
     history_operations,
     nominal_quorum,
-    problems_in,
 )
 
 

@@ -45,17 +45,23 @@ its meaning.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from checker import invariants as inv
 from explorer.actors import ActorAction, ActorModel, World
 from explorer.engine.model import Property
 from explorer.models.config import CheckConfig
+from explorer.models.paxos_views import (
+    LinearizabilityCache,
+    PaxosViews,
+    Snapshot,
+    nominal_quorum,
+    register_step,
+)
 from paxos_core import NOOP, ClusterConfig
-from paxos_core.accessors import applied_log, is_leader, learned, promised_ballot, votes_cast
-from paxos_core.events import Complete, Invoke
-from paxos_core.multi import MultiState
+from paxos_core.accessors import is_leader, learned, promised_ballot, votes_cast
+from paxos_core.events import Complete
 
 STABILITY = "stability"
 LEARNED_IS_CHOSEN = "learned is chosen"
@@ -98,246 +104,73 @@ def step_problems(world: World) -> dict[str, list[str]]:
     return found
 
 
-# -- views: paxos_core worlds as checker.invariants data ---------------------------------
-
-
-class PaxosViews:
-    """Reads checker views out of worlds whose first ``nodes`` actors are the replicas."""
-
-    def __init__(self, nodes: int, quorum: int, multi: bool, initial_leader: int | None) -> None:
-        self.nodes = nodes
-        self.replicas = tuple(range(nodes))
-        self.quorum = quorum
-        self.multi = multi
-        self.initial_leader = initial_leader
-        self.initial_ballot = None if initial_leader is None else (1, initial_leader)
-
-    def votes(self, world: World) -> list[inv.Vote]:
-        actors = world.actors
-        return [
-            inv.Vote(r, slot, ballot, value)
-            for r in self.replicas
-            for slot, ballot, value in votes_cast(actors[r])
-        ]
-
-    def learned(self, world: World) -> dict[int, dict[int, Any]]:
-        actors = world.actors
-        return {r: dict(learned(actors[r])) for r in self.replicas}
-
-    def decided(self, world: World) -> dict[int, set[Any]]:
-        return inv.decided_values(self.votes(world), self.quorum, self.learned(world))
-
-    def applied(self, world: World) -> dict[int, tuple[Any, ...]]:
-        actors = world.actors
-        return {r: applied_log(actors[r]) for r in self.replicas}
-
-    def applied_slots(self, world: World) -> dict[int, tuple[int, ...]]:
-        """Slots in the order each live Multi-Paxos replica applied them (Basic: none)."""
-        slots: dict[int, tuple[int, ...]] = {}
-        for r in self.replicas:
-            state = world.actors[r]
-            if isinstance(state, MultiState) and state.volatile is not None:
-                slots[r] = state.volatile.applied
-        return slots
-
-    def promises(self, world: World) -> dict[int, Any]:
-        actors = world.actors
-        return {r: promised_ballot(actors[r]) for r in self.replicas}
-
-    @staticmethod
-    def invoked(world: World) -> set[Any]:
-        """The commands clients proposed: ``(client, seq, op)`` of every invocation."""
-        return {(ev.client, ev.seq, ev.op) for ev in world.history if type(ev) is Invoke}
-
-    @staticmethod
-    def replies(world: World) -> list[inv.Reply]:
-        return [inv.Reply(ev.client, ev.seq, ev.result) for ev in world.history if type(ev) is Complete]
-
-
-# -- the sequential references ---------------------------------------------------------
-
-
-def register_step(state: Any, op: Sequence[Any]) -> tuple[Any, Any]:
-    """Basic Paxos as a write-once register: ``("propose", v)`` answers the first value."""
-    if op[0] != "propose":
-        raise ValueError(f"unknown Basic Paxos operation {op!r}")
-    chosen = op[1] if state is None else state
-    return chosen, chosen
-
-
-def history_operations(history: Iterable[Any]) -> list[Any]:
-    """The world's Invoke/Complete events as linearizability ``Operation`` records."""
-    from checker.history import UNKNOWN, Operation
-
-    calls: dict[tuple[int, int], tuple[int, tuple[Any, ...]]] = {}
-    returns: dict[tuple[int, int], tuple[int, Any]] = {}
-    for index, ev in enumerate(history):
-        key = (ev.client, ev.seq)
-        if type(ev) is Invoke:
-            calls[key] = (index, tuple(ev.op))
-        elif key in calls and key not in returns:
-            returns[key] = (index, ev.result)
-    ops = []
-    for op_id, (key, (call, op)) in enumerate(sorted(calls.items(), key=lambda kv: kv[1][0])):
-        ret, output = returns.get(key, (None, UNKNOWN))
-        ops.append(Operation(op_id, key[0], op, output, call, ret))
-    return ops
-
-
-class LinearizabilityCache:
-    """Verdicts of the linearizability checker, cached by history (histories repeat)."""
-
-    def __init__(self, multi: bool, timeout: float | None = 10.0) -> None:
-        self.multi = multi
-        self.timeout = timeout
-        self.verdicts: dict[tuple[Any, ...], bool] = {}
-        self._model: Any = None
-
-    def model(self) -> Any:
-        if self._model is None:
-            from checker.lin_models import consensus_model, synod_kv_model
-
-            self._model = synod_kv_model() if self.multi else consensus_model()
-        return self._model
-
-    def linearizable(self, history: tuple[Any, ...]) -> bool:
-        verdict = self.verdicts.get(history)
-        if verdict is None:
-            from checker.linearizability import NOT_LINEARIZABLE, check
-
-            ops = history_operations(history)
-            # "unknown" (budget spent) is not a violation: never cry wolf.
-            verdict = check(ops, self.model(), timeout=self.timeout).verdict != NOT_LINEARIZABLE
-            self.verdicts[history] = verdict
-        return verdict
-
-
 # -- the property list -------------------------------------------------------------------
 
 
-def nominal_quorum(config: CheckConfig) -> int:
-    """The phase-2 quorum the configuration means (a mutant may count differently)."""
-    return config.phase2_quorum if config.phase2_quorum is not None else config.nodes // 2 + 1
+class _PaxosChecks:
+    """The conditions of the properties of one Paxos model, with the caches they share."""
 
+    def __init__(self, config: CheckConfig, cluster: ClusterConfig) -> None:
+        self.multi = multi = config.model == "multipaxos"
+        self.views = PaxosViews(config.nodes, nominal_quorum(config), multi, cluster.initial_leader)
+        self.lin = LinearizabilityCache(multi)
+        self.step_fn: inv.StateMachineStep = inv.kv_step if multi else register_step
+        self.noop: Any = NOOP if multi else None
+        self.initial: Any = () if multi else None  # empty KV map; no value chosen yet
+        self.crash_budget = config.faults.crash
+        self.last: Snapshot | None = None
+        self.expected_replies: dict[tuple[Any, ...], dict[tuple[int, int], Any]] = {}
+        # Votes only grow, and most worlds share their replicas' vote tuples with many
+        # others: what they chose is computed once per distinct set of vote tuples.
+        self.chosen_by_votes: dict[tuple[Any, ...], dict[int, set[Any]]] = {}
 
-class _Snapshot:
-    """The views of one world, computed lazily and at most once per world.
-
-    The engine checks every property on the same world one after the other, so the
-    properties share one snapshot of the last world they saw.
-    """
-
-    __slots__ = ("world", "views", "_votes", "_learned", "_decided", "_values_per_slot")
-
-    def __init__(self, world: World, views: PaxosViews) -> None:
-        self.world = world
-        self.views = views
-        self._votes: list[inv.Vote] | None = None
-        self._learned: dict[int, dict[int, Any]] | None = None
-        self._decided: dict[int, set[Any]] | None = None
-        self._values_per_slot: dict[int, set[Any]] | None = None
-
-    @property
-    def votes(self) -> list[inv.Vote]:
-        if self._votes is None:
-            self._votes = self.views.votes(self.world)
-        return self._votes
-
-    @property
-    def learned(self) -> dict[int, dict[int, Any]]:
-        if self._learned is None:
-            self._learned = self.views.learned(self.world)
-        return self._learned
-
-    @property
-    def values_per_slot(self) -> dict[int, set[Any]]:
-        """Every value voted for or learned, per slot: a superset of the decided values."""
-        if self._values_per_slot is None:
-            found: dict[int, set[Any]] = {}
-            for vote in self.votes:
-                found.setdefault(vote.slot, set()).add(vote.value)
-            for values in self.learned.values():
-                for slot, value in values.items():
-                    found.setdefault(slot, set()).add(value)
-            self._values_per_slot = found
-        return self._values_per_slot
-
-    @property
-    def decided(self) -> dict[int, set[Any]]:
-        if self._decided is None:
-            if all(len(v) == 1 for v in self.values_per_slot.values()):
-                # One candidate per slot: what was decided is what was learned or chosen.
-                chosen = inv.chosen_values(self.votes, self.views.quorum)
-                learned_slots = {s for values in self.learned.values() for s in values}
-                self._decided = {
-                    s: set(v) for s, v in self.values_per_slot.items() if s in chosen or s in learned_slots
-                }
-            else:
-                self._decided = inv.decided_values(self.votes, self.views.quorum, self.learned)
-        return self._decided
-
-
-def paxos_properties(config: CheckConfig, cluster: ClusterConfig) -> list[Property[World]]:
-    """Every property of a Paxos model of ``config`` (see the module docstring)."""
-    multi = config.model == "multipaxos"
-    views = PaxosViews(config.nodes, nominal_quorum(config), multi, cluster.initial_leader)
-    lin = LinearizabilityCache(multi)
-    step_fn: inv.StateMachineStep = inv.kv_step if multi else register_step
-    noop: Any = NOOP if multi else None
-    initial: Any = () if multi else None  # empty KV map; no value chosen yet
-    crash_budget = config.faults.crash
-    last: list[_Snapshot] = []
-    expected_replies: dict[tuple[Any, ...], dict[tuple[int, int], Any]] = {}
-
-    def snap(world: World) -> _Snapshot:
-        if last and last[0].world is world:
-            return last[0]
-        snapshot = _Snapshot(world, views)
-        last[:] = [snapshot]
+    def snap(self, world: World) -> Snapshot:
+        last = self.last
+        if last is not None and last.world is world:
+            return last
+        self.last = snapshot = Snapshot(world, self.views)
         return snapshot
 
-    def agreement(world: World) -> bool:
-        s = snap(world)
+    def agreement(self, world: World) -> bool:
+        s = self.snap(world)
         if all(len(v) == 1 for v in s.values_per_slot.values()):
             return True  # a single candidate value per slot cannot disagree
-        return not inv.agreement_problems(s.votes, views.quorum, s.learned)
+        return not inv.agreement_problems(s.votes, self.views.quorum, s.learned)
 
-    # Votes only grow, and most worlds share their replicas' vote tuples with many
-    # others: what they chose is computed once per distinct set of vote tuples.
-    chosen_by_votes: dict[tuple[Any, ...], dict[int, set[Any]]] = {}
-
-    def learned_is_chosen(world: World) -> bool:
-        s = snap(world)
+    def learned_is_chosen(self, world: World) -> bool:
+        s = self.snap(world)
         if not any(s.learned.values()):
             return True
         actors = world.actors
-        key = tuple(votes_cast(actors[r]) for r in views.replicas)
-        chosen = chosen_by_votes.get(key)
+        key = tuple(votes_cast(actors[r]) for r in self.views.replicas)
+        chosen = self.chosen_by_votes.get(key)
         if chosen is None:
-            if len(chosen_by_votes) >= 100_000:
-                chosen_by_votes.clear()
-            chosen = chosen_by_votes[key] = inv.chosen_values(s.votes, views.quorum)
+            if len(self.chosen_by_votes) >= 100_000:
+                self.chosen_by_votes.clear()
+            chosen = self.chosen_by_votes[key] = inv.chosen_values(s.votes, self.views.quorum)
         # chosen is given, so the votes are not read again (a cache hit never builds them)
-        return not inv.unchosen_learned_problems((), views.quorum, s.learned, chosen)
+        return not inv.unchosen_learned_problems((), self.views.quorum, s.learned, chosen)
 
-    def validity(world: World) -> bool:
-        s = snap(world)
+    def validity(self, world: World) -> bool:
+        s = self.snap(world)
+        noop = self.noop
         invoked: set[Any] | None = None
         for values in s.values_per_slot.values():
             for value in values:
                 if value != noop:
                     if invoked is None:
-                        invoked = views.invoked(world)
+                        invoked = self.views.invoked(world)
                     if value not in invoked:
                         return not inv.validity_problems(s.decided, invoked, noop)
         return True
 
+    @staticmethod
     def stability(world: World) -> bool:
         return STABILITY not in step_problems(world)
 
-    def log_consistency(world: World) -> bool:
-        s = snap(world)
-        applied_slots = views.applied_slots(world)
+    def log_consistency(self, world: World) -> bool:
+        s = self.snap(world)
+        applied_slots = self.views.applied_slots(world)
         if all(slots == tuple(range(len(slots))) for slots in applied_slots.values()) and all(
             len(v) == 1 for v in s.values_per_slot.values()
         ):
@@ -347,37 +180,42 @@ def paxos_properties(config: CheckConfig, cluster: ClusterConfig) -> list[Proper
         decided = {slot: next(iter(v)) for slot, v in s.decided.items() if len(v) == 1}
         return not (
             inv.slot_order_problems(applied_slots)
-            or inv.log_consistency_problems(views.applied(world), decided)
+            or inv.log_consistency_problems(self.views.applied(world), decided)
         )
 
+    @staticmethod
     def promise_monotonicity(world: World) -> bool:
         return PROMISE_MONOTONICITY not in step_problems(world)
 
-    def client_visible(world: World) -> bool:
-        replies = views.replies(world)
+    def client_visible(self, world: World) -> bool:
+        replies = self.views.replies(world)
         if not replies:
             return True
-        log = tuple(inv.decided_prefix(snap(world).decided))
-        expected = expected_replies.get(log)
+        log = tuple(inv.decided_prefix(self.snap(world).decided))
+        expected = self.expected_replies.get(log)
         if expected is None:
-            expected = expected_replies[log] = inv.sequential_replies(log, step_fn, initial, noop)
+            expected = self.expected_replies[log] = inv.sequential_replies(
+                log, self.step_fn, self.initial, self.noop
+            )
         for reply in replies:
             key = (reply.client, reply.seq)
             if key in expected and expected[key] != reply.result:
                 return False
         return True
 
-    def linearizable(world: World) -> bool:
-        return not world.history or lin.linearizable(world.history)
+    def linearizable(self, world: World) -> bool:
+        return not world.history or self.lin.linearizable(world.history)
 
-    def value_chosen(world: World) -> bool:
-        return bool(inv.chosen_values(snap(world).votes, views.quorum))
+    def value_chosen(self, world: World) -> bool:
+        return bool(inv.chosen_values(self.snap(world).votes, self.views.quorum))
 
+    @staticmethod
     def operation_completed(world: World) -> bool:
         return any(type(ev) is Complete for ev in world.history)
 
-    def leader_changed(world: World) -> bool:
-        if not multi:
+    def leader_changed(self, world: World) -> bool:
+        views = self.views
+        if not self.multi:
             return len({vote.ballot for vote in views.votes(world)}) >= 2
         actors = world.actors
         for r in views.replicas:
@@ -390,8 +228,9 @@ def paxos_properties(config: CheckConfig, cluster: ClusterConfig) -> list[Proper
                     return True
         return False
 
-    def crashed_node_caught_up(world: World) -> bool:
-        if world.crashed or world.budgets[2] >= crash_budget:
+    def crashed_node_caught_up(self, world: World) -> bool:
+        views = self.views
+        if world.crashed or world.budgets[2] >= self.crash_budget:
             return False
         logs = [learned(world.actors[r]) for r in views.replicas]
         if not logs[0] or any(log != logs[0] for log in logs):
@@ -399,48 +238,53 @@ def paxos_properties(config: CheckConfig, cluster: ClusterConfig) -> list[Proper
         applied = views.applied(world)
         return all(len(applied[r]) == len(logs[0]) for r in views.replicas)
 
+
+def paxos_properties(config: CheckConfig, cluster: ClusterConfig) -> list[Property[World]]:
+    """Every property of a Paxos model of ``config`` (see the module docstring)."""
+    c = _PaxosChecks(config, cluster)
+    multi = c.multi
     props: list[Property[World]] = [
         Property.always(
-            "agreement", agreement,
+            "agreement", c.agreement,
             "at most one value per slot is chosen (quorum of ghost votes) or learned",
         ),
         Property.always(
-            LEARNED_IS_CHOSEN, learned_is_chosen,
+            LEARNED_IS_CHOSEN, c.learned_is_chosen,
             "a replica learns only values a quorum voted for in one ballot (ghost votes)",
         ),
-        Property.always("validity", validity, "every decided value is a client's command or the no-op"),
-        Property.always(STABILITY, stability, "a replica never changes or forgets a learned value"),
+        Property.always("validity", c.validity, "every decided value is a client's command or the no-op"),
+        Property.always(STABILITY, c.stability, "a replica never changes or forgets a learned value"),
         Property.always(
-            "log consistency", log_consistency,
+            "log consistency", c.log_consistency,
             "applied logs are prefixes of one another and of the decided log, in slot order",
         ),
         Property.always(
-            PROMISE_MONOTONICITY, promise_monotonicity,
+            PROMISE_MONOTONICITY, c.promise_monotonicity,
             "an acceptor's promised ballot never decreases, across crash and restart too",
         ),
         Property.always(
-            "client-visible", client_visible,
+            "client-visible", c.client_visible,
             "every reply equals what a sequential run of the decided log gives",
         ),
         Property.final(
-            "linearizable", linearizable,
+            "linearizable", c.linearizable,
             "the client history is linearizable (operations with unknown outcome may or may not apply)",
         ),
     ]
     if config.clients > 0 and (config.ops > 0 or not multi):
-        props.append(Property.sometimes("value chosen", value_chosen, "a quorum voted for a value"))
+        props.append(Property.sometimes("value chosen", c.value_chosen, "a quorum voted for a value"))
         props.append(
-            Property.sometimes("operation completed", operation_completed, "a client operation returned")
+            Property.sometimes("operation completed", c.operation_completed, "a client operation returned")
         )
     if multi or config.clients > 0:
         props.append(
-            Property.sometimes("leader changed", leader_changed, "a new leader took over from an earlier ballot")
+            Property.sometimes("leader changed", c.leader_changed, "a new leader took over from an earlier ballot")
         )
     # Catching up is a Multi-Paxos mechanism (CatchUp/Learn); Basic Paxos has none.
-    if multi and crash_budget > 0 and config.clients > 0:
+    if multi and config.faults.crash > 0 and config.clients > 0:
         props.append(
             Property.sometimes(
-                "crashed node caught up", crashed_node_caught_up,
+                "crashed node caught up", c.crashed_node_caught_up,
                 "after a crash, every replica is up and learned and applied the same log",
             )
         )

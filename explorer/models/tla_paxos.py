@@ -138,7 +138,7 @@ class TlaPaxos(Model[State, Action]):
         self._cache2a: list[dict[int, list[int]]] = [{} for _ in range(NB)]
         self._agreement_cache: dict[int, bool] = {}
         self._init: State = (-1,) * A + (-1,) * A + (NONE,) * A + (0,)
-        self._build_symmetry()
+        self._symmetry = AcceptorValueSymmetry(A, V, self.messages, self._bit)
 
     # -- the model interface ---------------------------------------------------------
 
@@ -290,44 +290,60 @@ class TlaPaxos(Model[State, Action]):
 
     def describe(self, state: State) -> dict[str, Any]:
         """The state in the spec's terms (acceptors a1.., values v1.., None for no value)."""
-        A = self._A
+        return describe_state(self.messages, self._A, state)
 
-        def val(v: int) -> str | None:
-            return None if v == NONE else f"v{v + 1}"
+    def representative(self, state: State) -> State:
+        """The least member of the state's orbit under permutations of acceptors and of
+        values (:class:`AcceptorValueSymmetry`)."""
+        return self._symmetry.representative(state)
 
-        msgs = []
-        for i, msg in enumerate(self.messages):
-            if state[-1] >> i & 1:
-                if msg[0] == "1a":
-                    msgs.append({"type": "1a", "bal": msg[1]})
-                elif msg[0] == "1b":
-                    msgs.append(
-                        {
-                            "type": "1b",
-                            "acc": f"a{msg[1] + 1}",
-                            "bal": msg[2],
-                            "mbal": msg[3],
-                            "mval": val(msg[4]),
-                        }
-                    )
-                elif msg[0] == "2a":
-                    msgs.append({"type": "2a", "bal": msg[1], "val": val(msg[2])})
-                else:
-                    msgs.append(
-                        {"type": "2b", "acc": f"a{msg[1] + 1}", "bal": msg[2], "val": val(msg[3])}
-                    )
-        return {
-            "maxBal": {f"a{a + 1}": state[a] for a in range(A)},
-            "maxVBal": {f"a{a + 1}": state[A + a] for a in range(A)},
-            "maxVal": {f"a{a + 1}": val(state[2 * A + a]) for a in range(A)},
-            "msgs": msgs,
-        }
 
-    # -- symmetry over acceptors and values -----------------------------------------------
+def describe_state(messages: list[tuple[Any, ...]], A: int, state: State) -> dict[str, Any]:
+    """The state in the spec's terms (acceptors a1.., values v1.., None for no value)."""
+    def val(v: int) -> str | None:
+        return None if v == NONE else f"v{v + 1}"
 
-    def _build_symmetry(self) -> None:
-        A, V = self._A, self.values
-        nbits = len(self.messages)
+    msgs = []
+    for i, msg in enumerate(messages):
+        if state[-1] >> i & 1:
+            if msg[0] == "1a":
+                msgs.append({"type": "1a", "bal": msg[1]})
+            elif msg[0] == "1b":
+                msgs.append(
+                    {
+                        "type": "1b",
+                        "acc": f"a{msg[1] + 1}",
+                        "bal": msg[2],
+                        "mbal": msg[3],
+                        "mval": val(msg[4]),
+                    }
+                )
+            elif msg[0] == "2a":
+                msgs.append({"type": "2a", "bal": msg[1], "val": val(msg[2])})
+            else:
+                msgs.append(
+                    {"type": "2b", "acc": f"a{msg[1] + 1}", "bal": msg[2], "val": val(msg[3])}
+                )
+    return {
+        "maxBal": {f"a{a + 1}": state[a] for a in range(A)},
+        "maxVBal": {f"a{a + 1}": state[A + a] for a in range(A)},
+        "maxVal": {f"a{a + 1}": val(state[2 * A + a]) for a in range(A)},
+        "msgs": msgs,
+    }
+
+
+class AcceptorValueSymmetry:
+    """Permutations of acceptors and of values, applied to states by table lookup.
+
+    Each permutation of the message bits is a table per byte of ``msgs`` (256 entries of
+    the byte's image), so renaming a state costs one lookup per byte, not per message.
+    """
+
+    def __init__(
+        self, A: int, V: int, messages: list[tuple[Any, ...]], bit: dict[tuple[Any, ...], int]
+    ) -> None:
+        self._A = A
+        nbits = len(messages)
         chunks = (nbits + 7) // 8
         self._perm_tables: list[list[list[int]]] = []
         self._perm_heads: list[tuple[tuple[int, ...], tuple[int, ...]]] = []  # (src idx, valmap)
@@ -351,7 +367,7 @@ class TlaPaxos(Model[State, Action]):
                         return ("2a", msg[1], q[msg[2]])
                     return ("2b", p[msg[1]], msg[2], q[msg[3]])
 
-                images = [self._bit[image(m)] for m in self.messages]
+                images = [bit[image(m)] for m in messages]
                 tables = []
                 for c in range(chunks):
                     table = []
@@ -372,7 +388,7 @@ class TlaPaxos(Model[State, Action]):
                 self._perm_heads.append((src, valmap))
         self._head_cache: dict[tuple[int, ...], tuple[tuple[int, ...], list[int]]] = {}
 
-    def _min_head(self, head: tuple[int, ...]) -> tuple[tuple[int, ...], list[int]]:
+    def min_head(self, head: tuple[int, ...]) -> tuple[tuple[int, ...], list[int]]:
         """The least image of the acceptor variables, and the permutations that give it."""
         A = self._A
         best: tuple[int, ...] | None = None
@@ -395,7 +411,7 @@ class TlaPaxos(Model[State, Action]):
         head = state[:-1]
         cached = self._head_cache.get(head)
         if cached is None:
-            cached = self._head_cache[head] = self._min_head(head)
+            cached = self._head_cache[head] = self.min_head(head)
         best_head, which = cached
         msgs = state[-1]
         best_msgs = -1
