@@ -415,3 +415,14 @@ def test_an_actor_model_may_render_its_nodes() -> None:
         _, view = get(server, state_path(session, []))
     assert _rows(view, "node-0")["role"] == "'coordinator'"
     assert _rows(view, "node-2")["role"] == "'participant'" and "says" in _rows(view, "node-2")
+
+
+def test_basic_paxos_learned_is_chosen_shows_the_votes_short_of_a_quorum() -> None:
+    session, trace = trace_session(ROOT / "traces" / "basic-phase2-off-by-one-learned-is-chosen-e987631f.json")
+    with serving(session) as server:
+        _, view = get(server, state_path(session, trace.actions))
+    prop = _prop(view, "learned is chosen")
+    assert prop["status"] == "VIOLATED"
+    assert any("but no ballot holds" in line for line in prop["why"]["lines"])
+    rows = [row for part in prop["why"]["parts"] for row in part["rows"]]
+    assert any("not a quorum of" in row for row in rows) and any(" learned " in row for row in rows)
