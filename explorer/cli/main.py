@@ -15,6 +15,7 @@ from collections.abc import Sequence
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "check": ("explorer.cli.check", "model-check a protocol within bounds"),
     "replay": ("explorer.cli.replay", "re-run a saved counterexample trace and draw it"),
+    "explore": ("explorer.cli.explore", "walk a model's states or a saved trace in the browser"),
     "mutants": ("explorer.cli.mutants", "run the catalogue of seeded Paxos bugs"),
     "lin": ("checker.lin_cli", "check a client history for linearizability"),
     "prove": ("checker.prove_cli", "z3 proofs: quorum intersection, inductive invariants"),
