@@ -25,7 +25,6 @@ import signal
 import time
 from typing import Any
 
-from explorer.engine.fingerprint import fingerprint
 from explorer.engine.results import Progress, SearchResult
 from explorer.engine.run import TICK_MASK, Run, memory_mb, overrides, violation_from_parents
 
@@ -98,7 +97,7 @@ class _Partition:
         run, me, workers = self.run, self.me, self.workers
         successors = run.model.successors
         representative = self.representative
-        fp_of = fingerprint
+        fp_of = run.model.fingerprint
         parents, sent, counters = self.parents, self.sent, self.counters
         outgoing: list[Batch] = [[] for _ in range(workers)]
         expanded = 0
@@ -300,7 +299,7 @@ class _Coordinator:
         batches: list[Batch] = [[] for _ in range(self.workers)]
         representative = model.representative if self.run.settings.symmetry else None
         for i, state in enumerate(model.init_states()):
-            fp = fingerprint(representative(state) if representative else state)
+            fp = model.fingerprint(representative(state) if representative else state)
             batches[fp % self.workers].append((fp, -1, i, state))
         for i in range(self.workers):
             self.controls[i].put(("init", batches[i]))
