@@ -42,6 +42,7 @@ class WorldFingerprints:
         # Networks are fingerprinted right after the step that made them (from their
         # parent's, see :meth:`changed`): a small cache holds them until then.
         self.networks = IdCache(8192)
+        self.last_network: tuple[Entries | None, int] = (None, 0)
         self.entry_fingerprint = net.entry_fingerprint
         self.envelopes: dict[tuple[int, int, int], tuple[Any, int]] = {}
         self.pack_envelope = struct.Struct("<3Q").pack
@@ -77,6 +78,9 @@ class WorldFingerprints:
 
     def network(self, network: Entries) -> int:
         """Sum mod 2**64 of the entries' fingerprints (a commutative combination)."""
+        last = self.last_network
+        if last[0] is network:
+            return last[1]
         entry = self.networks.entries.get(id(network))
         if entry is not None and entry[0] is network:
             fp: int = entry[1]
@@ -86,14 +90,17 @@ class WorldFingerprints:
         self.networks.put(network, fp)
         return fp
 
-    def changed(self, before: Entries, after: Entries, old: Entry | None, new: Entry | None) -> None:
-        """Note ``after``'s fingerprint: ``before``'s with entry ``old`` replaced by ``new``."""
-        fp = self.network(before)
+    def moved(self, fp: int, old: Entry | None, new: Entry | None) -> int:
+        """A network's fingerprint ``fp`` after entry ``old`` became ``new`` (None: no entry)."""
         if old is not None:
             fp -= self.entry_fingerprint(old, self.envelope)
         if new is not None:
             fp += self.entry_fingerprint(new, self.envelope)
-        self.networks.put(after, fp & MASK)
+        return fp & MASK
+
+    def note(self, network: Entries, fp: int) -> None:
+        """``network``'s fingerprint is ``fp`` (kept for the world the step is building)."""
+        self.last_network = (network, fp)
 
     def small_fields(self, world: World) -> int:
         key = (world.crashed, world.timers, world.isolated, world.budgets, world.fires_left)

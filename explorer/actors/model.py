@@ -165,10 +165,10 @@ class ActorModel(Model[World, ActorAction]):
         kind = act.kind
         if kind == "deliver":
             src, dst, msg = act[0], act[1], act[2]
-            network = self.net_change(self.net.remove_entry, world.network, src, dst, msg)
+            network, net_fp = self.net_change(self.net.remove_entry, world.network, src, dst, msg)
             i = self.index[dst]
             new_state, outputs = self.memo.message(self.nodes[i], i, dst, world.actors[i], src, msg)
-            return apply_outputs(self, world, i, dst, new_state, outputs, network, world.timers)
+            return apply_outputs(self, world, i, dst, new_state, outputs, network, world.timers, net_fp)
         if kind == "timer":
             assert isinstance(action, FireTimer)
             i = self.index[action.node]
@@ -182,10 +182,12 @@ class ActorModel(Model[World, ActorAction]):
             new_state, outputs = self.memo.timer(self.nodes[i], i, action.node, world.actors[i], action.timer)
             return apply_outputs(self, world, i, action.node, new_state, outputs, world.network, timers)
         if kind == "drop":
-            network = self.net_change(self.net.remove_entry, world.network, act[0], act[1], act[2])
+            network, net_fp = self.net_change(self.net.remove_entry, world.network, act[0], act[1], act[2])
+            self.fingerprints.note(network, net_fp)
             return world._replace(network=network, budgets=spend(world.budgets, DROP))
         if kind == "dup":
-            network = self.net_change(self.net.duplicate_entry, world.network, act[0], act[1], act[2])
+            network, net_fp = self.net_change(self.net.duplicate_entry, world.network, act[0], act[1], act[2])
+            self.fingerprints.note(network, net_fp)
             return world._replace(network=network, budgets=spend(world.budgets, DUP))
         if kind == "crash":
             assert isinstance(action, Crash)
@@ -215,11 +217,13 @@ class ActorModel(Model[World, ActorAction]):
     def properties(self) -> Sequence[Property[World]]:
         return self._properties
 
-    def net_change(self, change: Callable[..., Changed], network: Entries, src: int, dst: int, msg: Any) -> Entries:
-        """``change`` (a network's ``add_entry``, ...) applied, its fingerprint noted."""
+    def net_change(
+        self, change: Callable[..., Changed], network: Entries, src: int, dst: int, msg: Any
+    ) -> tuple[Entries, int]:
+        """``change`` (a network's ``remove_entry``, ...) applied: (network, its fingerprint)."""
+        fps = self.fingerprints
         after, old, new = change(network, src, dst, msg)
-        self.fingerprints.changed(network, after, old, new)
-        return after
+        return after, fps.moved(fps.network(network), old, new)
 
     def fingerprint(self, state: World) -> int:
         """Composed from the parts' fingerprints (explorer/actors/fingerprints.py)."""
@@ -299,9 +303,16 @@ def apply_outputs(
     outputs: tuple[Any, ...],
     network: tuple[tuple[Any, Any], ...],
     timers: tuple[tuple[str, ...], ...],
+    net_fp: int | None = None,
 ) -> World:
-    """The world after node ``me`` (index ``i``) moved to ``state`` and emitted ``outputs``."""
+    """The world after node ``me`` (index ``i``) moved to ``state`` and emitted ``outputs``.
+
+    ``net_fp`` is ``network``'s fingerprint when the caller knows it; the new network's
+    is noted for the world's fingerprint (explorer/actors/fingerprints.py).
+    """
     history = world.history
+    fps = model.fingerprints
+    add = model.net.add_entry
     if outputs:
         names = timers[i]
         names_changed = False
@@ -310,7 +321,10 @@ def apply_outputs(
             if cls is Send:
                 if out.dst not in model.index:
                     raise ValueError(f"node {me} sent {out.msg!r} to unknown address {out.dst}")
-                network = model.net_change(model.net.add_entry, network, me, out.dst, out.msg)
+                if net_fp is None:
+                    net_fp = fps.network(network)
+                network, old, new = add(network, me, out.dst, out.msg)
+                net_fp = fps.moved(net_fp, old, new)
             elif cls is SetTimer:
                 if out.name not in names:
                     names = tuple(sorted((*names, out.name)))
@@ -325,6 +339,8 @@ def apply_outputs(
                 raise ValueError(f"node {me} returned an unknown output {out!r}")
         if names_changed:
             timers = replace_at(timers, i, names)
+    if net_fp is not None:
+        fps.note(network, net_fp)
     return World(
         replace_at(world.actors, i, state),
         world.crashed,

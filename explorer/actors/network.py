@@ -52,6 +52,28 @@ def _entry_key(entry: tuple[Any, Any]) -> tuple[int, int, str]:
     return (src, dst, REPRS.text(msg))
 
 
+def _position(network: Entries, src: int, dst: int, msg: Any) -> tuple[int, bool]:
+    """Where ``(src, dst, msg)`` is or belongs in the sorted entries, and whether it is
+    there: ``bisect_left`` by :func:`_entry_key`, but texts are compared only within the
+    link ``(src, dst)`` (networks are short; most entries are told apart by their ints)."""
+    text = None
+    for pos, entry in enumerate(network):
+        s, d, m = entry[0]
+        if s < src or (s == src and d < dst):
+            continue
+        if s == src and d == dst:
+            if m is msg:
+                return pos, True
+            if text is None:
+                text = REPRS.text(msg)
+            other = REPRS.text(m)
+            if other < text:
+                continue
+            return pos, other == text
+        return pos, False
+    return len(network), False
+
+
 class UnorderedNetwork:
     """Messages in flight as a multiset: any of them may be delivered next."""
 
@@ -68,9 +90,8 @@ class UnorderedNetwork:
 
     def add_entry(self, network: Entries, src: int, dst: int, msg: Any) -> Changed:
         """``msg`` added; returns (network, the entry before or None, the entry after)."""
-        key = (src, dst, REPRS.text(msg))
-        pos = bisect_left(network, key, key=_entry_key)
-        if pos < len(network) and _entry_key(network[pos]) == key:
+        pos, found = _position(network, src, dst, msg)
+        if found:
             old = network[pos]
             new = (old[0], old[1] + 1)
             return replace_at(network, pos, new), old, new
@@ -82,7 +103,7 @@ class UnorderedNetwork:
 
     def remove_entry(self, network: Entries, src: int, dst: int, msg: Any) -> Changed:
         """One copy of ``msg`` removed; returns (network, entry before, entry after or None)."""
-        pos = bisect_left(network, (src, dst, REPRS.text(msg)), key=_entry_key)
+        pos = _position(network, src, dst, msg)[0]
         old = network[pos]
         env, count = old
         if count == 1:
