@@ -19,7 +19,9 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["IdCache", "Interner"]
+from paxos_core.events import Send
+
+__all__ = ["IdCache", "Interner", "StepMemo"]
 
 
 class IdCache:
@@ -93,7 +95,7 @@ class StepMemo:
     when they are the very objects given (``is``).
     """
 
-    __slots__ = ("steps", "states", "outputs", "limit")
+    __slots__ = ("steps", "states", "outputs", "messages", "adopted", "limit")
 
     def __init__(self, limit: int = 200_000) -> None:
         self.steps: dict[tuple[Any, ...], tuple[Any, Any, Step]] = {}
@@ -101,11 +103,29 @@ class StepMemo:
         # outputs too: the messages they send are then shared, and so are the steps
         # that receive them
         self.outputs = Interner(limit)
+        self.messages = Interner(limit)
+        self.adopted = IdCache(limit)  # objects from another process -> canonical ones
         self.limit = limit
 
     def canon(self, step: Step) -> Step:
-        """``(state, outputs)`` with both interned."""
-        return self.states.canon(step[0]), self.outputs.canon(step[1])
+        """``(state, outputs)`` with both interned, and the messages sent."""
+        given = step[1]
+        outputs = self.outputs.canon(given)
+        if outputs is given and any(type(o) is Send for o in given):
+            # new outputs: the messages they send are made the canonical ones
+            message = self.messages.canon
+            outputs = tuple([Send(o.dst, message(o.msg)) if type(o) is Send else o for o in given])
+            self.outputs.table[given] = outputs
+        return self.states.canon(step[0]), outputs
+
+    def adopt(self, obj: Any, interner: Interner) -> Any:
+        """The canonical object equal to ``obj`` (unpickled from another process), by
+        identity first: one batch of states shares its parts, so each is hashed once."""
+        known = self.adopted.get(obj)
+        if known is None:
+            known = interner.canon(obj)
+            self.adopted.put(obj, known)
+        return known
 
     def _store(self, key: tuple[Any, ...], state: Any, arg: Any, step: Step) -> Step:
         step = self.canon(step)

@@ -229,6 +229,23 @@ class ActorModel(Model[World, ActorAction]):
         """Composed from the parts' fingerprints (explorer/actors/fingerprints.py)."""
         return self.fingerprints.world(state)
 
+    def adopt(self, state: World) -> World:
+        """The world with this process's canonical node states, messages and history
+        (it came pickled from another process: the memoised steps then apply to it)."""
+        memo = self.memo
+        adopt, states, messages = memo.adopt, memo.states, memo.messages
+        actors = tuple([adopt(a, states) for a in state.actors])
+        network = self.net.adopted(state.network, lambda m: adopt(m, messages))
+        cls = type(state)
+        adopted = tuple.__new__(
+            cls,
+            (actors, state.crashed, state.timers, network, state.isolated, state.budgets,
+             state.fires_left, adopt(state.history, states)),
+        )
+        if cls is not World:  # a subclass (e.g. a broken step) keeps its data
+            adopted.__dict__.update(state.__dict__)
+        return adopted
+
     def within_boundary(self, state: World) -> bool:
         return self._boundary is None or self._boundary(state)
 

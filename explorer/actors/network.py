@@ -124,6 +124,11 @@ class UnorderedNetwork:
         (src, dst, msg), count = entry
         return (count * env_fp(src, dst, msg)) & MASK
 
+    @staticmethod
+    def adopted(network: Entries, message: Callable[[Any], Any]) -> Entries:
+        """The same network with every message replaced by ``message(msg)`` (an equal one)."""
+        return tuple([((src, dst, message(msg)), count) for (src, dst, msg), count in network])
+
     def in_flight(self, network: Entries) -> list[tuple[int, int, Any]]:
         """Every message in flight as ``(src, dst, msg)``, one entry per copy."""
         return [env for env, count in network for _ in range(count)]
@@ -196,6 +201,10 @@ class FifoNetwork:
         (src, dst), queue = entry
         fps = [env_fp(src, dst, m) for m in queue]
         return _digest(struct.pack(f"<Q{len(fps)}Q", len(fps), *fps))
+
+    @staticmethod
+    def adopted(network: Entries, message: Callable[[Any], Any]) -> Entries:
+        return tuple([(link, tuple([message(m) for m in queue])) for link, queue in network])
 
     def in_flight(self, network: Entries) -> list[tuple[int, int, Any]]:
         return [(src, dst, m) for (src, dst), queue in network for m in queue]

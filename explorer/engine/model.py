@@ -111,6 +111,16 @@ class Model(Generic[S, A]):
         """
         return fingerprint(state)
 
+    def adopt(self, state: S) -> S:
+        """An equal state for this process, given one that came from another (unpickled).
+
+        The parallel search calls it on every state a worker receives. Default: the state
+        itself. Override it when the model shares parts between states by identity (the
+        actor model re-links received worlds to its interned node states and messages, so
+        its memoised steps and fingerprints keep hitting).
+        """
+        return state
+
     def action_kind(self, action: A) -> str:
         """A coarse class of the action (swarm search weights kinds against each other).
 
