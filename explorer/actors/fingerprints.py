@@ -38,7 +38,7 @@ class WorldFingerprints:
     """Fingerprints of the worlds of one actor model (``actors`` actors per world)."""
 
     def __init__(self, actors: int, net: Network, limit: int = 200_000) -> None:
-        self.parts = IdCache(limit)  # actor states, messages, histories
+        self.parts = IdCache(min(limit, 50_000))  # actor states, messages, histories
         # Networks are fingerprinted right after the step that made them (from their
         # parent's, see :meth:`changed`): a small cache holds them until then.
         self.networks = IdCache(8192)

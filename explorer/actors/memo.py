@@ -19,9 +19,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from explorer.actors.network import Network
+from explorer.actors.world import World
 from paxos_core.events import Send
 
-__all__ = ["IdCache", "Interner", "StepMemo"]
+__all__ = ["IdCache", "Interner", "StepMemo", "adopt_world"]
 
 
 class IdCache:
@@ -161,3 +163,20 @@ class StepMemo:
         if entry is not None and entry[0] is state:
             return entry[2][0]
         return self._store(key, state, None, (node.on_crash(me, state), ()))[0]
+
+
+def adopt_world(memo: StepMemo, net: Network, world: World) -> World:
+    """``world`` (unpickled from another process) with this process's canonical node
+    states, messages and history, so the memoised steps and fingerprints apply to it."""
+    adopt, states, messages = memo.adopt, memo.states, memo.messages
+    actors = tuple([adopt(a, states) for a in world.actors])
+    network = net.adopted(world.network, lambda m: adopt(m, messages))
+    cls = type(world)
+    adopted = tuple.__new__(
+        cls,
+        (actors, world.crashed, world.timers, network, world.isolated, world.budgets,
+         world.fires_left, adopt(world.history, states)),
+    )
+    if cls is not World:  # a subclass (e.g. a broken step) keeps its data
+        adopted.__dict__.update(world.__dict__)
+    return adopted

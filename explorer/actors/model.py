@@ -19,7 +19,7 @@ from typing import Any
 from explorer.actors import symmetry as _symmetry
 from explorer.actors.faults import CRASH, DROP, DUP, PARTITION, Faults, node_fault_actions, spend
 from explorer.actors.fingerprints import WorldFingerprints
-from explorer.actors.memo import StepMemo
+from explorer.actors.memo import StepMemo, adopt_world
 from explorer.actors.network import Changed, Entries, make_network
 from explorer.actors.world import (
     ActorAction,
@@ -165,7 +165,7 @@ class ActorModel(Model[World, ActorAction]):
         kind = act.kind
         if kind == "deliver":
             src, dst, msg = act[0], act[1], act[2]
-            network, net_fp = self.net_change(self.net.remove_entry, world.network, src, dst, msg)
+            network, net_fp = net_change(self, self.net.remove_entry, world.network, src, dst, msg)
             i = self.index[dst]
             new_state, outputs = self.memo.message(self.nodes[i], i, dst, world.actors[i], src, msg)
             return apply_outputs(self, world, i, dst, new_state, outputs, network, world.timers, net_fp)
@@ -182,11 +182,11 @@ class ActorModel(Model[World, ActorAction]):
             new_state, outputs = self.memo.timer(self.nodes[i], i, action.node, world.actors[i], action.timer)
             return apply_outputs(self, world, i, action.node, new_state, outputs, world.network, timers)
         if kind == "drop":
-            network, net_fp = self.net_change(self.net.remove_entry, world.network, act[0], act[1], act[2])
+            network, net_fp = net_change(self, self.net.remove_entry, world.network, act[0], act[1], act[2])
             self.fingerprints.note(network, net_fp)
             return world._replace(network=network, budgets=spend(world.budgets, DROP))
         if kind == "dup":
-            network, net_fp = self.net_change(self.net.duplicate_entry, world.network, act[0], act[1], act[2])
+            network, net_fp = net_change(self, self.net.duplicate_entry, world.network, act[0], act[1], act[2])
             self.fingerprints.note(network, net_fp)
             return world._replace(network=network, budgets=spend(world.budgets, DUP))
         if kind == "crash":
@@ -217,34 +217,14 @@ class ActorModel(Model[World, ActorAction]):
     def properties(self) -> Sequence[Property[World]]:
         return self._properties
 
-    def net_change(
-        self, change: Callable[..., Changed], network: Entries, src: int, dst: int, msg: Any
-    ) -> tuple[Entries, int]:
-        """``change`` (a network's ``remove_entry``, ...) applied: (network, its fingerprint)."""
-        fps = self.fingerprints
-        after, old, new = change(network, src, dst, msg)
-        return after, fps.moved(fps.network(network), old, new)
-
     def fingerprint(self, state: World) -> int:
         """Composed from the parts' fingerprints (explorer/actors/fingerprints.py)."""
         return self.fingerprints.world(state)
 
     def adopt(self, state: World) -> World:
-        """The world with this process's canonical node states, messages and history
-        (it came pickled from another process: the memoised steps then apply to it)."""
-        memo = self.memo
-        adopt, states, messages = memo.adopt, memo.states, memo.messages
-        actors = tuple([adopt(a, states) for a in state.actors])
-        network = self.net.adopted(state.network, lambda m: adopt(m, messages))
-        cls = type(state)
-        adopted = tuple.__new__(
-            cls,
-            (actors, state.crashed, state.timers, network, state.isolated, state.budgets,
-             state.fires_left, adopt(state.history, states)),
-        )
-        if cls is not World:  # a subclass (e.g. a broken step) keeps its data
-            adopted.__dict__.update(state.__dict__)
-        return adopted
+        """The world re-linked to this process's interned parts (see
+        :func:`explorer.actors.memo.adopt_world`): memoised steps then apply to it."""
+        return adopt_world(self.memo, self.net, state)
 
     def within_boundary(self, state: World) -> bool:
         return self._boundary is None or self._boundary(state)
@@ -309,6 +289,15 @@ class ActorModel(Model[World, ActorAction]):
         """A ``representative`` over the permutations of ``group``
         (see :func:`explorer.actors.symmetry.symmetry`)."""
         return _symmetry.symmetry(self, group, rename_for)
+
+
+def net_change(
+    model: ActorModel, change: Callable[..., Changed], network: Entries, src: int, dst: int, msg: Any
+) -> tuple[Entries, int]:
+    """``change`` (a network's ``remove_entry``, ...) applied: (network, its fingerprint)."""
+    fps = model.fingerprints
+    after, old, new = change(network, src, dst, msg)
+    return after, fps.moved(fps.network(network), old, new)
 
 
 def apply_outputs(
