@@ -18,6 +18,8 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar
 
+from explorer.engine.fingerprint import fingerprint
+
 S = TypeVar("S", bound=Hashable)
 A = TypeVar("A", bound=Hashable)
 
@@ -96,6 +98,28 @@ class Model(Generic[S, A]):
             nxt = self.next_state(state, action)
             if nxt is not None:
                 yield action, nxt
+
+    def fingerprint(self, state: S) -> int:
+        """A stable unsigned 64-bit fingerprint of ``state``: the engine's identity of states.
+
+        Default: :func:`explorer.engine.fingerprint.fingerprint` (blake2b of the canonical
+        text). Override it when the model can compose a fingerprint from parts it has
+        fingerprinted before (the actor model does, explorer/actors/fingerprints.py).
+        It must depend on the state's value only (equal states, equal fingerprints; the
+        same in every process and under every ``PYTHONHASHSEED``) and tell states apart
+        as well as a 64-bit hash does.
+        """
+        return fingerprint(state)
+
+    def adopt(self, state: S) -> S:
+        """An equal state for this process, given one that came from another (unpickled).
+
+        The parallel search calls it on every state a worker receives. Default: the state
+        itself. Override it when the model shares parts between states by identity (the
+        actor model re-links received worlds to its interned node states and messages, so
+        its memoised steps and fingerprints keep hitting).
+        """
+        return state
 
     def action_kind(self, action: A) -> str:
         """A coarse class of the action (swarm search weights kinds against each other).

@@ -25,9 +25,9 @@ import signal
 import time
 from typing import Any
 
-from explorer.engine.fingerprint import fingerprint
 from explorer.engine.results import Progress, SearchResult
 from explorer.engine.run import TICK_MASK, Run, memory_mb, overrides, violation_from_parents
+from explorer.engine.visited import Visited
 
 __all__ = ["parallel_bfs"]
 
@@ -60,7 +60,8 @@ class _Partition:
         self.within = model.within_boundary if overrides(model, "within_boundary") else None
         self.check_new = bool(run.always or run.sometimes_props)
         self.stop_flag, self.counters = stop_flag, counters
-        self.parents: dict[int, tuple[int, int]] = {}
+        self.parents = Visited()  # records keyed by fingerprint (add_keyed)
+        self.adopt = model.adopt if overrides(model, "adopt") else None
         self.sent: set[int] = set()  # fingerprints already sent to their owner (never resend)
         self.frontier: list[tuple[int, Any]] = []
         self.generated = 0
@@ -75,7 +76,7 @@ class _Partition:
     def admit(self, level: _Level, fp: int, parent: int, index: int, state: Any) -> None:
         """Record a state new to this partition and check it."""
         run = self.run
-        self.parents[fp] = (parent, index)
+        self.parents.add_keyed(fp, parent, index)
         if self.check_new:
             prop = run.failed_always(state)
             if prop is not None:
@@ -89,16 +90,19 @@ class _Partition:
         level.frontier.append((fp, state))
 
     def admit_batch(self, level: _Level, batch: Batch) -> None:
+        """Admit states sent by another process (re-linked to this one's parts by the
+        model's ``adopt`` hook)."""
+        adopt = self.adopt
         for fp, parent, index, state in batch:
             if fp not in self.parents:
-                self.admit(level, fp, parent, index, state)
+                self.admit(level, fp, parent, index, adopt(state) if adopt else state)
 
     def expand(self, level: _Level) -> list[Batch]:
         """Expand this partition's frontier; returns the successors owned by others."""
         run, me, workers = self.run, self.me, self.workers
         successors = run.model.successors
         representative = self.representative
-        fp_of = fingerprint
+        fp_of = run.model.fingerprint
         parents, sent, counters = self.parents, self.sent, self.counters
         outgoing: list[Batch] = [[] for _ in range(workers)]
         expanded = 0
@@ -174,7 +178,7 @@ def _worker(
         if kind == "quit":
             return
         if kind == "parent":
-            results.put(("parent", part.parents.get(command[1])))
+            results.put(("parent", part.parents.keyed_record(command[1])))
             continue
         level = _Level()
         level_start = len(part.parents)
@@ -300,7 +304,7 @@ class _Coordinator:
         batches: list[Batch] = [[] for _ in range(self.workers)]
         representative = model.representative if self.run.settings.symmetry else None
         for i, state in enumerate(model.init_states()):
-            fp = fingerprint(representative(state) if representative else state)
+            fp = model.fingerprint(representative(state) if representative else state)
             batches[fp % self.workers].append((fp, -1, i, state))
         for i in range(self.workers):
             self.controls[i].put(("init", batches[i]))

@@ -14,7 +14,6 @@ import random
 from collections.abc import Hashable
 from typing import Any
 
-from explorer.engine.fingerprint import fingerprint
 from explorer.engine.model import Model
 from explorer.engine.results import SearchResult, Violation
 from explorer.engine.run import Run, overrides
@@ -84,7 +83,7 @@ class _Walks:
         stop = False
         ended = False
         for step in range(length + 1):
-            fp = fingerprint(representative(state) if representative else state)
+            fp = run.model.fingerprint(representative(state) if representative else state)
             if fp not in self.seen:
                 self.seen.add(fp)
                 prop = run.failed_always(state)

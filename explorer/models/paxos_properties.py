@@ -106,6 +106,26 @@ def step_problems(world: World) -> dict[str, list[str]]:
 
 # -- the property list -------------------------------------------------------------------
 
+Condition = Callable[["_PaxosChecks", World], bool]
+
+
+def _by_view(condition: Condition) -> Condition:
+    """Cache the condition's verdict by the world's view: its replicas' states and its
+    history (what every view of PaxosViews reads). Worlds share these objects (the actor
+    model interns node states), so most worlds are judged by one dictionary lookup."""
+    name = condition.__name__
+
+    def cached(self: _PaxosChecks, world: World) -> bool:
+        verdicts = self.verdicts_of(world)
+        verdict = verdicts.get(name)
+        if verdict is None:
+            verdict = verdicts[name] = condition(self, world)
+        return verdict
+
+    cached.__name__ = name
+    cached.__doc__ = condition.__doc__
+    return cached
+
 
 class _PaxosChecks:
     """The conditions of the properties of one Paxos model, with the caches they share."""
@@ -123,6 +143,25 @@ class _PaxosChecks:
         # Votes only grow, and most worlds share their replicas' vote tuples with many
         # others: what they chose is computed once per distinct set of vote tuples.
         self.chosen_by_votes: dict[tuple[Any, ...], dict[int, set[Any]]] = {}
+        # verdicts by view: ids of (replica states..., history) -> (those objects, verdicts)
+        self.by_view: dict[tuple[int, ...], tuple[tuple[Any, ...], dict[str, bool]]] = {}
+        self.last_view: tuple[World | None, dict[str, bool]] = (None, {})
+
+    def verdicts_of(self, world: World) -> dict[str, bool]:
+        """The verdicts cached for the world's view (see :func:`_by_view`)."""
+        last_world, verdicts = self.last_view
+        if last_world is world:
+            return verdicts
+        view = (*world.actors[: self.views.nodes], world.history)
+        key = tuple([id(part) for part in view])
+        entry = self.by_view.get(key)
+        # The entry keeps its objects alive, so equal ids mean the very same objects.
+        if entry is None:
+            if len(self.by_view) >= 100_000:
+                self.by_view.clear()
+            entry = self.by_view[key] = (view, {})
+        self.last_view = (world, entry[1])
+        return entry[1]
 
     def snap(self, world: World) -> Snapshot:
         last = self.last
@@ -131,12 +170,14 @@ class _PaxosChecks:
         self.last = snapshot = Snapshot(world, self.views)
         return snapshot
 
+    @_by_view
     def agreement(self, world: World) -> bool:
         s = self.snap(world)
         if all(len(v) == 1 for v in s.values_per_slot.values()):
             return True  # a single candidate value per slot cannot disagree
         return not inv.agreement_problems(s.votes, self.views.quorum, s.learned)
 
+    @_by_view
     def learned_is_chosen(self, world: World) -> bool:
         s = self.snap(world)
         if not any(s.learned.values()):
@@ -151,6 +192,7 @@ class _PaxosChecks:
         # chosen is given, so the votes are not read again (a cache hit never builds them)
         return not inv.unchosen_learned_problems((), self.views.quorum, s.learned, chosen)
 
+    @_by_view
     def validity(self, world: World) -> bool:
         s = self.snap(world)
         noop = self.noop
@@ -168,6 +210,7 @@ class _PaxosChecks:
     def stability(world: World) -> bool:
         return STABILITY not in step_problems(world)
 
+    @_by_view
     def log_consistency(self, world: World) -> bool:
         s = self.snap(world)
         applied_slots = self.views.applied_slots(world)
@@ -187,6 +230,7 @@ class _PaxosChecks:
     def promise_monotonicity(world: World) -> bool:
         return PROMISE_MONOTONICITY not in step_problems(world)
 
+    @_by_view
     def client_visible(self, world: World) -> bool:
         replies = self.views.replies(world)
         if not replies:
@@ -203,16 +247,19 @@ class _PaxosChecks:
                 return False
         return True
 
+    @_by_view
     def linearizable(self, world: World) -> bool:
         return not world.history or self.lin.linearizable(world.history)
 
+    @_by_view
     def value_chosen(self, world: World) -> bool:
         return bool(inv.chosen_values(self.snap(world).votes, self.views.quorum))
 
-    @staticmethod
-    def operation_completed(world: World) -> bool:
+    @_by_view
+    def operation_completed(self, world: World) -> bool:
         return any(type(ev) is Complete for ev in world.history)
 
+    @_by_view
     def leader_changed(self, world: World) -> bool:
         views = self.views
         if not self.multi:
