@@ -49,9 +49,10 @@ def _apply(fn: Callable[[Any], Any], item: Any) -> Any:
 
 
 def _map_on_ray(fn: Callable[[T], R], items: Sequence[T], workers: int, address: str | None) -> list[R]:
-    from explorer.engine.ray_backend.cluster import connected, cpus_per_worker
+    from explorer.engine.ray_backend.cluster import connected, cpus_per_worker, release_idle_actors
 
     with connected(address, workers) as ray:
+        release_idle_actors(ray)
         task = ray.remote(num_cpus=cpus_per_worker(ray, workers))(_apply)
         fn_ref = ray.put(fn)
         return list(ray.get([task.remote(fn_ref, item) for item in items]))

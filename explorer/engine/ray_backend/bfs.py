@@ -21,8 +21,14 @@ import time
 from types import ModuleType
 from typing import Any
 
+from explorer.engine.errors import ConfigError
 from explorer.engine.fingerprint import fingerprint
-from explorer.engine.ray_backend.cluster import connected, cpus_per_worker
+from explorer.engine.ray_backend.cluster import (
+    SESSION_CACHE,
+    connected,
+    cpus_per_worker,
+    release_idle_actors,
+)
 from explorer.engine.ray_backend.partition import Found, LevelReport, Partition
 from explorer.engine.results import Progress, SearchResult
 from explorer.engine.run import Run, memory_mb, violation_from_parents
@@ -31,6 +37,8 @@ __all__ = ["ray_bfs"]
 
 #: how long the driver waits for a level's reports before it looks at the clock
 POLL_S = 0.25
+#: how long the actors may take to start before the cluster is judged unable to place them
+PLACEMENT_TIMEOUT_S = 180
 
 
 def _actor_class(ray: ModuleType, cpus: float) -> Any:
@@ -38,8 +46,13 @@ def _actor_class(ray: ModuleType, cpus: float) -> Any:
     class PartitionActor:
         """A :class:`Partition` in a Ray actor process."""
 
-        def __init__(self, me: int, workers: int, model: Any, settings: Any) -> None:
+        part: Partition
+
+        def reset(self, me: int, workers: int, model: Any, settings: Any) -> None:
             self.part = Partition(me, workers, model, settings)
+
+        def release(self) -> None:
+            del self.part  # an idle actor holds no visited set
 
         def initial(self, entries: list[tuple[int, int, int, Any]]) -> LevelReport:
             self.part.begin([], [])
@@ -76,9 +89,17 @@ class _RayCoordinator:
     def __init__(self, ray: ModuleType, run: Run) -> None:
         self.ray, self.run = ray, run
         self.workers = workers = run.settings.workers
-        actor = _actor_class(ray, cpus_per_worker(ray, workers))
+        self.actors = _actors(ray, workers)
         model_ref = ray.put(run.model)  # shipped once, shared by the actors on a node
-        self.actors = [actor.remote(i, workers, model_ref, run.settings) for i in range(workers)]
+        ready = [a.reset.remote(i, workers, model_ref, run.settings) for i, a in enumerate(self.actors)]
+        try:
+            ray.get(ready, timeout=PLACEMENT_TIMEOUT_S)
+        except ray.exceptions.GetTimeoutError:
+            release_pool(ray)
+            raise ConfigError(
+                f"the Ray cluster did not start {workers} workers within {PLACEMENT_TIMEOUT_S} s"
+                f" (it has {ray.cluster_resources().get('CPU', 0):g} CPUs)"
+            ) from None
         self.level_sizes: list[int] = []
         self.found: list[Found] = []
         self.latest: list[LevelReport | None] = [None] * workers
@@ -247,9 +268,33 @@ class _RayCoordinator:
             "sent_bytes_per_distinct_state": round(sent_bytes / distinct, 1) if distinct else 0.0,
         }
 
-    def shut_down(self) -> None:
-        for a in self.actors:
-            self.ray.kill(a)
+    def release(self, keep: bool) -> None:
+        """Idle the actors for the next search of this session, or kill them."""
+        if keep:
+            self.ray.get([a.release.remote() for a in self.actors])
+            return
+        release_pool(self.ray)
+
+
+_POOL = "bfs actors"
+
+
+def release_pool(ray: ModuleType) -> None:
+    release_idle_actors(ray)
+
+
+def _actors(ray: ModuleType, workers: int) -> list[Any]:
+    """``workers`` partition actors: the idle ones of this session's last BFS when it had
+    as many (starting an actor process costs seconds), else new ones."""
+    cpus = cpus_per_worker(ray, workers)
+    job = ray.get_runtime_context().get_job_id()
+    cached = SESSION_CACHE.get(_POOL)
+    if cached is not None and cached[0] == (job, workers, cpus):
+        return list(cached[1])
+    release_pool(ray)
+    actors = [_actor_class(ray, cpus).remote() for _ in range(workers)]
+    SESSION_CACHE[_POOL] = ((job, workers, cpus), actors)
+    return actors
 
 
 def ray_bfs(run: Run) -> SearchResult:
@@ -257,16 +302,18 @@ def ray_bfs(run: Run) -> SearchResult:
     with connected(run.settings.address, run.settings.workers) as ray:
         coord = _RayCoordinator(ray, run)
         complete, distinct = False, 0
+        finished = False
         try:
             complete, distinct = coord.levels()
             coord.violations()
+            finished = not coord.stopping  # actors stopped mid-level are not reused
         except KeyboardInterrupt:
             run.stopped_by = "interrupted"
             complete = False
             distinct = max([distinct] + [sum(d for d, _, _ in _safe_live(coord))])
         finally:
             extra = coord.extra()
-            coord.shut_down()
+            coord.release(keep=finished)
     if run.violations and not run.settings.collect:
         complete = False
     return run.result(

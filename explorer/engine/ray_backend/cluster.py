@@ -10,15 +10,21 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import os
 from collections.abc import Iterator
 from types import ModuleType
+from typing import Any
 
 from explorer.engine.errors import ConfigError
 
-__all__ = ["INSTALL_HINT", "RayUnavailable", "connected", "cpus_per_worker", "require_ray"]
+__all__ = ["INSTALL_HINT", "SESSION_CACHE", "RayUnavailable", "connected", "cpus_per_worker", "release_idle_actors", "require_ray"]
 
 INSTALL_HINT = "install it with: pip install 'synod-check[ray]'"
+
+
+#: what searches keep between them in one Ray session: name -> (key, actors)
+SESSION_CACHE: dict[str, tuple[Any, list[Any]]] = {}
 
 
 class RayUnavailable(ConfigError):
@@ -69,6 +75,7 @@ def connected(address: str | None, workers: int) -> Iterator[ModuleType]:
     try:
         yield ray
     finally:
+        SESSION_CACHE.clear()  # actors kept for reuse die with the instance
         ray.shutdown()
 
 
@@ -82,4 +89,15 @@ def cpus_per_worker(ray: ModuleType, workers: int) -> float:
     that many, else an equal share, so more workers than CPUs (a simulated scale-out,
     a small test instance) oversubscribe instead of waiting forever for CPUs."""
     total = float(ray.cluster_resources().get("CPU", 1.0))
-    return min(1.0, total / workers)
+    # Ray counts resources in units of 1/10,000: round down, or 3 x 0.6667 > 2 CPUs
+    # and the last actor waits forever
+    return min(1.0, math.floor(total / workers * 10_000) / 10_000)
+
+
+def release_idle_actors(ray: ModuleType) -> None:
+    """Kill the actors kept for reuse (:data:`SESSION_CACHE`): an idle actor still holds
+    its CPUs, and tasks that need them would wait forever."""
+    for _key, actors in SESSION_CACHE.values():
+        for actor in actors:
+            ray.kill(actor)
+    SESSION_CACHE.clear()

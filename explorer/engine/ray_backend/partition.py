@@ -15,7 +15,8 @@ What makes the result independent of the number of workers and of timing:
 - a state new on a level gets as parent the least ``(parent fingerprint, index)`` among
   all that reach it on that level, whichever partition expanded them and in which order;
 - within a level, properties already violated (with ``collect``) or witnessed are the
-  ones the coordinator broadcast at the start of the level, not a partition's own;
+  ones the coordinator broadcast at the start of the level, not a partition's own (so
+  with ``collect`` every property that fails in a state is noted, not only the first);
 - the coordinator picks violations by least (depth, fingerprint): sets, not arrival order.
 """
 
@@ -29,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from explorer.engine.fingerprint import fingerprint
-from explorer.engine.model import Model
+from explorer.engine.model import Model, Property
 from explorer.engine.results import SearchSettings
 from explorer.engine.run import TICK_MASK, Run, overrides
 
@@ -191,7 +192,7 @@ class Partition:
             if self.check_new:
                 prop = run.failed_always(state)
                 if prop is not None:
-                    self.found.append((self.depth, fp, prop.name, prop.kind))
+                    self._found(fp, state, prop, run.always)
             if within is not None and not within(state):
                 if run.final:
                     self._final(fp, state, self.depth)
@@ -204,7 +205,22 @@ class Partition:
     def _final(self, fp: int, state: Any, depth: int) -> None:
         prop = self.run.failed_final(state)
         if prop is not None:
-            self.found.append((depth, fp, prop.name, prop.kind))
+            self._found(fp, state, prop, self.run.final, depth)
+
+    def _found(
+        self, fp: int, state: Any, prop: Property[Any], kind: list[Property[Any]], depth: int | None = None
+    ) -> None:
+        """Note ``prop`` failing in ``state``; with ``collect`` also every later property
+        of its kind that fails there: a level is judged against the properties violated
+        before it, so each property gets its shallowest violation (one process, checking
+        in order, notes only the first failing property of a state)."""
+        depth = self.depth if depth is None else depth
+        self.found.append((depth, fp, prop.name, prop.kind))
+        if self.run.settings.collect:
+            violated = self.run.violated
+            for later in kind[kind.index(prop) + 1 :]:
+                if later.name not in violated and not later.condition(state):
+                    self.found.append((depth, fp, later.name, later.kind))
 
     def report(self, new: int) -> LevelReport:
         return LevelReport(

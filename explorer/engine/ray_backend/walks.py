@@ -30,7 +30,7 @@ from types import ModuleType
 from typing import Any
 
 from explorer.engine.model import Model
-from explorer.engine.ray_backend.cluster import connected, cpus_per_worker
+from explorer.engine.ray_backend.cluster import connected, cpus_per_worker, release_idle_actors
 from explorer.engine.results import Progress, SearchResult, SearchSettings, Violation
 from explorer.engine.run import Run, memory_mb
 from explorer.engine.shrink import shrink
@@ -160,6 +160,7 @@ def _chunks(seeds: Iterator[int], limit: int | None) -> Iterator[list[int]]:
 def _drive(ray: ModuleType, run: Run, swarm: bool, merge: _Merge) -> None:
     """Hand out chunks (two per worker in flight) and merge them in order."""
     settings = run.settings
+    release_idle_actors(ray)
     task = ray.remote(num_cpus=cpus_per_worker(ray, settings.workers))(run_chunk)
     model_ref = ray.put(run.model)
     chunks = _chunks(walk_seeds(settings.seed), walk_limit(settings))
