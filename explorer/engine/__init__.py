@@ -5,9 +5,7 @@
 - search.py: :func:`search`, the entry point; bfs.py, dfs.py, walks.py, parallel.py:
   the strategies; run.py: what they share;
 - fingerprint.py: stable 64-bit fingerprints (the same in every process);
-- shrink.py: delta debugging of counterexamples; results.py: settings and results;
-- ray_backend/: the same BFS over Ray actors and the walks as Ray tasks (optional
-  extra); backends.py: one function mapped over many cases, locally or on Ray.
+- shrink.py: delta debugging of counterexamples; results.py: settings and results.
 
 Nothing here imports the rest of ``explorer``.
 """
