@@ -113,7 +113,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     search.add_argument(
         "--workers", type=int, default=1, metavar="W",
-        help=f"local processes (bfs) or Ray workers (bfs, random, swarm), 1..{MAX_WORKERS} (default 1)",
+        help=f"processes, 1..{MAX_WORKERS} (bfs; default 1); with --backend ray, Ray workers (bfs, random, swarm)",
     )
     search.add_argument(
         "--backend", choices=BACKENDS, default="local",
