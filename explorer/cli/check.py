@@ -20,7 +20,7 @@ from explorer.cli.console import StdoutConsole
 from explorer.cli.progress import ProgressDisplay
 from explorer.cli.report import CheckReport, PropertyInfo, SavedViolation
 from explorer.engine.model import Model
-from explorer.engine.results import STRATEGIES, SearchResult, SearchSettings
+from explorer.engine.results import BACKENDS, STRATEGIES, SearchResult, SearchSettings
 from explorer.engine.search import DEFAULT_WALKS, search
 from explorer.models import (
     TLA_PAXOS,
@@ -112,7 +112,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--walks", type=int, metavar="W",
         help=f"random/swarm: number of walks (default {DEFAULT_WALKS} when no bound is given)",
     )
-    search.add_argument("--workers", type=int, default=1, metavar="W", help=f"processes, 1..{MAX_WORKERS} (bfs; default 1)")
+    search.add_argument(
+        "--workers", type=int, default=1, metavar="W",
+        help=f"processes, 1..{MAX_WORKERS} (bfs; default 1); with --backend ray, Ray workers (bfs, random, swarm)",
+    )
+    search.add_argument(
+        "--backend", choices=BACKENDS, default="local",
+        help="local processes (default) or ray (pip install 'synod-check[ray]'); counts are the same",
+    )
+    search.add_argument(
+        "--address", metavar="ADDR",
+        help="ray: the cluster to join (auto, HOST:PORT, ray://HOST:PORT; default: start a local instance)",
+    )
     search.add_argument("--collect", action="store_true", help="keep going after a violation: one per property")
 
     output = parser.add_argument_group("output")
@@ -195,8 +206,11 @@ def settings_from_args(args: argparse.Namespace, config: CheckConfig) -> SearchS
         raise ConfigError(f"--workers must be at most {MAX_WORKERS}, got {args.workers}")
     if args.time_limit is not None and not args.time_limit > 0:
         raise ConfigError(f"--time-limit must be a positive number of seconds, got {args.time_limit}")
-    if args.workers > 1 and args.strategy != "bfs":
-        raise ConfigError(f"--workers applies to --strategy bfs only, not {args.strategy}")
+    check_backend(args.backend, args.address, args.strategy)
+    if args.workers > 1 and args.strategy != "bfs" and args.backend == "local":
+        raise ConfigError(
+            f"--workers applies to --strategy bfs only, not {args.strategy} (--backend ray runs walks on workers)"
+        )
     if args.walks is not None and args.strategy not in ("random", "swarm"):
         raise ConfigError(f"--walks applies to --strategy random or swarm, not {args.strategy}")
     bounds: dict[str, Any] = {
@@ -224,8 +238,24 @@ def settings_from_args(args: argparse.Namespace, config: CheckConfig) -> SearchS
         workers=args.workers,
         symmetry=config.symmetry,
         collect=bool(args.collect),
+        backend=args.backend,
+        address=args.address,
         **bounds,
     )
+
+
+def check_backend(backend: str, address: str | None, strategy: str = "bfs") -> None:
+    """The backend options make sense together, and Ray is there if asked for."""
+    if address is not None and backend != "ray":
+        raise ConfigError("--address joins a Ray cluster: use it with --backend ray")
+    if address == "":
+        raise ConfigError("--address must not be empty")
+    if backend == "ray":
+        if strategy == "dfs":
+            raise ConfigError("--strategy dfs runs in one process; --backend ray takes bfs, random or swarm")
+        from explorer.engine.ray_backend.cluster import require_ray
+
+        require_ray()
 
 
 def _check_dir_writable(path: Path, option: str) -> None:
@@ -314,6 +344,10 @@ def run(args: argparse.Namespace) -> int:
             result: SearchResult = search(extras.search_model(model), settings, progress=display)
         except KeyboardInterrupt:
             result = _partial_result(display)
+        except ConfigError as exc:  # what shows only when the search starts: a Ray cluster that cannot be joined
+            display.__exit__(None, None, None)
+            sys.stderr.write(f"synod check: {exc}\n")
+            return 2
     if result.stopped_by == "interrupted":
         interrupted = True
 
@@ -351,4 +385,4 @@ def run(args: argparse.Namespace) -> int:
     return report.exit_code
 
 
-__all__ = ["add_arguments", "config_from_args", "run", "settings_from_args"]
+__all__ = ["add_arguments", "check_backend", "config_from_args", "run", "settings_from_args"]

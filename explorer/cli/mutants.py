@@ -28,9 +28,11 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from explorer.cli.check import command_line
+from explorer.cli.check import check_backend, command_line
 from explorer.cli.console import StdoutConsole
-from explorer.models.config import CheckConfig
+from explorer.engine.backends import session
+from explorer.engine.results import BACKENDS
+from explorer.models.config import CheckConfig, ConfigError
 from explorer.models.paxos import MODELS as PAXOS_MODELS
 from explorer.mutants import (
     CATALOGUE,
@@ -71,6 +73,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="random/swarm seed (default 0; the DFS case always runs DFS)",
     )
     parser.add_argument("--jobs", type=int, default=1, metavar="N", help="cases run in parallel (default 1)")
+    parser.add_argument(
+        "--backend", choices=BACKENDS, default="local",
+        help="where the --jobs run: local processes (default) or ray tasks (pip install 'synod-check[ray]')",
+    )
+    parser.add_argument("--address", metavar="ADDR", help="ray: the cluster to join (default: a local instance)")
     parser.add_argument(
         "--skip-correct", action="store_true",
         help="do not check the correct protocol (faster; the exit code then speaks for the mutants only)",
@@ -264,13 +271,23 @@ def run(args: argparse.Namespace) -> int:
         directory = traces_dir(args)
         if args.jobs < 1:
             raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
-    except UsageError as exc:
+        check_backend(args.backend, args.address)
+    except (UsageError, ConfigError) as exc:
         sys.stderr.write(f"synod mutants: {exc}\n")
         return 2
+    try:
+        with session(args.backend, args.jobs, args.address):
+            return _run_cases(args, cases, directory)
+    except ConfigError as exc:  # e.g. the Ray cluster cannot be joined
+        sys.stderr.write(f"synod mutants: {exc}\n")
+        return 2
+
+
+def _run_cases(args: argparse.Namespace, cases: list[MutantCase], directory: Path | None) -> int:
     started = time.perf_counter()
     strategy, seed = args.strategy, args.seed
     outcomes: list[CaseOutcome] = map_cases(
-        functools.partial(_run_with, strategy=strategy, seed=seed), cases, args.jobs
+        functools.partial(_run_with, strategy=strategy, seed=seed), cases, args.jobs, args.backend, args.address
     )
     rows: list[dict[str, Any]] = []
     for outcome in outcomes:
@@ -282,7 +299,7 @@ def run(args: argparse.Namespace) -> int:
         unique: dict[tuple[CheckConfig, int], MutantCase] = {}
         for case in cases:
             unique.setdefault(case.correct_check_key(), case)
-        checked = dict(zip(unique, map_cases(run_correct, list(unique.values()), args.jobs), strict=True))
+        checked = dict(zip(unique, map_cases(run_correct, list(unique.values()), args.jobs, args.backend, args.address), strict=True))
         for case in cases:
             row = _correct_row(checked[case.correct_check_key()])
             row["mutant"] = case.name

@@ -172,6 +172,9 @@ class CheckReport:
             "walks": r.walks,
             "level_sizes": list(r.level_sizes),
             "strategy": self.settings.strategy,
+            "backend": self.settings.backend,
+            # the strategy's own figures: per-worker states, CPU and memory, bytes sent
+            "engine": dict(r.extra),
             "search": settings_to_json(self.settings),
             "config": self.config.to_json(),
             "strict": self.strict,
@@ -190,7 +193,8 @@ class CheckReport:
         table.add_row("model", f"{c.model} (variant {c.variant})")
         table.add_row("world", self.world_text())
         s = self.settings
-        table.add_row("search", f"{s.strategy}, seed {s.seed}, {s.workers} worker(s); {self.bounds_text}")
+        where = f" on Ray ({s.address or 'local instance'})" if s.backend == "ray" else ""
+        table.add_row("search", f"{s.strategy}, seed {s.seed}, {s.workers} worker(s){where}; {self.bounds_text}")
         table.add_row("distinct states", f"{r.distinct_states:,}")
         table.add_row("generated", f"{r.generated:,}")
         table.add_row(*self.depth_text)

@@ -11,6 +11,8 @@ from typing import Any, Literal
 
 Strategy = Literal["bfs", "dfs", "random", "swarm"]
 STRATEGIES: tuple[str, ...] = ("bfs", "dfs", "random", "swarm")
+Backend = Literal["local", "ray"]
+BACKENDS: tuple[str, ...] = ("local", "ray")
 
 
 @dataclass(frozen=True)
@@ -24,10 +26,12 @@ class SearchSettings:
     max_memory_mb: int | None = None  # resident memory of the search process
     seed: int = 0  # random and swarm
     walks: int | None = None  # random and swarm: number of walks (None: until other bounds)
-    workers: int = 1  # processes (bfs)
+    workers: int = 1  # processes (bfs) or, on Ray, actors (bfs) and task slots (random, swarm)
     symmetry: bool = False
     collect: bool = False  # keep searching after a violation, collecting one per property
     shrink: bool = True  # delta-debug random/swarm counterexamples before reporting
+    backend: Backend = "local"  # where the workers run: local processes, or Ray actors and tasks
+    address: str | None = None  # Ray: the cluster to join (None: start a local instance)
 
 
 @dataclass
@@ -61,6 +65,7 @@ class Progress:
     states_per_s: float
     memory_mb: float
     walks: int = 0
+    worker_states: tuple[int, ...] = ()  # distributed BFS: distinct states owned by each worker
 
 
 @dataclass

@@ -451,15 +451,18 @@ def run_pair(pair: PairCase) -> dict[str, Any]:
     }
 
 
-def map_cases(fn: Callable[[MutantCase], Any], cases: list[MutantCase], jobs: int) -> list[Any]:
-    """``fn`` over ``cases`` in order, on ``jobs`` processes (1: in this process)."""
-    if jobs <= 1 or len(cases) <= 1:
-        return [fn(case) for case in cases]
-    import multiprocessing
+def map_cases(
+    fn: Callable[[MutantCase], Any],
+    cases: list[MutantCase],
+    jobs: int,
+    backend: str = "local",
+    address: str | None = None,
+) -> list[Any]:
+    """``fn`` over ``cases`` in order, on ``jobs`` workers of ``backend`` (local
+    processes, 1: in this process; or Ray tasks): :func:`explorer.engine.backends.map_on`."""
+    from explorer.engine.backends import map_on
 
-    context = multiprocessing.get_context("fork")
-    with context.Pool(min(jobs, len(cases))) as pool:
-        return pool.map(fn, cases, chunksize=1)
+    return map_on(fn, cases, backend, jobs, address)
 
 
 def shuffled(cases: list[MutantCase], seed: int) -> list[MutantCase]:

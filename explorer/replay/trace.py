@@ -39,7 +39,7 @@ from typing import Any
 
 from explorer.engine.fingerprint import fingerprint
 from explorer.engine.model import Model
-from explorer.engine.results import STRATEGIES, SearchSettings, Violation
+from explorer.engine.results import BACKENDS, STRATEGIES, SearchSettings, Violation
 from explorer.models import check_model_name
 from explorer.models.config import CheckConfig, ConfigError
 
@@ -84,6 +84,8 @@ _SETTINGS_TYPES: dict[str, tuple[type, ...]] = {
     "symmetry": (bool,),
     "collect": (bool,),
     "shrink": (bool,),
+    "backend": (str,),
+    "address": (str, type(None)),
 }
 
 
@@ -105,6 +107,8 @@ def settings_from_json(data: Any) -> SearchSettings:
             raise TraceError(f"trace 'search.{name}' has the wrong type: {value!r}")
     if data.get("strategy", "bfs") not in STRATEGIES:
         raise TraceError(f"trace 'search.strategy' is unknown: {data['strategy']!r}")
+    if data.get("backend", "local") not in BACKENDS:
+        raise TraceError(f"trace 'search.backend' is unknown: {data['backend']!r}")
     return SearchSettings(**data)
 
 
