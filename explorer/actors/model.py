@@ -18,6 +18,7 @@ from typing import Any
 
 from explorer.actors import symmetry as _symmetry
 from explorer.actors.faults import CRASH, DROP, DUP, PARTITION, Faults, node_fault_actions, spend
+from explorer.actors.footprint import Footprints, IgnoresForever, Reads
 from explorer.actors.network import make_network
 from explorer.actors.world import (
     ActorAction,
@@ -34,7 +35,7 @@ from explorer.actors.world import (
     history_events,
     replace_at,
 )
-from explorer.engine.model import Model, Property
+from explorer.engine.model import Ample, Model, Property
 from paxos_core.events import CancelTimer, Complete, Invoke, Send, SetTimer
 
 
@@ -60,6 +61,13 @@ class ActorModel(Model[World, ActorAction]):
         format_message: label of a message in action labels (default ``repr``; it must
             tell apart different messages, since traces find actions by label).
         config_data: JSON-able configuration returned by :meth:`config` (for traces).
+        may_send: partial-order reduction (docs/por.md): address -> the addresses it may
+            ever send to (an address left out may send to anyone). Default: anyone.
+        ignores_forever: partial-order reduction: ``(address, state, src, msg) -> bool``,
+            true only when the node ignores the message (no change, nothing sent) in this
+            state and in every state it can reach. Default: never declared.
+        boundary_reads: what ``boundary`` reads (a :class:`~explorer.actors.footprint.Reads`);
+            needed for partial-order reduction when there is a boundary.
     """
 
     def __init__(
@@ -77,6 +85,9 @@ class ActorModel(Model[World, ActorAction]):
         format_message: Callable[[Any], str] | None = None,
         name: str = "actors",
         config_data: Mapping[str, Any] | None = None,
+        may_send: Mapping[int, Iterable[int]] | None = None,
+        ignores_forever: IgnoresForever | None = None,
+        boundary_reads: Reads | None = None,
     ) -> None:
         self.net = make_network(network)  # raises ValueError for an unknown name
         if not actors:
@@ -104,6 +115,12 @@ class ActorModel(Model[World, ActorAction]):
         self.fire_slot, self._initial_fires = _timer_slots(timer_limits or {}, self.index)
         self._format_message: Callable[[Any], str] = format_message or repr
         self._config_data = dict(config_data) if config_data is not None else {"model": name}
+        self._por_declarations = (
+            {a: tuple(t) for a, t in may_send.items()} if may_send is not None else None,
+            ignores_forever,
+            boundary_reads,
+        )
+        self._footprints: Footprints | None = None
 
     # -- Model interface ----------------------------------------------------------------
 
@@ -208,6 +225,30 @@ class ActorModel(Model[World, ActorAction]):
 
     def properties(self) -> Sequence[Property[World]]:
         return self._properties
+
+    # -- partial-order reduction (explorer/actors/footprint.py, docs/por.md) --------------
+
+    @property
+    def footprints(self) -> Footprints:
+        """The persistent sets of this model (built on first use: properties may be
+        installed after construction)."""
+        if self._footprints is None:
+            self._footprints = Footprints(self, *self._por_declarations)
+        return self._footprints
+
+    def por_unavailable(self) -> str | None:
+        return self.footprints.unavailable()
+
+    def ample_sets(self, state: World, actions: Sequence[ActorAction]) -> list[Ample] | None:
+        footprints = self.footprints
+        if footprints.unavailable() is not None:
+            return None
+        return footprints.ample_sets(state, actions)
+
+    @property
+    def has_boundary(self) -> bool:
+        """Whether a state constraint (``boundary``) is installed."""
+        return self._boundary is not None
 
     def within_boundary(self, state: World) -> bool:
         return self._boundary is None or self._boundary(state)

@@ -113,6 +113,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     search.add_argument("--workers", type=int, default=1, metavar="W", help=f"processes, 1..{MAX_WORKERS} (bfs; default 1)")
     search.add_argument("--collect", action="store_true", help="keep going after a violation: one per property")
+    search.add_argument(
+        "--por", action="store_true",
+        help="partial-order reduction (bfs, dfs): explore independent actions in one order (docs/por.md)",
+    )
 
     output = parser.add_argument_group("output")
     output.add_argument(
@@ -195,6 +199,8 @@ def settings_from_args(args: argparse.Namespace, config: CheckConfig) -> SearchS
         raise ConfigError(f"--time-limit must be a positive number of seconds, got {args.time_limit}")
     if args.workers > 1 and args.strategy != "bfs":
         raise ConfigError(f"--workers applies to --strategy bfs only, not {args.strategy}")
+    if args.por and args.strategy not in ("bfs", "dfs"):
+        raise ConfigError(f"--por applies to --strategy bfs or dfs, not {args.strategy}")
     if args.walks is not None and args.strategy not in ("random", "swarm"):
         raise ConfigError(f"--walks applies to --strategy random or swarm, not {args.strategy}")
     bounds: dict[str, Any] = {
@@ -222,6 +228,7 @@ def settings_from_args(args: argparse.Namespace, config: CheckConfig) -> SearchS
         workers=args.workers,
         symmetry=config.symmetry,
         collect=bool(args.collect),
+        por=bool(args.por),
         **bounds,
     )
 

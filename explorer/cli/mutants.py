@@ -58,6 +58,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     parser.add_argument(
+        "--por", action="store_true",
+        help="partial-order reduction in every BFS/DFS search (docs/por.md)",
+    )
+    parser.add_argument(
         "--traces", metavar="DIR", default=None,
         help=f"directory for --save-traces (default {DEFAULT_TRACES_DIR}/)",
     )
@@ -120,7 +124,7 @@ def save_case_trace(outcome: CaseOutcome, directory: Path) -> Path | None:
         return None
     case = outcome.case
     model = build(case.config)
-    settings = case.settings(outcome.strategy, case.seed)
+    settings = case.settings(outcome.strategy, case.seed, por="por" in outcome.result.extra)
     trace = trace_from_violation(model, case.config, settings, violation)
     directory.mkdir(parents=True, exist_ok=True)
     new_path = save_trace(trace, directory)
@@ -250,12 +254,12 @@ def _print_pairs(console: Console, pairs: list[dict[str, Any]]) -> None:
     console.print(table)
 
 
-def _run_with(case: MutantCase, strategy: str, seed: int) -> CaseOutcome:
+def _run_with(case: MutantCase, strategy: str, seed: int, por: bool = False) -> CaseOutcome:
     # The DFS case is out of BFS's reach in CI time: whatever --strategy says, it runs
     # its own search (the table marks it with its name).
     if case.strategy != "bfs":
-        return run_case(case, case.strategy, case.seed)
-    return run_case(case, strategy, seed)
+        return run_case(case, case.strategy, case.seed, por)
+    return run_case(case, strategy, seed, por and strategy in ("bfs", "dfs"))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -270,7 +274,7 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     strategy, seed = args.strategy, args.seed
     outcomes: list[CaseOutcome] = map_cases(
-        functools.partial(_run_with, strategy=strategy, seed=seed), cases, args.jobs
+        functools.partial(_run_with, strategy=strategy, seed=seed, por=args.por), cases, args.jobs
     )
     rows: list[dict[str, Any]] = []
     for outcome in outcomes:
@@ -282,13 +286,14 @@ def run(args: argparse.Namespace) -> int:
         unique: dict[tuple[CheckConfig, int], MutantCase] = {}
         for case in cases:
             unique.setdefault(case.correct_check_key(), case)
-        checked = dict(zip(unique, map_cases(run_correct, list(unique.values()), args.jobs), strict=True))
+        check = functools.partial(run_correct, por=args.por)
+        checked = dict(zip(unique, map_cases(check, list(unique.values()), args.jobs), strict=True))
         for case in cases:
             row = _correct_row(checked[case.correct_check_key()])
             row["mutant"] = case.name
             correct.append(row)
     # Pairs are BFS claims about the whole catalogue: checked when all of it runs by BFS.
-    pairs = [run_pair(pair) for pair in PAIRS] if not args.only and strategy == "bfs" else []
+    pairs = [run_pair(pair, args.por) for pair in PAIRS] if not args.only and strategy == "bfs" else []
     gaps = dict(NOT_CAUGHT) if not args.only else {}
     all_caught = (
         all(mutant_passed(row, strategy) for row in rows) and not gaps and all(p["ok"] for p in pairs)
@@ -299,6 +304,7 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps({
             "strategy": strategy,
             "seed": seed,
+            "por": bool(args.por),
             "mutants": rows,
             "correct": correct,
             "pairs": pairs,

@@ -28,6 +28,7 @@ class SearchSettings:
     symmetry: bool = False
     collect: bool = False  # keep searching after a violation, collecting one per property
     shrink: bool = True  # delta-debug random/swarm counterexamples before reporting
+    por: bool = False  # partial-order reduction (bfs, dfs; docs/por.md)
 
 
 @dataclass

@@ -84,6 +84,7 @@ _SETTINGS_TYPES: dict[str, tuple[type, ...]] = {
     "symmetry": (bool,),
     "collect": (bool,),
     "shrink": (bool,),
+    "por": (bool,),
 }
 
 
