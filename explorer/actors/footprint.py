@@ -38,14 +38,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from explorer.actors.faults import PARTITION
 from explorer.actors.world import World
 from explorer.engine.model import Ample
-
-if TYPE_CHECKING:
-    from explorer.actors.model import ActorModel
 
 #: A delivery the receiver ignores forever: (address, its state, source, message) -> bool.
 IgnoresForever = Callable[[int, Any, int, Any], bool]
@@ -86,7 +83,7 @@ class Footprints:
 
     def __init__(
         self,
-        model: ActorModel,
+        model: Any,  # the ActorModel (model.py imports this module, not the other way)
         may_send: Mapping[int, Iterable[int]] | None,
         ignores_forever: IgnoresForever | None,
         boundary_reads: Reads | None,
@@ -131,13 +128,14 @@ class Footprints:
                 or nxt.fires_left != world.fires_left
             ):
                 return False
-        views = [r.node for r in reads if r.node is not None]
+        views = [(r.node, r.addresses) for r in reads if r.node is not None]
         if views:
             addresses = self.model.addresses
             for i, (old, new) in enumerate(zip(world.actors, nxt.actors, strict=True)):
                 if old is not new:
-                    for view in views:
-                        if view(addresses[i], old) != view(addresses[i], new):
+                    address = addresses[i]
+                    for view, read in views:
+                        if (read is None or address in read) and view(address, old) != view(address, new):
                             return False
         return True
 
@@ -276,3 +274,34 @@ def _closures(
         if frozenset(group) != everyone:
             out[a] = frozenset(group)
     return out
+
+
+class Reducible:
+    """The partial-order reduction hooks of :class:`~explorer.actors.model.ActorModel`
+    (a mixin: the model holds its declarations in ``_por_declarations``)."""
+
+    _por_declarations: tuple[Any, Any, Any]
+    _footprints: Footprints | None
+    _boundary: Any
+
+    @property
+    def footprints(self) -> Footprints:
+        """The persistent sets of this model (built on first use: properties may be
+        installed after construction)."""
+        if self._footprints is None:
+            self._footprints = Footprints(self, *self._por_declarations)
+        return self._footprints
+
+    def por_unavailable(self) -> str | None:
+        return self.footprints.unavailable()
+
+    def ample_sets(self, state: World, actions: Sequence[Any]) -> list[Ample] | None:
+        footprints = self.footprints
+        if footprints.unavailable() is not None:
+            return None
+        return footprints.ample_sets(state, actions)
+
+    @property
+    def has_boundary(self) -> bool:
+        """Whether a state constraint (``boundary``) is installed."""
+        return self._boundary is not None

@@ -18,7 +18,7 @@ from typing import Any
 
 from explorer.actors import symmetry as _symmetry
 from explorer.actors.faults import CRASH, DROP, DUP, PARTITION, Faults, node_fault_actions, spend
-from explorer.actors.footprint import Footprints, IgnoresForever, Reads
+from explorer.actors.footprint import IgnoresForever, Reads, Reducible
 from explorer.actors.network import make_network
 from explorer.actors.world import (
     ActorAction,
@@ -35,11 +35,11 @@ from explorer.actors.world import (
     history_events,
     replace_at,
 )
-from explorer.engine.model import Ample, Model, Property
+from explorer.engine.model import Model, Property
 from paxos_core.events import CancelTimer, Complete, Invoke, Send, SetTimer
 
 
-class ActorModel(Model[World, ActorAction]):
+class ActorModel(Reducible, Model[World, ActorAction]):
     """A checkable model of actors exchanging messages over a faulty network.
 
     Parameters:
@@ -120,7 +120,7 @@ class ActorModel(Model[World, ActorAction]):
             ignores_forever,
             boundary_reads,
         )
-        self._footprints: Footprints | None = None
+        self._footprints = None
 
     # -- Model interface ----------------------------------------------------------------
 
@@ -225,30 +225,6 @@ class ActorModel(Model[World, ActorAction]):
 
     def properties(self) -> Sequence[Property[World]]:
         return self._properties
-
-    # -- partial-order reduction (explorer/actors/footprint.py, docs/por.md) --------------
-
-    @property
-    def footprints(self) -> Footprints:
-        """The persistent sets of this model (built on first use: properties may be
-        installed after construction)."""
-        if self._footprints is None:
-            self._footprints = Footprints(self, *self._por_declarations)
-        return self._footprints
-
-    def por_unavailable(self) -> str | None:
-        return self.footprints.unavailable()
-
-    def ample_sets(self, state: World, actions: Sequence[ActorAction]) -> list[Ample] | None:
-        footprints = self.footprints
-        if footprints.unavailable() is not None:
-            return None
-        return footprints.ample_sets(state, actions)
-
-    @property
-    def has_boundary(self) -> bool:
-        """Whether a state constraint (``boundary``) is installed."""
-        return self._boundary is not None
 
     def within_boundary(self, state: World) -> bool:
         return self._boundary is None or self._boundary(state)
