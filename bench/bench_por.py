@@ -59,7 +59,7 @@ def default_world(depth: int = 8) -> None:
         )
 
 
-def catalogue(cap: int = 300_000) -> None:
+def catalogue(cap: int = 50_000) -> None:
     print(f"== catalogue configurations, correct protocol (complete when under {cap:,} states)")
     seen: set[CheckConfig] = set()
     for case in CATALOGUE:

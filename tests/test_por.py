@@ -244,3 +244,10 @@ def test_por_with_walks_is_a_configuration_error(capsys: pytest.CaptureFixture[s
     assert main(["check", "--strategy", "random", "--por"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--por applies to --strategy bfs or dfs" in err
+
+
+def test_synod_mutants_por(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["mutants", "--por", "--only", "quorum-one,forward-as-own", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["por"] and report["all_caught"] and report["correct_holds"]
+    assert sorted(row["property"] for row in report["mutants"]) == ["learned is chosen", "validity"]
