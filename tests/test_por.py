@@ -251,3 +251,49 @@ def test_synod_mutants_por(capsys: pytest.CaptureFixture[str]) -> None:
     report = json.loads(capsys.readouterr().out)
     assert report["por"] and report["all_caught"] and report["correct_holds"]
     assert sorted(row["property"] for row in report["mutants"]) == ["learned is chosen", "validity"]
+
+
+class Recorder:
+    """Node 0 sends "a" to node 1 at start; node 2 sends "b" to node 1 when its timer
+    fires; node 1 records the order of arrival."""
+
+    def on_start(self, me: int) -> tuple[Any, tuple[Any, ...]]:
+        from paxos_core.events import Send, SetTimer
+
+        return (), {0: (Send(1, "a"),), 1: (), 2: (SetTimer("go"),)}[me]
+
+    def on_message(self, me: int, state: Any, src: int, msg: Any) -> tuple[Any, tuple[Any, ...]]:
+        return (*state, msg), ()
+
+    def on_timer(self, me: int, state: Any, timer: str) -> tuple[Any, tuple[Any, ...]]:
+        from paxos_core.events import Send
+
+        return state, (Send(1, "b"),)
+
+    def on_crash(self, me: int, state: Any) -> Any:
+        return state
+
+    def on_restart(self, me: int, state: Any) -> tuple[Any, tuple[Any, ...]]:
+        return state, ()
+
+
+def recorder_model(may_send: dict[int, tuple[int, ...]]) -> ActorModel:
+    prop = Property.always(
+        "b never overtakes a", lambda w: w.actors[1] != ("b", "a"),
+        reads=Reads(node=node_state, addresses=frozenset((1,))),
+    )
+    return ActorModel({a: Recorder() for a in range(3)}, servers=(), properties=[prop], may_send=may_send)
+
+
+def test_a_late_sender_is_never_left_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Node 1's closure holds both its senders, so "b" overtaking "a" is found reduced.
+    # With node 2 left out of it (a wrong may_send, or closures that ignore senders),
+    # the reduction delivers "a" first and the overtaking is lost: the check can fail.
+    right = recorder_model({0: (1,), 1: (), 2: (1,)})
+    assert search(right, SearchSettings(por=True)).violations
+    wrong = recorder_model({0: (1,), 1: (), 2: ()})
+    assert not search(wrong, SearchSettings(por=True)).violations
+    import explorer.actors.footprint as footprint
+
+    monkeypatch.setattr(footprint, "_closures", lambda addresses, may_send: {a: frozenset((a,)) for a in addresses})
+    assert not search(recorder_model({0: (1,), 1: (), 2: (1,)}), SearchSettings(por=True)).violations
