@@ -149,7 +149,7 @@ def test_random_and_swarm_refuse_por() -> None:
 
 
 def test_counts_do_not_depend_on_the_worker_count() -> None:
-    model = random_system(8)
+    model = random_system(20)
     one = search(model, SearchSettings(por=True, collect=True))
     two = search(model, SearchSettings(por=True, collect=True, workers=2))
     assert one.distinct_states < search(model, SearchSettings(collect=True)).distinct_states
@@ -162,7 +162,7 @@ def test_counts_do_not_depend_on_the_hash_seed() -> None:
         "from tests.por_toys import random_system\n"
         "from explorer.engine.results import SearchSettings\n"
         "from explorer.engine.search import search\n"
-        "r = search(random_system(8), SearchSettings(por=True, collect=True))\n"
+        "r = search(random_system(20), SearchSettings(por=True, collect=True))\n"
         "print(r.distinct_states, r.level_sizes, r.extra['por'], sorted(v.property_name for v in r.violations))\n"
     )
     outs = set()
