@@ -19,8 +19,10 @@ from typing import Any
 from explorer.actors import symmetry as _symmetry
 from explorer.actors.faults import CRASH, DROP, DUP, PARTITION, Faults, node_fault_actions, spend
 from explorer.actors.fingerprints import WorldFingerprints
+from explorer.actors.footprint import IgnoresForever, Reads, Reducible
 from explorer.actors.memo import StepMemo, adopt_world
 from explorer.actors.network import Changed, Entries, make_network
+from explorer.actors.reading import WorldReading
 from explorer.actors.world import (
     ActorAction,
     Crash,
@@ -33,14 +35,13 @@ from explorer.actors.world import (
     Restart,
     World,
     action_label,
-    history_events,
     replace_at,
 )
 from explorer.engine.model import Model, Property
 from paxos_core.events import CancelTimer, Complete, Invoke, Send, SetTimer
 
 
-class ActorModel(Model[World, ActorAction]):
+class ActorModel(WorldReading, Reducible, Model[World, ActorAction]):
     """A checkable model of actors exchanging messages over a faulty network.
 
     Parameters:
@@ -62,6 +63,13 @@ class ActorModel(Model[World, ActorAction]):
         format_message: label of a message in action labels (default ``repr``; it must
             tell apart different messages, since traces find actions by label).
         config_data: JSON-able configuration returned by :meth:`config` (for traces).
+        may_send: partial-order reduction (docs/por.md): address -> the addresses it may
+            ever send to (an address left out may send to anyone). Default: anyone.
+        ignores_forever: partial-order reduction: ``(address, state, src, msg) -> bool``,
+            true only when the node ignores the message (no change, nothing sent) in this
+            state and in every state it can reach. Default: never declared.
+        boundary_reads: what ``boundary`` reads (a :class:`~explorer.actors.footprint.Reads`);
+            needed for partial-order reduction when there is a boundary.
     """
 
     def __init__(
@@ -79,6 +87,9 @@ class ActorModel(Model[World, ActorAction]):
         format_message: Callable[[Any], str] | None = None,
         name: str = "actors",
         config_data: Mapping[str, Any] | None = None,
+        may_send: Mapping[int, Iterable[int]] | None = None,
+        ignores_forever: IgnoresForever | None = None,
+        boundary_reads: Reads | None = None,
     ) -> None:
         self.net = make_network(network)  # raises ValueError for an unknown name
         if not actors:
@@ -110,6 +121,12 @@ class ActorModel(Model[World, ActorAction]):
         # fingerprints are composed from the parts' (explorer/actors/fingerprints.py).
         self.memo = StepMemo()
         self.fingerprints = WorldFingerprints(len(self.addresses), self.net)
+        self._por_declarations = (
+            {a: tuple(t) for a, t in may_send.items()} if may_send is not None else None,
+            ignores_forever,
+            boundary_reads,
+        )
+        self._footprints = None
 
     # -- Model interface ----------------------------------------------------------------
 
@@ -254,28 +271,6 @@ class ActorModel(Model[World, ActorAction]):
 
     def config(self) -> dict[str, Any]:
         return dict(self._config_data)
-
-    # -- reading worlds (for properties, traces and diagrams) ---------------------------
-
-    def actor_state(self, world: World, address: int) -> Any:
-        """The node state of ``address`` (for a crashed server: its durable part)."""
-        return world.actors[self.index[address]]
-
-    def server_states(self, world: World) -> list[tuple[int, Any]]:
-        """``(address, state)`` of every server, crashed or not, in address order."""
-        return [(s, world.actors[self.index[s]]) for s in self.servers]
-
-    def live_server_states(self, world: World) -> list[tuple[int, Any]]:
-        """``(address, state)`` of every server that is not crashed."""
-        return [(s, world.actors[self.index[s]]) for s in self.servers if s not in world.crashed]
-
-    def in_flight(self, world: World) -> list[tuple[int, int, Any]]:
-        """Every message in flight as ``(src, dst, msg)``, one entry per copy."""
-        return self.net.in_flight(world.network)
-
-    def history(self, world: World) -> list[dict[str, Any]]:
-        """The client history as JSON-able events, in order."""
-        return history_events(world.history)
 
     # -- symmetry (explorer/actors/symmetry.py) -------------------------------------------
 

@@ -125,6 +125,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="ray: the cluster to join (auto, HOST:PORT, ray://HOST:PORT; default: start a local instance)",
     )
     search.add_argument("--collect", action="store_true", help="keep going after a violation: one per property")
+    search.add_argument(
+        "--por", action="store_true",
+        help="partial-order reduction (bfs, dfs): explore independent actions in one order (docs/por.md)",
+    )
 
     output = parser.add_argument_group("output")
     output.add_argument(
@@ -211,6 +215,8 @@ def settings_from_args(args: argparse.Namespace, config: CheckConfig) -> SearchS
         raise ConfigError(
             f"--workers applies to --strategy bfs only, not {args.strategy} (--backend ray runs walks on workers)"
         )
+    if args.por and args.strategy not in ("bfs", "dfs"):
+        raise ConfigError(f"--por applies to --strategy bfs or dfs, not {args.strategy}")
     if args.walks is not None and args.strategy not in ("random", "swarm"):
         raise ConfigError(f"--walks applies to --strategy random or swarm, not {args.strategy}")
     bounds: dict[str, Any] = {
@@ -240,6 +246,7 @@ def settings_from_args(args: argparse.Namespace, config: CheckConfig) -> SearchS
         collect=bool(args.collect),
         backend=args.backend,
         address=args.address,
+        por=bool(args.por),
         **bounds,
     )
 

@@ -60,6 +60,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     parser.add_argument(
+        "--por", action="store_true",
+        help="partial-order reduction in every BFS/DFS search (docs/por.md)",
+    )
+    parser.add_argument(
         "--traces", metavar="DIR", default=None,
         help=f"directory for --save-traces (default {DEFAULT_TRACES_DIR}/)",
     )
@@ -127,7 +131,7 @@ def save_case_trace(outcome: CaseOutcome, directory: Path) -> Path | None:
         return None
     case = outcome.case
     model = build(case.config)
-    settings = case.settings(outcome.strategy, case.seed)
+    settings = case.settings(outcome.strategy, case.seed, por="por" in outcome.result.extra)
     trace = trace_from_violation(model, case.config, settings, violation)
     directory.mkdir(parents=True, exist_ok=True)
     new_path = save_trace(trace, directory)
@@ -257,12 +261,12 @@ def _print_pairs(console: Console, pairs: list[dict[str, Any]]) -> None:
     console.print(table)
 
 
-def _run_with(case: MutantCase, strategy: str, seed: int) -> CaseOutcome:
+def _run_with(case: MutantCase, strategy: str, seed: int, por: bool = False) -> CaseOutcome:
     # The DFS case is out of BFS's reach in CI time: whatever --strategy says, it runs
     # its own search (the table marks it with its name).
     if case.strategy != "bfs":
-        return run_case(case, case.strategy, case.seed)
-    return run_case(case, strategy, seed)
+        return run_case(case, case.strategy, case.seed, por)
+    return run_case(case, strategy, seed, por and strategy in ("bfs", "dfs"))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -287,7 +291,11 @@ def _run_cases(args: argparse.Namespace, cases: list[MutantCase], directory: Pat
     started = time.perf_counter()
     strategy, seed = args.strategy, args.seed
     outcomes: list[CaseOutcome] = map_cases(
-        functools.partial(_run_with, strategy=strategy, seed=seed), cases, args.jobs, args.backend, args.address
+        functools.partial(_run_with, strategy=strategy, seed=seed, por=args.por),
+        cases,
+        args.jobs,
+        args.backend,
+        args.address,
     )
     rows: list[dict[str, Any]] = []
     for outcome in outcomes:
@@ -299,13 +307,16 @@ def _run_cases(args: argparse.Namespace, cases: list[MutantCase], directory: Pat
         unique: dict[tuple[CheckConfig, int], MutantCase] = {}
         for case in cases:
             unique.setdefault(case.correct_check_key(), case)
-        checked = dict(zip(unique, map_cases(run_correct, list(unique.values()), args.jobs, args.backend, args.address), strict=True))
+        check = functools.partial(run_correct, por=args.por)
+        checked = dict(
+            zip(unique, map_cases(check, list(unique.values()), args.jobs, args.backend, args.address), strict=True)
+        )
         for case in cases:
             row = _correct_row(checked[case.correct_check_key()])
             row["mutant"] = case.name
             correct.append(row)
     # Pairs are BFS claims about the whole catalogue: checked when all of it runs by BFS.
-    pairs = [run_pair(pair) for pair in PAIRS] if not args.only and strategy == "bfs" else []
+    pairs = [run_pair(pair, args.por) for pair in PAIRS] if not args.only and strategy == "bfs" else []
     gaps = dict(NOT_CAUGHT) if not args.only else {}
     all_caught = (
         all(mutant_passed(row, strategy) for row in rows) and not gaps and all(p["ok"] for p in pairs)
@@ -316,6 +327,7 @@ def _run_cases(args: argparse.Namespace, cases: list[MutantCase], directory: Pat
         print(json.dumps({
             "strategy": strategy,
             "seed": seed,
+            "por": bool(args.por),
             "mutants": rows,
             "correct": correct,
             "pairs": pairs,

@@ -78,6 +78,8 @@ class CheckReport:
         r = self.result
         if r.complete:
             return "complete: every state within the bounds was explored"
+        if r.stopped_by == "depth" and "depth" in r.extra.get("por", {}):
+            return "reduced paths up to the depth bound (--por: not every path within it, docs/por.md)"
         if r.stopped_by is None and r.verdict == "violated":
             return "stopped at the first violation"
         limits = {
@@ -171,6 +173,7 @@ class CheckReport:
             "interrupted": self.interrupted,
             "walks": r.walks,
             "level_sizes": list(r.level_sizes),
+            "por": r.extra.get("por"),
             "strategy": self.settings.strategy,
             "backend": self.settings.backend,
             # the strategy's own figures: per-worker states, CPU and memory, bytes sent
@@ -200,6 +203,8 @@ class CheckReport:
         table.add_row(*self.depth_text)
         if r.walks:
             table.add_row("walks", f"{r.walks:,}")
+        if "por" in r.extra:
+            table.add_row("reduction", por_text(r.extra["por"]))
         table.add_row("coverage", self.completeness_text)
         table.add_row("elapsed", f"{r.elapsed_s:,.2f} s ({r.states_per_s:,.0f} states/s)")
         for prop in self.properties:
@@ -276,3 +281,16 @@ class CheckReport:
         root.append(suite)
         ET.indent(root)
         return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def por_text(por: dict[str, Any]) -> str:
+    """One line on what partial-order reduction did (``SearchResult.extra["por"]``)."""
+    if not str(por.get("status", "")).startswith("on"):
+        return f"partial-order reduction {por.get('status')}; searched unreduced"
+    if "counted" in por:
+        return "partial-order reduction on (" + str(por["counted"]) + ")"
+    return (
+        f"partial-order reduction: {por['fully_expanded']:,} of {por['expanded']:,} expanded states "
+        f"fully expanded ({100 * por['share_fully_expanded']:.1f}%), {por['transitions']:,} transitions, "
+        f"{por['pruned']:,} actions pruned"
+    )

@@ -32,7 +32,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from explorer.engine.components import Components
-from explorer.engine.fingerprint import fingerprint
 from explorer.engine.model import Model, Property
 
 
@@ -104,7 +103,7 @@ class CoverageModel(Model[Any, Any]):
     # -- counting -----------------------------------------------------------------------
 
     def _fp(self, state: Any) -> int:
-        return fingerprint(self.inner.representative(state) if self.symmetry else state)
+        return self.inner.fingerprint(self.inner.representative(state) if self.symmetry else state)
 
     def _admit(self, state: Any, depth: int) -> bool:
         """Note ``state`` first reached at ``depth``; False if it was known."""
@@ -223,6 +222,12 @@ class CoverageModel(Model[Any, Any]):
 
     def config(self) -> dict[str, Any]:
         return self.inner.config()
+
+    def fingerprint(self, state: Any) -> int:
+        return self.inner.fingerprint(state)
+
+    def adopt(self, state: Any) -> Any:
+        return self.inner.adopt(state)
 
     def __getattr__(self, name: str) -> Any:
         # model-specific hooks (history, ...) read through the wrapper

@@ -32,6 +32,7 @@ class SearchSettings:
     shrink: bool = True  # delta-debug random/swarm counterexamples before reporting
     backend: Backend = "local"  # where the workers run: local processes, or Ray actors and tasks
     address: str | None = None  # Ray: the cluster to join (None: start a local instance)
+    por: bool = False  # partial-order reduction (bfs, dfs; docs/por.md)
 
 
 @dataclass

@@ -45,11 +45,12 @@ its meaning.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from checker import invariants as inv
-from explorer.actors import ActorAction, ActorModel, World
+from explorer.actors import ActorAction, ActorModel, Reads, World
 from explorer.engine.model import Property
 from explorer.models.config import CheckConfig
 from explorer.models.paxos_views import (
@@ -290,42 +291,64 @@ def paxos_properties(config: CheckConfig, cluster: ClusterConfig) -> list[Proper
     """Every property of a Paxos model of ``config`` (see the module docstring)."""
     c = _PaxosChecks(config, cluster)
     multi = c.multi
+    # What each condition reads (partial-order reduction, docs/por.md): replica states;
+    # with the history (invoked commands, replies) or the faults where it says so. The
+    # two transition properties read the step alone, which the reduction never reorders
+    # within one replica: they declare no view at all.
+    replicas = replica_reads(config.nodes)
+    with_history = dataclasses.replace(replicas, history=True)
+    step_only = Reads()
     props: list[Property[World]] = [
         Property.always(
             "agreement", c.agreement,
-            "at most one value per slot is chosen (quorum of ghost votes) or learned",
+            "at most one value per slot is chosen (quorum of ghost votes) or learned", reads=replicas
         ),
         Property.always(
             LEARNED_IS_CHOSEN, c.learned_is_chosen,
-            "a replica learns only values a quorum voted for in one ballot (ghost votes)",
+            "a replica learns only values a quorum voted for in one ballot (ghost votes)", reads=replicas
         ),
-        Property.always("validity", c.validity, "every decided value is a client's command or the no-op"),
-        Property.always(STABILITY, c.stability, "a replica never changes or forgets a learned value"),
+        Property.always(
+            "validity", c.validity, "every decided value is a client's command or the no-op",
+            reads=with_history,
+        ),
+        Property.always(
+            STABILITY, c.stability, "a replica never changes or forgets a learned value",
+            reads=step_only,
+        ),
         Property.always(
             "log consistency", c.log_consistency,
-            "applied logs are prefixes of one another and of the decided log, in slot order",
+            "applied logs are prefixes of one another and of the decided log, in slot order", reads=replicas
         ),
         Property.always(
             PROMISE_MONOTONICITY, c.promise_monotonicity,
-            "an acceptor's promised ballot never decreases, across crash and restart too",
+            "an acceptor's promised ballot never decreases, across crash and restart too", reads=step_only
         ),
         Property.always(
             "client-visible", c.client_visible,
-            "every reply equals what a sequential run of the decided log gives",
+            "every reply equals what a sequential run of the decided log gives", reads=with_history
         ),
         Property.final(
             "linearizable", c.linearizable,
             "the client history is linearizable (operations with unknown outcome may or may not apply)",
+            reads=Reads(history=True),
         ),
     ]
     if config.clients > 0 and (config.ops > 0 or not multi):
-        props.append(Property.sometimes("value chosen", c.value_chosen, "a quorum voted for a value"))
         props.append(
-            Property.sometimes("operation completed", c.operation_completed, "a client operation returned")
+            Property.sometimes("value chosen", c.value_chosen, "a quorum voted for a value", reads=replicas)
+        )
+        props.append(
+            Property.sometimes(
+                "operation completed", c.operation_completed, "a client operation returned",
+                reads=Reads(history=True),
+            )
         )
     if multi or config.clients > 0:
         props.append(
-            Property.sometimes("leader changed", c.leader_changed, "a new leader took over from an earlier ballot")
+            Property.sometimes(
+                "leader changed", c.leader_changed, "a new leader took over from an earlier ballot",
+                reads=replicas,
+            )
         )
     # Catching up is a Multi-Paxos mechanism (CatchUp/Learn); Basic Paxos has none.
     if multi and config.faults.crash > 0 and config.clients > 0:
@@ -333,9 +356,19 @@ def paxos_properties(config: CheckConfig, cluster: ClusterConfig) -> list[Proper
             Property.sometimes(
                 "crashed node caught up", c.crashed_node_caught_up,
                 "after a crash, every replica is up and learned and applied the same log",
+                reads=dataclasses.replace(replicas, faults=True),
             )
         )
     return props
+
+
+def replica_reads(nodes: int) -> Reads:
+    """A declaration that reads the states of replicas ``0..nodes-1`` (clients unread)."""
+
+    def view(address: int, state: Any) -> Any:
+        return state if address < nodes else None
+
+    return Reads(node=view, addresses=frozenset(range(nodes)))
 
 
 # -- transition properties ---------------------------------------------------------------

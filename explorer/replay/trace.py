@@ -86,6 +86,7 @@ _SETTINGS_TYPES: dict[str, tuple[type, ...]] = {
     "shrink": (bool,),
     "backend": (str,),
     "address": (str, type(None)),
+    "por": (bool,),
 }
 
 
