@@ -59,18 +59,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     parser.add_argument(
         "--traces", metavar="DIR", default=None,
-        help=f"directory for --save-traces (default {DEFAULT_TRACES_DIR}/)",
+        help="save each mutant's counterexample as a trace in DIR, as synod check does "
+        "(replacing that mutant's old one there)",
     )
-    parser.add_argument(
-        "--save-traces", action="store_true",
-        help="save each mutant's counterexample as a trace (replacing that mutant's old one)",
-    )
+    # the old spelling, kept for one release: --save-traces [--traces DIR] (default traces/)
+    parser.add_argument("--save-traces", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--only", metavar="NAMES", help="comma-separated mutant names (default: all)")
     parser.add_argument(
         "--seed", type=int, default=0,
         help="random/swarm seed (default 0; the DFS case always runs DFS)",
     )
-    parser.add_argument("--jobs", type=int, default=1, metavar="N", help="cases run in parallel (default 1)")
+    parser.add_argument(
+        "--workers", type=int, default=1, metavar="W", help="processes running cases in parallel (default 1)",
+    )
+    parser.add_argument("--jobs", dest="workers", type=int, help=argparse.SUPPRESS)  # old spelling
     parser.add_argument(
         "--skip-correct", action="store_true",
         help="do not check the correct protocol (faster; the exit code then speaks for the mutants only)",
@@ -96,12 +98,12 @@ def select_cases(only: str | None) -> list[MutantCase]:
 
 
 def traces_dir(args: argparse.Namespace) -> Path | None:
-    if not args.save_traces:
-        if args.traces is not None:
-            raise UsageError("--traces DIR only makes sense with --save-traces")
+    if not args.save_traces and args.traces is None:
         return None
+    if args.traces == "":
+        raise UsageError("--traces must not be empty")
     if args.strategy != "bfs":
-        raise UsageError("--save-traces keeps shortest counterexamples: use it with --strategy bfs")
+        raise UsageError("--traces keeps shortest counterexamples: use it with --strategy bfs")
     path = Path(args.traces or DEFAULT_TRACES_DIR)
     if path.exists() and not path.is_dir():
         raise UsageError(f"--traces {path} is not a directory")
@@ -262,15 +264,15 @@ def run(args: argparse.Namespace) -> int:
     try:
         cases = select_cases(args.only)
         directory = traces_dir(args)
-        if args.jobs < 1:
-            raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
+        if args.workers < 1:
+            raise UsageError(f"--workers must be at least 1, got {args.workers}")
     except UsageError as exc:
         sys.stderr.write(f"synod mutants: {exc}\n")
         return 2
     started = time.perf_counter()
     strategy, seed = args.strategy, args.seed
     outcomes: list[CaseOutcome] = map_cases(
-        functools.partial(_run_with, strategy=strategy, seed=seed), cases, args.jobs
+        functools.partial(_run_with, strategy=strategy, seed=seed), cases, args.workers
     )
     rows: list[dict[str, Any]] = []
     for outcome in outcomes:
@@ -282,7 +284,7 @@ def run(args: argparse.Namespace) -> int:
         unique: dict[tuple[CheckConfig, int], MutantCase] = {}
         for case in cases:
             unique.setdefault(case.correct_check_key(), case)
-        checked = dict(zip(unique, map_cases(run_correct, list(unique.values()), args.jobs), strict=True))
+        checked = dict(zip(unique, map_cases(run_correct, list(unique.values()), args.workers), strict=True))
         for case in cases:
             row = _correct_row(checked[case.correct_check_key()])
             row["mutant"] = case.name

@@ -166,6 +166,6 @@ def bfs(run: Run) -> SearchResult:
         complete=complete,
         distinct=len(state.parents),
         generated=state.generated,
-        depth=len(state.level_sizes),
+        levels=len(state.level_sizes),
         level_sizes=state.level_sizes,
     )

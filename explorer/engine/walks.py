@@ -141,7 +141,7 @@ def walks(run: Run, swarm: bool) -> SearchResult:
             count += 1
             init_index = rng.randrange(len(inits))
             stop = state.walk(rng, init_index, inits[init_index], length)
-            if not stop and run.tick(len(state.seen), state.generated, state.longest + 1, 0, count):
+            if not stop and run.tick(len(state.seen), state.generated, state.longest, 0, count):
                 stop = True
     except KeyboardInterrupt:
         run.stopped_by = "interrupted"
@@ -154,6 +154,6 @@ def walks(run: Run, swarm: bool) -> SearchResult:
         complete=False,
         distinct=len(state.seen),
         generated=state.generated,
-        depth=state.longest + 1 if state.seen else 0,
+        levels=state.longest + 1 if state.seen else 0,
         walks=count,
     )

@@ -458,8 +458,17 @@ def map_cases(fn: Callable[[MutantCase], Any], cases: list[MutantCase], jobs: in
     import multiprocessing
 
     context = multiprocessing.get_context("fork")
-    with context.Pool(min(jobs, len(cases))) as pool:
+    with context.Pool(min(jobs, len(cases)), initializer=_leave_signals_to_the_parent) as pool:
         return pool.map(fn, cases, chunksize=1)
+
+
+def _leave_signals_to_the_parent() -> None:
+    """In a pool process: Ctrl-C (sent to the whole process group) is the parent's to
+    handle, and SIGTERM just ends the process; neither prints a traceback here."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def shuffled(cases: list[MutantCase], seed: int) -> list[MutantCase]:

@@ -31,8 +31,10 @@ import enum
 import json
 import os
 import re
+import signal
 import tempfile
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -210,10 +212,27 @@ def trace_filename(trace: Trace) -> str:
     return "-".join(_slug(p) for p in parts) + f"-{trace.final_fingerprint[:8] or '0'}.json"
 
 
+@contextmanager
+def _stop_signals_held() -> Iterator[None]:
+    """SIGINT and SIGTERM wait until the block ends (then they are delivered, and raise)."""
+    held = (signal.SIGINT, signal.SIGTERM)
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
 def write_text_atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` via a temporary file in the same directory + rename,
-    so a reader never sees half a file (and an interrupted write leaves nothing)."""
-    path = Path(path)
+    so a reader never sees half a file. SIGINT and SIGTERM are held back meanwhile (a
+    file is small; a signal between creating the temporary file and knowing its name
+    would leave it behind): the file is then either wholly there or not at all."""
+    with _stop_signals_held():
+        _write_text_atomic(Path(path), text)
+
+
+def _write_text_atomic(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -326,6 +345,10 @@ def load_trace(path: str | os.PathLike[str]) -> Trace:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise TraceError(f"trace {os.fspath(path)} is not JSON: {exc}") from None
+    except RecursionError:
+        # 100,000 nested "[" printed a RecursionError traceback and exited 1, the code
+        # for "reproduced": a broken file must read as a broken file.
+        raise TraceError(f"trace {os.fspath(path)} is nested too deeply to be a trace") from None
     try:
         return trace_from_json(data)
     except TraceError as exc:
