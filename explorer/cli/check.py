@@ -309,8 +309,8 @@ def symmetry_note(model: Model[Any, Any], config: CheckConfig) -> str | None:
         return None
     from explorer.engine.run import overrides
 
-    has = getattr(model, "has_symmetry", None)
-    found = has() if callable(has) else overrides(model, "representative")
+    has = getattr(model, "has_symmetry", None)  # ActorModel: a property
+    found = bool(has() if callable(has) else has) if has is not None else overrides(model, "representative")
     if found:
         return None
     return (

@@ -17,13 +17,14 @@ right after the block.
 from __future__ import annotations
 
 import signal
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from types import FrameType
+
+from explorer.engine.interrupts import STOP_SIGNALS, held_signals
 
 __all__ = ["Terminated", "deferred", "exit_code", "install", "received", "signal_label"]
 
-HANDLED = (signal.SIGINT, signal.SIGTERM)
+HANDLED = STOP_SIGNALS
 
 _received: list[int] = []
 
@@ -67,12 +68,7 @@ def signal_label(exc: BaseException | None = None) -> str:
     return "SIGTERM" if exit_code(exc) == 128 + signal.SIGTERM else "Ctrl-C (SIGINT)"
 
 
-@contextmanager
-def deferred() -> Iterator[None]:
+def deferred() -> AbstractContextManager[None]:
     """Hold SIGINT and SIGTERM back inside the block; a pending one is delivered (and
-    raises) as the block ends, after its clean-up has run."""
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, HANDLED)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+    raises) as the block ends, after its clean-up has run (explorer.engine.interrupts)."""
+    return held_signals()

@@ -31,15 +31,14 @@ import enum
 import json
 import os
 import re
-import signal
 import tempfile
-from collections.abc import Hashable, Iterator
-from contextlib import contextmanager
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from explorer.engine.fingerprint import fingerprint
+from explorer.engine.interrupts import held_signals
 from explorer.engine.model import Model
 from explorer.engine.results import STRATEGIES, SearchSettings, Violation
 from explorer.models import check_model_name
@@ -212,23 +211,12 @@ def trace_filename(trace: Trace) -> str:
     return "-".join(_slug(p) for p in parts) + f"-{trace.final_fingerprint[:8] or '0'}.json"
 
 
-@contextmanager
-def _stop_signals_held() -> Iterator[None]:
-    """SIGINT and SIGTERM wait until the block ends (then they are delivered, and raise)."""
-    held = (signal.SIGINT, signal.SIGTERM)
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
-
-
 def write_text_atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` via a temporary file in the same directory + rename,
     so a reader never sees half a file. SIGINT and SIGTERM are held back meanwhile (a
     file is small; a signal between creating the temporary file and knowing its name
     would leave it behind): the file is then either wholly there or not at all."""
-    with _stop_signals_held():
+    with held_signals():
         _write_text_atomic(Path(path), text)
 
 
@@ -353,3 +341,5 @@ def load_trace(path: str | os.PathLike[str]) -> Trace:
         return trace_from_json(data)
     except TraceError as exc:
         raise TraceError(f"{os.fspath(path)}: {exc}") from None
+    except RecursionError:  # a value within JSON's nesting limit, too deep for our walk
+        raise TraceError(f"{os.fspath(path)}: a value is nested too deeply to be a trace") from None
