@@ -84,7 +84,14 @@ def version() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    signals.install()  # first: a signal during start-up is an interrupt, not a traceback
+    done = signals.install_for_main()  # first: a signal during start-up is an interrupt, not a traceback
+    try:
+        return _main(argv)
+    finally:
+        done(argv is None)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     try:
         args_list = list(sys.argv[1:] if argv is None else argv)
         parser = build_parser(chosen_command(args_list))

@@ -17,14 +17,14 @@ right after the block.
 from __future__ import annotations
 
 import signal
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from types import FrameType
+from typing import Any
 
-from explorer.engine.interrupts import STOP_SIGNALS, held_signals
+__all__ = ["Terminated", "deferred", "exit_code", "install", "install_for_main", "received", "signal_label"]
 
-__all__ = ["Terminated", "deferred", "exit_code", "install", "received", "signal_label"]
-
-HANDLED = STOP_SIGNALS
+HANDLED = (signal.SIGINT, signal.SIGTERM)
 
 _received: list[int] = []
 
@@ -46,9 +46,26 @@ def install() -> None:
     A signal the process was started with ignored (``nohup``, a shell's background job)
     stays ignored: that is what whoever started us asked for.
     """
+    _received.clear()  # a new run (main may be called again in one process)
     for signum in HANDLED:
         if signal.getsignal(signum) is not signal.SIG_IGN:
             signal.signal(signum, _on_signal)
+
+
+def install_for_main() -> Callable[[bool], None]:
+    """:func:`install`, and what to do once ``main`` is done: with ``finished_cli`` (the
+    process is about to exit) ignore both signals, since one arriving during the
+    interpreter's shutdown could only print a traceback (the report is out already);
+    otherwise (``main`` called in-process, as tests do) put the old handlers back."""
+    old: dict[int, Any] = {int(s): signal.getsignal(s) for s in HANDLED}
+    install()
+
+    def done(finished_cli: bool) -> None:
+        for signum, handler in old.items():
+            ignore = finished_cli and handler is not signal.SIG_IGN
+            signal.signal(signum, signal.SIG_IGN if ignore else (handler if handler is not None else signal.SIG_DFL))
+
+    return done
 
 
 def received() -> int | None:
@@ -71,4 +88,6 @@ def signal_label(exc: BaseException | None = None) -> str:
 def deferred() -> AbstractContextManager[None]:
     """Hold SIGINT and SIGTERM back inside the block; a pending one is delivered (and
     raises) as the block ends, after its clean-up has run (explorer.engine.interrupts)."""
+    from explorer.engine.interrupts import held_signals  # not at start-up: it loads the engine
+
     return held_signals()

@@ -22,6 +22,7 @@ the partial result. A worker killed by one of these signals stops the search the
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import queue
 import signal
 import time
@@ -178,8 +179,14 @@ def _worker(
     signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
     part = _Partition(me, workers, run, stop_flag, counters)
     inbox = inboxes[me]
+    coordinator = os.getppid()
     while True:
-        command = control.get()
+        try:
+            command = control.get(timeout=1.0)
+        except queue.Empty:
+            if os.getppid() != coordinator:
+                return  # the coordinator is gone (killed outright): do not linger as an orphan
+            continue
         kind = command[0]
         if kind == "quit":
             return
@@ -372,6 +379,9 @@ class _Coordinator:
             proc.join(timeout=2)
             if proc.is_alive():
                 proc.terminate()
+                proc.join(timeout=1)
+            if proc.is_alive():
+                proc.kill()
                 proc.join(timeout=1)
         for q in (*self.inboxes, *self.controls, self.results):
             q.cancel_join_thread()
