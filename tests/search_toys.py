@@ -123,30 +123,24 @@ class Interrupting(GridModel):
 
 
 class SignalsOnce(GridModel):
-    """Sends ``signum`` to the process that built it, once, when some process (this
-    one, or a parallel worker: the flag is shared through fork) has expanded ``after``
-    states: a deterministic stand-in for a user pressing Ctrl-C (or ``timeout`` sending
-    SIGTERM) in the middle of a search, whatever the machine's speed."""
+    """Sends ``signum`` to the process that built it when the state ``(after, 0)`` is
+    expanded: exactly once, by whichever process (this one, or the parallel worker that
+    owns that state), without a shared lock (a worker killed while holding one hung the
+    next search). A deterministic stand-in for Ctrl-C (or ``timeout``'s SIGTERM) in the
+    middle of a search, whatever the machine's speed."""
 
     def __init__(self, signum: int, after: int, n: int = 3000) -> None:
-        import multiprocessing
         import os
 
         super().__init__(n=n)
-        self.signum, self.after = signum, after
+        self.signum, self.trigger = signum, (after, 0)
         self.target = os.getpid()
-        self.expanded = 0
-        self.sent = multiprocessing.get_context("fork").Value("b", 0)
 
     def successors(self, state: Grid) -> Iterable[tuple[str, Grid]]:
         import os
 
-        self.expanded += 1
-        if self.expanded == self.after:
-            with self.sent.get_lock():
-                if not self.sent.value:
-                    self.sent.value = 1
-                    os.kill(self.target, self.signum)
+        if state == self.trigger:
+            os.kill(self.target, self.signum)
         return super().successors(state)
 
 

@@ -121,7 +121,7 @@ def test_sigterm_inside_the_search_returns_the_partial_result(own_signal_handler
 
     signals.install()
     for workers in (1, 2):
-        r = search(SignalsOnce(signal.SIGTERM, after=2000), SearchSettings(workers=workers))
+        r = search(SignalsOnce(signal.SIGTERM, after=60), SearchSettings(workers=workers))
         assert r.stopped_by == "interrupted" and not r.complete and r.distinct_states > 0
         assert signals.exit_code() == 143
 

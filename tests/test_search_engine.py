@@ -219,9 +219,9 @@ def test_workers_bounds_and_property_kinds() -> None:
 @pytest.mark.parametrize("workers", [1, 2])
 def test_ctrl_c_stops_workers_and_returns_partial_result(workers: int) -> None:
     # Synchronised on an event, not a clock: a 0.5 s timer fired before the workers had
-    # started on a loaded machine (0 states). The model itself sends the signal once
-    # 2,000 states have been expanded (by whichever process gets there).
-    r = search(SignalsOnce(signal.SIGINT, after=2000), SearchSettings(workers=workers))
+    # started on a loaded machine (0 states). The model itself sends the signal when it
+    # expands the state (60, 0), 60 levels in (1,830 states), in whichever process owns it.
+    r = search(SignalsOnce(signal.SIGINT, after=60), SearchSettings(workers=workers))
     assert r.stopped_by == "interrupted" and not r.complete
     assert 0 < r.distinct_states < 3001 * 3001
     assert multiprocessing.active_children() == []
