@@ -266,6 +266,10 @@ def known_checker_defect(argv: list[str]) -> str | None:
     another change is restructuring (issue 12 lists it); None for every other input."""
     if argv[:1] == ["lin"] and "--model" in argv[:-1] and ":" in argv[argv.index("--model") + 1]:
         return "issue 12 defect 8: synod lin --model package.module:attribute whose model raises"
+    if argv[:1] == ["lin"] and "--init" in argv[:-1]:
+        # found by bench/fuzz_cli.py: a kv history with :append and a non-string --init
+        # (e.g. --init 2) is a TypeError traceback in checker/lin_models.py (kv step)
+        return "checker/lin_models.py: kv append onto a non-string --init value raises TypeError"
     return None
 
 
