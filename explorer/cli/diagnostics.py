@@ -13,19 +13,19 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.table import Table
-
-from explorer.actors.components import components_for
-from explorer.engine.coverage import CoverageModel, Tally
-from explorer.engine.coverage_report import CoverageReport
 from explorer.engine.errors import ConfigError
-from explorer.engine.model import Model
-from explorer.engine.results import SearchSettings
-from explorer.models.config import CheckConfig
-from explorer.testing.sanitize import sanitize
+
+if TYPE_CHECKING:  # the rest is imported when a diagnostic runs (start-up stays cheap)
+    from rich.console import Console
+    from rich.table import Table
+
+    from explorer.engine.coverage import CoverageModel, Tally
+    from explorer.engine.coverage_report import CoverageReport
+    from explorer.engine.model import Model
+    from explorer.engine.results import SearchSettings
+    from explorer.models.config import CheckConfig
 
 #: rows of the per-field table (the fields with the most distinct values)
 FIELD_ROWS = 15
@@ -64,6 +64,8 @@ class Diagnostics:
         """Run the sanitizer when asked; an exit code when the check must stop here."""
         if not self.want_sanitize:
             return None
+        from explorer.testing.sanitize import sanitize
+
         report = sanitize(model, config, seed=self.seed)
         self.sanitized = report.to_json()
         if self.json:
@@ -89,6 +91,9 @@ class Diagnostics:
         """The model to search: wrapped for coverage when asked."""
         if not self.want_coverage:
             return model
+        from explorer.actors.components import components_for
+        from explorer.engine.coverage import CoverageModel
+
         self.covered = CoverageModel(
             model, components_for(model), symmetry=self.settings.symmetry,
             level_order=self.settings.strategy == "bfs", max_depth=self.settings.max_depth,
@@ -99,14 +104,20 @@ class Diagnostics:
         if self.sanitized is not None:
             data["sanitize"] = self.sanitized
         if self.covered is not None:
+            from explorer.engine.coverage_report import CoverageReport
+
             data["coverage"] = CoverageReport.of(self.covered).to_json()
 
     def print(self, console: Console) -> None:
         if self.covered is not None:
+            from explorer.engine.coverage_report import CoverageReport
+
             print_coverage(CoverageReport.of(self.covered), console)
 
 
 def _tally_table(title: str, column: str, rows: dict[str, Tally]) -> Table:
+    from rich.table import Table
+
     table = Table(title=title, title_justify="left")
     table.add_column(column)
     table.add_column("transitions", justify="right")
@@ -117,6 +128,8 @@ def _tally_table(title: str, column: str, rows: dict[str, Tally]) -> Table:
 
 
 def print_coverage(report: CoverageReport, console: Console) -> None:
+    from rich.table import Table
+
     """The coverage report as tables, then the summary in words."""
     if report.by_class != report.by_kind:
         console.print(_tally_table("coverage: actions by kind", "kind", report.by_kind))

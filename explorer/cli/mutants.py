@@ -65,21 +65,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--traces", metavar="DIR", default=None,
-        help=f"directory for --save-traces (default {DEFAULT_TRACES_DIR}/)",
+        help="save each mutant's counterexample as a trace in DIR, as synod check does "
+        "(replacing that mutant's old one there)",
     )
-    parser.add_argument(
-        "--save-traces", action="store_true",
-        help="save each mutant's counterexample as a trace (replacing that mutant's old one)",
-    )
+    # the old spelling, kept for one release: --save-traces [--traces DIR] (default traces/)
+    parser.add_argument("--save-traces", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--only", metavar="NAMES", help="comma-separated mutant names (default: all)")
     parser.add_argument(
         "--seed", type=int, default=0,
         help="random/swarm seed (default 0; the DFS case always runs DFS)",
     )
-    parser.add_argument("--jobs", type=int, default=1, metavar="N", help="cases run in parallel (default 1)")
+    parser.add_argument(
+        "--workers", type=int, default=1, metavar="W", help="processes running cases in parallel (default 1)",
+    )
+    parser.add_argument("--jobs", dest="workers", type=int, help=argparse.SUPPRESS)  # old spelling
     parser.add_argument(
         "--backend", choices=BACKENDS, default="local",
-        help="where the --jobs run: local processes (default) or ray tasks (pip install 'synod-check[ray]')",
+        help="where the --workers run: local processes (default) or ray tasks (pip install 'synod-check[ray]')",
     )
     parser.add_argument("--address", metavar="ADDR", help="ray: the cluster to join (default: a local instance)")
     parser.add_argument(
@@ -107,12 +109,12 @@ def select_cases(only: str | None) -> list[MutantCase]:
 
 
 def traces_dir(args: argparse.Namespace) -> Path | None:
-    if not args.save_traces:
-        if args.traces is not None:
-            raise UsageError("--traces DIR only makes sense with --save-traces")
+    if not args.save_traces and args.traces is None:
         return None
+    if args.traces == "":
+        raise UsageError("--traces must not be empty")
     if args.strategy != "bfs":
-        raise UsageError("--save-traces keeps shortest counterexamples: use it with --strategy bfs")
+        raise UsageError("--traces keeps shortest counterexamples: use it with --strategy bfs")
     path = Path(args.traces or DEFAULT_TRACES_DIR)
     if path.exists() and not path.is_dir():
         raise UsageError(f"--traces {path} is not a directory")
@@ -273,14 +275,14 @@ def run(args: argparse.Namespace) -> int:
     try:
         cases = select_cases(args.only)
         directory = traces_dir(args)
-        if args.jobs < 1:
-            raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
+        if args.workers < 1:
+            raise UsageError(f"--workers must be at least 1, got {args.workers}")
         check_backend(args.backend, args.address)
     except (UsageError, ConfigError) as exc:
         sys.stderr.write(f"synod mutants: {exc}\n")
         return 2
     try:
-        with session(args.backend, args.jobs, args.address):
+        with session(args.backend, args.workers, args.address):
             return _run_cases(args, cases, directory)
     except ConfigError as exc:  # e.g. the Ray cluster cannot be joined
         sys.stderr.write(f"synod mutants: {exc}\n")
@@ -293,7 +295,7 @@ def _run_cases(args: argparse.Namespace, cases: list[MutantCase], directory: Pat
     outcomes: list[CaseOutcome] = map_cases(
         functools.partial(_run_with, strategy=strategy, seed=seed, por=args.por),
         cases,
-        args.jobs,
+        args.workers,
         args.backend,
         args.address,
     )
@@ -309,7 +311,7 @@ def _run_cases(args: argparse.Namespace, cases: list[MutantCase], directory: Pat
             unique.setdefault(case.correct_check_key(), case)
         check = functools.partial(run_correct, por=args.por)
         checked = dict(
-            zip(unique, map_cases(check, list(unique.values()), args.jobs, args.backend, args.address), strict=True)
+            zip(unique, map_cases(check, list(unique.values()), args.workers, args.backend, args.address), strict=True)
         )
         for case in cases:
             row = _correct_row(checked[case.correct_check_key()])

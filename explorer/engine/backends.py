@@ -40,8 +40,17 @@ def map_on(
     import multiprocessing
 
     context = multiprocessing.get_context("fork")
-    with context.Pool(min(workers, len(items))) as pool:
+    with context.Pool(min(workers, len(items)), initializer=_leave_signals_to_the_parent) as pool:
         return pool.map(fn, items, chunksize=1)
+
+
+def _leave_signals_to_the_parent() -> None:
+    """In a pool process: Ctrl-C (sent to the whole process group) is the parent's to
+    handle, and SIGTERM just ends the process; neither prints a traceback here."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _apply(fn: Callable[[Any], Any], item: Any) -> Any:

@@ -206,6 +206,6 @@ def bfs(run: Run) -> SearchResult:
         complete=complete,
         distinct=len(state.visited),
         generated=state.generated,
-        depth=len(state.level_sizes),
+        levels=len(state.level_sizes),
         level_sizes=state.level_sizes,
     )

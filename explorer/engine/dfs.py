@@ -116,7 +116,7 @@ class _Dfs:
                 acts.pop()  # not expanded: a run end
             self.expanded += 1
             if not self.expanded & TICK_MASK and run.tick(
-                len(seen), self.generated, self.max_seen_depth + 1, len(states)
+                len(seen), self.generated, self.max_seen_depth, len(states)
             ):
                 return False
         return True
@@ -145,5 +145,5 @@ def dfs(run: Run) -> SearchResult:
         complete=complete,
         distinct=len(state.seen),
         generated=state.generated,
-        depth=state.max_seen_depth + 1 if state.seen else 0,
+        levels=state.max_seen_depth + 1 if state.seen else 0,
     )

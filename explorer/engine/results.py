@@ -60,7 +60,7 @@ class Progress:
 
     distinct_states: int
     generated: int
-    depth: int
+    depth: int  # actions on the longest path so far (BFS: the level being generated)
     queue: int
     elapsed_s: float
     states_per_s: float
@@ -77,7 +77,7 @@ class SearchResult:
     complete: bool  # the whole space within the bounds was explored
     distinct_states: int
     generated: int  # successor states computed (TLC's "states generated")
-    depth: int  # BFS levels, counting the initial level
+    levels: int  # states on the longest path explored, the initial one included (TLC's level count)
     elapsed_s: float
     violations: list[Violation] = field(default_factory=list)
     sometimes: dict[str, bool] = field(default_factory=dict)  # name -> witnessed
@@ -85,6 +85,12 @@ class SearchResult:
     walks: int = 0  # random and swarm
     level_sizes: list[int] = field(default_factory=list)  # bfs: distinct new states per level
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def depth(self) -> int:
+        """Actions on the longest path explored: the one meaning of "depth" (``--depth 8``
+        explored to depth 8); ``levels`` is one more, as TLC counts."""
+        return max(self.levels - 1, 0)
 
     @property
     def states_per_s(self) -> float:

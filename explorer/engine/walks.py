@@ -162,7 +162,7 @@ def walks(run: Run, swarm: bool) -> SearchResult:
                 break
             count += 1
             stop = state.seeded_walk(next(seeds), inits, depth_cap)
-            if not stop and run.tick(len(state.seen), state.generated, state.longest + 1, 0, count):
+            if not stop and run.tick(len(state.seen), state.generated, state.longest, 0, count):
                 stop = True
     except KeyboardInterrupt:
         run.stopped_by = "interrupted"
@@ -175,6 +175,6 @@ def walks(run: Run, swarm: bool) -> SearchResult:
         complete=False,
         distinct=len(state.seen),
         generated=state.generated,
-        depth=state.longest + 1 if state.seen else 0,
+        levels=state.longest + 1 if state.seen else 0,
         walks=count,
     )

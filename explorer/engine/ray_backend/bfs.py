@@ -320,7 +320,7 @@ def ray_bfs(run: Run) -> SearchResult:
         complete=complete,
         distinct=distinct,
         generated=sum(extra["worker_generated"]),
-        depth=len(coord.level_sizes),
+        levels=len(coord.level_sizes),
         level_sizes=coord.level_sizes,
         extra=extra,
     )

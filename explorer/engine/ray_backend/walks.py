@@ -139,7 +139,7 @@ class _Merge:
             Progress(
                 distinct_states=len(self.seen),
                 generated=self.generated,
-                depth=self.longest + 1,
+                depth=self.longest,
                 queue=0,
                 elapsed_s=elapsed,
                 states_per_s=len(self.seen) / elapsed if elapsed > 0 else 0.0,
@@ -218,6 +218,6 @@ def ray_walks(run: Run, swarm: bool) -> SearchResult:
         complete=False,
         distinct=len(merge.seen),
         generated=merge.generated,
-        depth=merge.longest + 1 if merge.seen else 0,
+        levels=merge.longest + 1 if merge.seen else 0,
         walks=merge.walks,
     )
