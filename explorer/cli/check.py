@@ -381,7 +381,6 @@ def _save_traces(
 def run(args: argparse.Namespace) -> int:
     from explorer.cli.console import StdoutConsole
     from explorer.cli.progress import ProgressDisplay
-    from explorer.cli.report import SavedViolation
     from explorer.cli.report import CheckReport, PropertyInfo
     from explorer.engine.search import search
     from explorer.models import build_model
