@@ -38,6 +38,7 @@ class WorldFingerprints:
     """Fingerprints of the worlds of one actor model (``actors`` actors per world)."""
 
     def __init__(self, actors: int, net: Network, limit: int = 200_000) -> None:
+        self._args = (actors, net, limit)
         self.parts = IdCache(min(limit, 50_000))  # actor states, messages, histories
         # Networks are fingerprinted right after the step that made them (from their
         # parent's, see :meth:`changed`): a small cache holds them until then.
@@ -50,6 +51,15 @@ class WorldFingerprints:
         self.types: dict[type, int] = {}
         self.limit = limit
         self.pack = struct.Struct(f"<{4 + actors}Q").pack
+
+    # Pickled (a model sent to a Ray worker), the caches stay behind: they are keyed by
+    # object identity, which means nothing in another process, and struct's packers
+    # cannot be pickled. The receiver starts with empty caches.
+    def __getstate__(self) -> tuple[int, Network, int]:
+        return self._args
+
+    def __setstate__(self, args: tuple[int, Network, int]) -> None:
+        self.__init__(*args)  # type: ignore[misc]
 
     def part(self, obj: Any) -> int:
         entry = self.parts.entries.get(id(obj))

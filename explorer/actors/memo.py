@@ -109,6 +109,14 @@ class StepMemo:
         self.adopted = IdCache(limit)  # objects from another process -> canonical ones
         self.limit = limit
 
+    # Pickled (a model sent to a Ray worker), the memo stays behind: keyed by identity,
+    # it means nothing in another process; the receiver starts empty.
+    def __getstate__(self) -> int:
+        return self.limit
+
+    def __setstate__(self, limit: int) -> None:
+        self.__init__(limit)  # type: ignore[misc]
+
     def canon(self, step: Step) -> Step:
         """``(state, outputs)`` with both interned, and the messages sent."""
         given = step[1]
