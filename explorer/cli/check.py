@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from explorer.cli import portfolio as portfolio_cli
 from explorer.cli.console import StdoutConsole
 from explorer.cli.progress import ProgressDisplay
 from explorer.cli.report import CheckReport, PropertyInfo, SavedViolation
@@ -122,6 +123,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     output.add_argument("--strict", action="store_true", help="exit 1 when a sometimes property is never witnessed")
     output.add_argument("--json", action="store_true", help="print one JSON object on stdout instead of the table")
     output.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
+    portfolio_cli.add_arguments(parser)  # --world, --list-worlds, --portfolio (last: it tracks the others)
 
 
 # -- configuration ---------------------------------------------------------------------
@@ -282,6 +284,8 @@ def _partial_result(display: ProgressDisplay) -> SearchResult:
 
 
 def run(args: argparse.Namespace) -> int:
+    if portfolio_cli.wants_portfolio(args):
+        return portfolio_cli.main(args, _check_dir_writable, check_output_file)
     try:
         config, _explicit = config_from_args(args)
         settings = settings_from_args(args, config)

@@ -16,6 +16,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "check": ("explorer.cli.check", "model-check a protocol within bounds"),
     "replay": ("explorer.cli.replay", "re-run a saved counterexample trace and draw it"),
     "mutants": ("explorer.cli.mutants", "run the catalogue of seeded Paxos bugs"),
+    "mutate": ("explorer.cli.mutate", "generate mutants of the protocol and measure the default check on them"),
     "lin": ("checker.lin_cli", "check a client history for linearizability"),
     "prove": ("checker.prove_cli", "z3 proofs: quorum intersection, inductive invariants"),
 }
