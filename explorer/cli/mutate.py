@@ -197,7 +197,11 @@ def run(args: argparse.Namespace) -> int:
         return 2
 
     def progress(result: MutantResult) -> None:
-        sys.stderr.write(f"  {result.mutant.id}: {result.status} ({result.wall_s:.1f} s)\n")
+        # one line per mutant, so a run stopped half-way still says what it found
+        found = f" by {result.property} in {result.world} at depth {result.depth}" if result.status == "killed" else ""
+        error = f": {result.error}" if result.error else ""
+        sys.stderr.write(f"  {result.mutant.id}: {result.status}{found}{error} ({result.wall_s:.1f} s)\n")
+        sys.stderr.flush()
 
     results = run_mutants(job, mutants, sources, workers=args.workers, on_result=progress)
     data = report_json(results, total, args)

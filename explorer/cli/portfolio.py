@@ -351,6 +351,11 @@ def run(args: argparse.Namespace, worlds: tuple[PortfolioWorld, ...], traces_dir
     except KeyboardInterrupt:
         sys.stderr.write("synod check: interrupted\n")
         return 130
+    except ConfigError:
+        raise
+    except Exception as exc:  # the model's own code raised: no verdict, say so (exit 2)
+        sys.stderr.write(f"synod check: the model raised {type(exc).__name__}: {exc}\n")
+        return 2
     rows = [_Row(o, _save_traces(o, traces_dir)) for o in outcomes]
     strict = bool(args.strict)
     if args.json:
