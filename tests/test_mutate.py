@@ -81,8 +81,12 @@ def test_a_sample_is_classified_and_a_known_mutant_is_killed(tmp_path: Path) -> 
 TOY_LOGIC = '''
 def step(x):
     if x < 3:
-        return x + 1
+        return clamp(x + 1)
     return x
+
+
+def clamp(x):
+    return min(x, 5)
 
 
 def count_to(n):
@@ -113,6 +117,7 @@ class Model(Base):
         return [
             Property.always("at most 3", lambda s: s <= 3),
             Property.always("counts", lambda s: logic.count_to(2) == 2),
+            Property.sometimes("reaches 3", lambda s: s == 3),
         ]
 '''
 
@@ -134,9 +139,10 @@ def test_a_users_own_package_killed_survived_timed_out_broken(
     mutants, _ = generate("toyproto", ["logic.py"])
     wanted = {
         (3, "x < 3 -> x <= 3"): "killed",  # x reaches 4
-        (4, "1 -> 0"): "survived",  # x stays 0: nothing fails
-        (11, "dropped: i += 1"): "timed out",  # counts forever
-        (9, "dropped: i = 0"): "broken",  # UnboundLocalError: no verdict
+        (4, "1 -> 0"): "killed",  # x stays 0: "reaches 3", witnessed unmutated, never is
+        (9, "5 -> 6"): "survived",  # equivalent: step never passes 3, the clamp never binds
+        (15, "dropped: i += 1"): "timed out",  # counts forever
+        (13, "dropped: i = 0"): "broken",  # UnboundLocalError: no verdict
     }
     chosen = {(m.line, m.description): m.id for m in mutants if (m.line, m.description) in wanted}
     assert set(chosen) == set(wanted)
@@ -151,10 +157,11 @@ def test_a_users_own_package_killed_survived_timed_out_broken(
     assert {key: r["status"] for key, r in status.items()} == wanted
     killed = status[(3, "x < 3 -> x <= 3")]
     assert killed["property"] == "at most 3" and killed["depth"] == 4 and Path(killed["trace"]).is_file()
-    assert "UnboundLocalError" in status[(9, "dropped: i = 0")]["error"]
-    assert code == 1 and [s["id"] for s in data["survivors"]] == [chosen[(4, "1 -> 0")], chosen[(11, "dropped: i += 1")]]
+    assert status[(4, "1 -> 0")]["property"] == "sometimes 'reaches 3' never witnessed"
+    assert "UnboundLocalError" in status[(13, "dropped: i = 0")]["error"]
+    assert code == 1 and [s["id"] for s in data["survivors"]] == [chosen[(9, "5 -> 6")], chosen[(15, "dropped: i += 1")]]
     assert data["survivors"][0]["diff"].startswith("--- a/logic.py")
-    assert data["score"] == pytest.approx(1 / 3, abs=1e-3)  # broken mutants are no verdict
+    assert data["score"] == 0.5  # 2 killed of 4 judged: broken mutants are no verdict
     assert "synod mutate toyproto" in (tmp_path / "r.html").read_text()
     assert (tmp_path / "toyproto" / "logic.py").read_text() == TOY_LOGIC  # never touched
 

@@ -41,7 +41,7 @@ def check(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str
 def shallow(world: PortfolioWorld) -> PortfolioWorld:
     if world.strategy == "swarm":
         return dataclasses.replace(world, walks=40)
-    return dataclasses.replace(world, depth=min(world.depth or 5, 5))
+    return dataclasses.replace(world, depth=min(world.depth or 5, 5), max_states=None)
 
 
 def test_the_portfolio_has_a_world_for_every_bug_class() -> None:
@@ -61,6 +61,7 @@ def test_every_world_holds_on_the_correct_protocol(world: PortfolioWorld) -> Non
     outcome = run_world(shallow(world))
     assert outcome.result.verdict == "holds", outcome.violations
     assert outcome.verdict == ("incomplete" if world.strategy == "swarm" else "holds")
+    assert world.is_sample == (world.strategy == "swarm" or world.max_states is not None)
 
 
 def test_worst_verdict_wins_and_a_violation_stops_early() -> None:

@@ -12,6 +12,7 @@ Exit codes: 0 every judged mutant was killed, 1 some survived or timed out, 2 ba
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import html
 import json
 import sys
@@ -24,7 +25,7 @@ from rich.text import Text
 
 from explorer.cli.console import StdoutConsole
 from explorer.mutants.mutate import OPERATORS, Mutant, generate, sample
-from explorer.mutants.mutate_run import MutantResult, MutationJob, run_mutants, score
+from explorer.mutants.mutate_run import MutantResult, MutationJob, baseline, run_mutants, score
 from explorer.replay.trace import write_text_atomic
 
 DEFAULT_TRACES_DIR = "synod-mutants"
@@ -198,11 +199,20 @@ def run(args: argparse.Namespace) -> int:
 
     def progress(result: MutantResult) -> None:
         # one line per mutant, so a run stopped half-way still says what it found
-        found = f" by {result.property} in {result.world} at depth {result.depth}" if result.status == "killed" else ""
+        found = f" by {result.property} in {result.world}" if result.status == "killed" else ""
+        if result.depth is not None:
+            found += f" at depth {result.depth}"
         error = f": {result.error}" if result.error else ""
         sys.stderr.write(f"  {result.mutant.id}: {result.status}{found}{error} ({result.wall_s:.1f} s)\n")
         sys.stderr.flush()
 
+    base = baseline(job, sources)
+    if base.status != "survived":
+        why = base.error or (f"{base.property} fails in {base.world}" if base.status == "killed" else base.status)
+        sys.stderr.write(f"synod mutate: the unmutated protocol does not pass the check ({why})\n")
+        return 2
+    job = dataclasses.replace(job, witnessed=base.extra.get("witnessed"))
+    sys.stderr.write(f"  baseline: the unmutated protocol holds ({base.wall_s:.1f} s)\n")
     results = run_mutants(job, mutants, sources, workers=args.workers, on_result=progress)
     data = report_json(results, total, args)
     if args.json:

@@ -7,7 +7,12 @@ JSON job on stdin, runs the worlds in order until one is violated, and writes on
 line on stdout:
 
 - ``{"status": "killed", "world", "property", "depth", "trace", "cpu_s"}``;
-- ``{"status": "survived", "cpu_s", "states"}``: every world held (or its sample found nothing);
+- ``{"status": "survived", "cpu_s", "states", "witnessed"}``: every world held (or its
+  sample found nothing); ``witnessed`` names the ``sometimes`` properties seen per world;
+
+A job may carry ``witnessed`` from the unmutated protocol's run (the baseline): a mutant
+that leaves one of those unwitnessed in a world searched exhaustively is killed too (it
+made, say, a value impossible to choose there), though no safety property fails.
 - ``{"status": "broken", "error"}``: the mutated code raised (at import, build or search).
 """
 
@@ -53,9 +58,21 @@ def check(job: dict[str, Any]) -> dict[str, Any]:
 
     start = time.process_time()
     states = 0
+    baseline: dict[str, list[str]] = job.get("witnessed") or {}
+    witnessed: dict[str, list[str]] = {}
     for world in worlds_for(job):
         outcome = run_world(world)
         states += outcome.result.distinct_states
+        seen = sorted(name for name, hit in outcome.result.sometimes.items() if hit)
+        witnessed[world.name] = seen
+        lost = [name for name in baseline.get(world.name, ()) if name not in seen]
+        if lost and not outcome.violations and outcome.result.complete:
+            # the unmutated protocol witnesses it in this world, exhaustively searched:
+            # the mutant made it impossible (a value can no longer be chosen, ...)
+            return {
+                "status": "killed", "world": world.name, "property": f"sometimes {lost[0]!r} never witnessed",
+                "depth": None, "trace": None, "cpu_s": round(time.process_time() - start, 3), "states": states,
+            }
         if outcome.violations:
             v = outcome.violations[0]
             trace_path: str | None = None
@@ -68,7 +85,8 @@ def check(job: dict[str, Any]) -> dict[str, Any]:
                 "depth": v.step, "trace": trace_path, "cpu_s": round(time.process_time() - start, 3),
                 "states": states,
             }
-    return {"status": "survived", "cpu_s": round(time.process_time() - start, 3), "states": states}
+    return {"status": "survived", "cpu_s": round(time.process_time() - start, 3), "states": states,
+            "witnessed": witnessed}
 
 
 def main() -> int:

@@ -51,6 +51,12 @@ class PortfolioWorld:
     max_states: int | None = None
     walks: int | None = None  # random/swarm only
     seed: int = 0
+    sample: bool = False  # a deliberately partial search (a DFS cut by max_states); swarm always is
+
+    @property
+    def is_sample(self) -> bool:
+        """A sample can find a violation but never show that one is absent."""
+        return self.sample or self.strategy in ("random", "swarm")
 
     def settings(self, seed: int | None = None) -> SearchSettings:
         """The search settings of this world (``seed`` overrides the world's own)."""
@@ -84,7 +90,9 @@ class PortfolioWorld:
         if self.strategy in ("random", "swarm"):
             return f"{self.strategy}: {self.walks} walks of ≤ {self.depth} actions, seed {self.seed}"
         bound = f"depth {self.depth}" if self.depth is not None else f"{self.max_states:,} states"
-        return f"{self.strategy} to {bound}"
+        if self.depth is not None and self.max_states is not None:
+            bound += f", first {self.max_states:,} states"
+        return f"{self.strategy} to {bound}" + (" (a sample)" if self.sample else "")
 
 
 def _multi(nodes: int, clients: int, ops: int = 1, faults: Faults | None = None, **kw: Any) -> CheckConfig:
@@ -108,6 +116,24 @@ DEFAULT_PORTFOLIO: tuple[PortfolioWorld, ...] = (
         "an old ballot's messages arriving late",
         _basic(3, 2),
         depth=9,  # grows
+    ),
+    PortfolioWorld(
+        "basic-duel-deep",
+        "Basic Paxos, two proposers each asked by its own client, no retries, searched deep "
+        "(13 actions: a value accepted at a low ballot, another chosen above it, a third "
+        "ballot hearing both): a depth-first sample of the first 35,000 states",
+        _basic(3, 2, extra=(("client_targets", (1, 0)), ("retries", 0))),
+        strategy="dfs",
+        depth=13,
+        max_states=35_000,
+        sample=True,
+    ),
+    PortfolioWorld(
+        "basic-learners",
+        "Basic Paxos whose learners learn from the acceptors directly (every acceptor "
+        "broadcasts Accepted; no distinguished learner)",
+        _basic(3, 2, extra=(("learn_directly", True),)),
+        depth=8,
     ),
     PortfolioWorld(
         "basic-flex",
@@ -206,7 +232,7 @@ def with_variant(portfolio: Sequence[PortfolioWorld], variant: str) -> tuple[Por
 
 # -- a user's own portfolio --------------------------------------------------------------
 
-_WORLD_KEYS = {"name", "purpose", "config", "strategy", "depth", "max_states", "walks", "seed"}
+_WORLD_KEYS = {"name", "purpose", "config", "strategy", "depth", "max_states", "walks", "seed", "sample"}
 
 
 def load_portfolio(spec: str) -> tuple[PortfolioWorld, ...]:
@@ -260,9 +286,9 @@ def _world_from_table(table: Any, where: str) -> PortfolioWorld:
         raise ConfigError(f"{where}: world {name!r}: config must be a table")
     values: dict[str, Any] = {}
     for key, kind in (("purpose", str), ("strategy", str), ("depth", int), ("max_states", int),
-                      ("walks", int), ("seed", int)):
+                      ("walks", int), ("seed", int), ("sample", bool)):
         if key in table:
-            if not isinstance(table[key], kind) or isinstance(table[key], bool):
+            if not isinstance(table[key], kind) or (kind is not bool and isinstance(table[key], bool)):
                 raise ConfigError(f"{where}: world {name!r}: {key} must be a {kind.__name__}")
             values[key] = table[key]
     try:

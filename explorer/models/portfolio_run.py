@@ -134,12 +134,12 @@ def _indexed_job(item: tuple[int, tuple[PortfolioWorld, int | None, bool]]) -> t
 
 
 def overall_verdict(outcomes: Sequence[WorldOutcome]) -> str:
-    """The worst verdict among the worlds that are exhaustive; a swarm pass (never
-    complete by nature) can only make the verdict worse by finding a violation."""
+    """The worst verdict among the worlds that are exhaustive; a sample (a swarm pass, a
+    DFS cut short on purpose) can only make the verdict worse by finding a violation."""
     worst = "holds"
     for outcome in outcomes:
         verdict = outcome.verdict
-        if verdict == "incomplete" and outcome.world.strategy in ("random", "swarm"):
+        if verdict == "incomplete" and outcome.world.is_sample:
             continue  # a sample is incomplete by design; it reports what it found
         if VERDICT_ORDER.index(verdict) > VERDICT_ORDER.index(worst):
             worst = verdict

@@ -26,7 +26,7 @@ from typing import Any
 
 from explorer.mutants.mutate import Mutant, package_dir
 
-__all__ = ["STATUSES", "MutantResult", "MutationJob", "run_mutant", "run_mutants", "score"]
+__all__ = ["STATUSES", "MutantResult", "MutationJob", "baseline", "run_mutant", "run_mutants", "score"]
 
 STATUSES = ("killed", "survived", "timed out", "broken")
 
@@ -42,6 +42,8 @@ class MutationJob:
     world: str | None = None  # one world of the portfolio only
     budget_s: float = 300.0  # wall seconds per mutant
     traces: str | None = None  # where killed mutants' traces go
+    # sometimes properties the unmutated protocol witnesses, per world (see baseline())
+    witnessed: dict[str, list[str]] | None = None
 
 
 @dataclass
@@ -99,6 +101,9 @@ def run_mutant(job: MutationJob, mutant: Mutant, source: str, root: Path | None 
             os.killpg(proc.pid, signal.SIGKILL)
             proc.communicate()
             return MutantResult(mutant, "timed out", time.monotonic() - start, diff=diff)
+        except BaseException:  # Ctrl-C: the process runs in its own session, end it too
+            os.killpg(proc.pid, signal.SIGKILL)
+            raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
     wall = time.monotonic() - start
@@ -110,8 +115,16 @@ def run_mutant(job: MutationJob, mutant: Mutant, source: str, root: Path | None 
     return MutantResult(
         mutant, data["status"], wall, cpu_s=data.get("cpu_s"), world=data.get("world"),
         property=data.get("property"), depth=data.get("depth"), trace=data.get("trace"),
-        error=data.get("error"), diff=diff,
+        error=data.get("error"), diff=diff, extra={"witnessed": data.get("witnessed")},
     )
+
+
+def baseline(job: MutationJob, sources: dict[str, str]) -> MutantResult:
+    """The unmutated package checked the same way (an empty edit): it must survive, and
+    what it witnesses becomes ``job.witnessed``."""
+    module = sorted(sources)[0]
+    identity = Mutant(module, 0, "none", "the unmutated protocol", 0, 0, "")
+    return run_mutant(job, identity, sources[module])
 
 
 def run_mutants(
