@@ -58,11 +58,20 @@ def quiescence_problems(
     acknowledged: Iterable[CommandId],
     command_id: Callable[[Any], CommandId | None],
     converged: bool = True,
+    chosen: Mapping[int, Any] | None = None,
 ) -> list[str]:
-    """What is wrong with a quiescent state (see the module docstring); [] when nothing."""
+    """What is wrong with a quiescent state (see the module docstring); [] when nothing.
+
+    ``chosen`` (slot -> value, e.g. from acceptors' votes) adds, when ``converged``: every
+    live replica learned each chosen slot (with one learner nobody may have learned)."""
     problems: list[str] = []
     if not logs:
         return problems
+    if converged and chosen:
+        for r in sorted(logs, key=repr):
+            missing = sorted(slot for slot in chosen if slot not in logs[r])
+            if missing:
+                problems.append(f"replica {r!r} never learned chosen slot(s) {missing} at quiescence")
     replicas = sorted(logs, key=repr)
     longest = max((dict(logs[r]) for r in replicas), key=len)
     if converged:

@@ -59,12 +59,12 @@ def test_after_a_lost_message_only_acknowledged_operations_are_judged() -> None:
 CONFIG = CheckConfig(model="multipaxos", nodes=2, clients=1, ops=1, faults=Faults(), phase1_quorum=1, phase2_quorum=2)
 
 
-def settle(model: Any) -> World:
-    """Run the one client's operation to the end: deliver everything, fire only client timers."""
+def settle(model: Any, client: int = 2, timer: str = "next") -> World:
+    """Run the one client's operation to the end: deliver everything, fire only its timer."""
     world: World = model.init_states()[0]
     for _ in range(50):
         actions = [a for a in model.actions(world) if isinstance(a, Deliver)]
-        actions = actions or [a for a in model.actions(world) if isinstance(a, FireTimer) and a.node >= 2 and a.timer == "next"]
+        actions = actions or [a for a in model.actions(world) if isinstance(a, FireTimer) and a.node == client and a.timer == timer]
         if not actions:
             return world
         world = model.next_state(world, actions[0])
@@ -106,6 +106,14 @@ def test_the_correct_protocol_reaches_quiescence_and_holds() -> None:
     assert QUIESCENCE in {p.name for p in model.properties()}
 
 
-def test_basic_paxos_has_no_quiescence_property() -> None:
-    model = build_model(CheckConfig(model="basic", nodes=3, clients=1, faults=Faults()))
-    assert QUIESCENCE not in {p.name for p in model.properties()}
+def test_a_basic_learner_that_missed_the_chosen_value_fails_quiescence() -> None:
+    config = CheckConfig(model="basic", nodes=3, clients=1, faults=Faults())
+    model = build_model(config)
+    q = _Quiescence(model, config)
+    world = settle(model, client=3, timer="next")
+    assert q.quiescent(world) and q.holds(world)
+    assert all(world.actors[r].durable.learned is not None for r in range(3))
+    learner = world.actors[2]
+    world = world._replace(actors=(*world.actors[:2], learner._replace(durable=learner.durable._replace(learned=None)), *world.actors[3:]))
+    assert not q.holds(world)
+    assert any("never learned chosen slot(s) [0]" in p for p in q.problems(world))

@@ -428,6 +428,9 @@ class _Quiescence:
         self.model = model
         self.replicas = tuple(range(config.nodes))
         self.drops = config.faults.drop
+        self.crashes = config.faults.crash
+        self.multi = config.model == "multipaxos"
+        self.quorum = nominal_quorum(config)
 
     def quiescent(self, world: World) -> bool:
         model = self.model
@@ -460,6 +463,14 @@ class _Quiescence:
         live = [r for r in self.replicas if r not in world.crashed]
         logs = {r: dict(learned(actors[r])) for r in live}
         applied = {r: applied_log(actors[r]) for r in live}
+        if not self.multi:
+            # Basic Paxos: one value, judged by agreement and client-visible; here, that
+            # every learner learned it. A crash loses a learner's tally (Basic Paxos has
+            # no catch-up), so only runs without a crash or a drop must converge.
+            converged = world.budgets[0] == self.drops and world.budgets[2] == self.crashes
+            votes = [inv.Vote(r, slot, b, v) for r in self.replicas for slot, b, v in votes_cast(actors[r])]
+            chosen = {slot: next(iter(vals)) for slot, vals in inv.chosen_values(votes, self.quorum).items()}
+            return quiescence_problems(logs, logs_as_applied(logs), (), command_id, converged, chosen)
         acknowledged = [(ev.client, ev.seq) for ev in world.history if type(ev) is Complete]
         converged = world.budgets[0] == self.drops  # no message was dropped
         return quiescence_problems(logs, applied, acknowledged, command_id, converged)
@@ -473,6 +484,11 @@ def is_candidate(state: Any) -> bool:
     return volatile is not None and volatile.role == CANDIDATE
 
 
+def logs_as_applied(logs: Mapping[int, Mapping[int, Any]]) -> dict[int, tuple[Any, ...]]:
+    """Basic Paxos applies what it learns: each learned log is its applied log."""
+    return {r: tuple(log[s] for s in sorted(log)) for r, log in logs.items()}
+
+
 def command_id(value: Any) -> tuple[int, int] | None:
     """``(client, seq)`` of a Multi-Paxos log entry; None for the no-op."""
     client = getattr(value, "client", -1)
@@ -480,10 +496,8 @@ def command_id(value: Any) -> tuple[int, int] | None:
 
 
 def quiescence_properties(model: ActorModel, config: CheckConfig) -> list[Property[World]]:
-    """The quiescence property of a Multi-Paxos model (Basic Paxos has no catch-up to
-    converge by, and its one value is judged by agreement and client-visible)."""
-    if config.model != "multipaxos":
-        return []
+    """The quiescence property of a Paxos model (Multi-Paxos: the whole log; Basic
+    Paxos: every learner learned the chosen value)."""
     q = _Quiescence(model, config)
     return [
         Property.always(
