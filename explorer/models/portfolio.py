@@ -126,6 +126,13 @@ DEFAULT_PORTFOLIO: tuple[PortfolioWorld, ...] = (
         depth=8,
     ),
     PortfolioWorld(
+        "basic-learners-flex",
+        "the same on two acceptors, phase 1 on one, phase 2 on both, one proposer: every "
+        "learner needs every acceptor's Accepted, the proposer's own too",
+        _basic(2, 1, phase1_quorum=1, phase2_quorum=2, extra=(("learn_directly", True),)),
+        depth=8,
+    ),
+    PortfolioWorld(
         "basic-flex",
         "Basic Paxos on two acceptors, phase 1 on one, phase 2 on both: two proposers each "
         "get a value accepted in few steps (promise, accept and value-adoption rules)",
