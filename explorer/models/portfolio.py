@@ -116,7 +116,7 @@ DEFAULT_PORTFOLIO: tuple[PortfolioWorld, ...] = (
         "Basic Paxos, two competing proposers on three acceptors, two ballots: duelling, "
         "an old ballot's messages arriving late",
         _basic(3, 2),
-        depth=9,  # grows
+        depth=8,  # grows
     ),
     PortfolioWorld(
         "basic-learners",
@@ -137,7 +137,7 @@ DEFAULT_PORTFOLIO: tuple[PortfolioWorld, ...] = (
         "Basic Paxos on two acceptors, phase 1 on one, phase 2 on both: two proposers each "
         "get a value accepted in few steps (promise, accept and value-adoption rules)",
         _basic(2, 2, phase1_quorum=1, phase2_quorum=2),
-        depth=9,
+        depth=8,
     ),
     PortfolioWorld(
         "multi-flex-recovery",
@@ -179,7 +179,7 @@ DEFAULT_PORTFOLIO: tuple[PortfolioWorld, ...] = (
         "duplicated messages with q2 = n: a proposer must count distinct acceptors, not "
         "messages (Basic Paxos, three acceptors)",
         _basic(3, 1, faults=Faults(dup=1), phase1_quorum=1, phase2_quorum=3),
-        depth=8,
+        depth=7,
     ),
     PortfolioWorld(
         "dup-q2-all-multi",
