@@ -197,3 +197,11 @@ def test_a_model_that_raises_is_exit_2_never_a_verdict(capsys: pytest.CaptureFix
     spec = _toml(tmp_path / "p.toml", "[[world]]\nname = 'b'\ndepth = 2\nconfig = { model = 'raising:Broken', faults = {} }\n")
     code, out, err = check(capsys, "--portfolio", str(spec), "--traces", str(tmp_path / "t"))
     assert code == 2 and "the model raised KeyError" in err and "Traceback" not in err
+
+
+def test_the_catalogue_column_says_the_default_check_catches_a_mistake(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["mutants", "--only", "forward-as-own", "--skip-correct", "--default-check", "--json"])
+    (row,) = json.loads(capsys.readouterr().out)["mutants"]
+    assert code == 0
+    assert row["default_check"]["caught"] and row["default_check"]["world"] == "multi-flex-recovery"
+    assert row["default_check"]["property"] == "validity"
