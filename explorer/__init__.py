@@ -9,7 +9,8 @@ The names users write against, importable from here (loaded on first use, so tha
 
 Where everything lives: engine/ (protocol-agnostic search), actors/ (the actor-system
 adapter), models/ (built-in models, the registry), mutants/ (seeded mistakes),
-replay/ (traces, replay, diagrams), cli/ (the ``synod`` command).
+replay/ (traces, replay, diagrams), testing/ (Hypothesis runs, ``assert_holds``, the
+determinism sanitizer), cli/ (the ``synod`` command).
 """
 
 from __future__ import annotations

@@ -122,6 +122,28 @@ class Interrupting(GridModel):
         return super().actions(state)
 
 
+class SignalsOnce(GridModel):
+    """Sends ``signum`` to the process that built it when the state ``(after, 0)`` is
+    expanded: exactly once, by whichever process (this one, or the parallel worker that
+    owns that state), without a shared lock (a worker killed while holding one hung the
+    next search). A deterministic stand-in for Ctrl-C (or ``timeout``'s SIGTERM) in the
+    middle of a search, whatever the machine's speed."""
+
+    def __init__(self, signum: int, after: int, n: int = 3000) -> None:
+        import os
+
+        super().__init__(n=n)
+        self.signum, self.trigger = signum, (after, 0)
+        self.target = os.getpid()
+
+    def successors(self, state: Grid) -> Iterable[tuple[str, Grid]]:
+        import os
+
+        if state == self.trigger:
+            os.kill(self.target, self.signum)
+        return super().successors(state)
+
+
 def check_path(model: Model[Any, Any], states: Sequence[Any], actions: Sequence[Any]) -> None:
     """Assert the path starts at an initial state and each action leads to the next state."""
     assert len(states) == len(actions) + 1

@@ -44,7 +44,7 @@ def test_holds_exits_0_with_complete_verdict(capsys: pytest.CaptureFixture[str],
     assert data["verdict"] == "holds"
     assert data["complete"] is True
     assert data["distinct_states"] == 16  # (x, y) in 0..3 x 0..3
-    assert data["depth"] == 7  # levels x+y = 0..6
+    assert data["depth"] == 6 and data["levels"] == 7  # x+y = 0..6: 6 actions, 7 levels
     assert data["property"] is None and data["trace"] is None
     assert data["sometimes"] == {"y_reaches_bound": True}
     assert not (tmp_path / "t").exists()  # no trace, no directory
@@ -112,17 +112,18 @@ def test_every_strategy_finds_the_bug(
     assert load_trace(data["trace"]).settings.strategy == strategy
 
 
-@pytest.mark.parametrize(("strategy", "shown"), [("bfs", "BFS depth 7;"), ("dfs", "longest path 6 actions;")])
-def test_the_depth_is_named_for_the_strategy(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, strategy: str, shown: str
+@pytest.mark.parametrize("strategy", ["bfs", "dfs"])
+def test_depth_means_actions_on_the_longest_path_for_every_strategy(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, strategy: str
 ) -> None:
-    # BFS reports levels (TLC's depth, the initial state included); DFS and walks have
-    # no levels, so they say how long the longest path was, in actions.
+    # One meaning of depth: BFS reported levels (7, the initial state included), DFS the
+    # longest path's actions (6). Both now say 6 actions; the JSON keeps levels apart.
     code, out, _err = check(capsys, "--model", TOY, "--strategy", strategy, "--traces", str(tmp_path))
     assert code == 0
     verdict = out.strip().splitlines()[-1]
-    assert shown in verdict
-    assert ("BFS depth" in out) is (strategy == "bfs")
+    assert "depth 6 actions;" in verdict and "BFS depth" not in out
+    code, data = check_json(capsys, "--model", TOY, "--strategy", strategy, "--traces", str(tmp_path))
+    assert (data["depth"], data["levels"]) == (6, 7)
 
 
 def test_example_finds_its_bug_and_the_fix_holds(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -63,7 +63,7 @@ def test_replay_diverged_says_what_differed(bug_trace: Path, tmp_path: Path) -> 
     def edit(d: dict[str, Any]) -> None:
         d["actions"][1] = "inc z"
     proc = synod("replay", str(_edited(bug_trace, tmp_path, edit)))
-    assert proc.returncode == 1
+    assert proc.returncode == 4  # diverged: its own code, not "reproduced" (1)
     assert "diverged at step 2" in proc.stdout
     assert "wanted:  inc z" in proc.stdout
     assert "enabled: inc x, inc y" in proc.stdout
@@ -138,7 +138,8 @@ def test_tla_paxos_counts_through_the_cli_match_tlc_under_any_hash_seed() -> Non
         proc = synod("check", "--model", "tla-paxos", "--ballots", "1", "--json", hash_seed=hash_seed)
         assert proc.returncode == 0, proc.stderr
         data = json.loads(proc.stdout)
-        assert (data["distinct_states"], data["depth"], data["complete"]) == (3921, 17, True)
+        # TLC's figures: 3,921 states, 17 levels (depth 16 actions)
+        assert (data["distinct_states"], data["levels"], data["depth"], data["complete"]) == (3921, 17, 16, True)
         assert data["level_sizes"] == [1, 2, 7, 12, 29, 72, 139, 234, 341, 464, 646, 780, 670, 372, 126, 24, 2]
 
 
@@ -146,7 +147,7 @@ def test_two_workers_find_the_same_states_as_one() -> None:
     proc = synod("check", "--model", "tla-paxos", "--ballots", "1", "--workers", "2", "--json")
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
-    assert (data["distinct_states"], data["depth"]) == (3921, 17)
+    assert (data["distinct_states"], data["levels"]) == (3921, 17)
     assert data["search"]["workers"] == 2
 
 
@@ -156,7 +157,7 @@ def test_multipaxos_small_bounded_check_through_the_cli(tmp_path: Path) -> None:
     data = json.loads(proc.stdout)
     assert data["verdict"] == "holds" and data["complete"] is True
     assert data["config"]["model"] == "multipaxos" and data["config"]["nodes"] == 3
-    assert data["depth"] == 4  # levels 0..3
+    assert data["depth"] == 3 and data["levels"] == 4  # --depth 3 reads depth 3
     assert list(tmp_path.iterdir()) == []
 
 

@@ -1,7 +1,7 @@
 """The architecture, checked: import-linter's contracts, no import cycles, small units.
 
 The contracts live in pyproject.toml (``[tool.importlinter]``): explorer's layers (cli ->
-mutants, replay, explore -> models -> actors -> engine), checker.lin and checker.prove
+explore -> mutants, replay -> models -> actors -> engine), checker.lin and checker.prove
 independent, paxos_core and checker importing nothing of explorer. A change that breaks
 one fails here, in the suite CI runs.
 """

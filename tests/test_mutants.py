@@ -127,7 +127,7 @@ def test_walks_catch_every_case(strategy: str, capsys: pytest.CaptureFixture[str
 
 def test_cli_saves_traces_that_replay(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     traces = tmp_path / "traces"
-    code = main(["mutants", "--only", "forget-promise-on-restart", "--save-traces", "--traces", str(traces), "--skip-correct"])
+    code = main(["mutants", "--only", "forget-promise-on-restart", "--traces", str(traces), "--skip-correct"])
     assert code == 0
     files = sorted(traces.glob("*.json"))
     assert len(files) == 1
@@ -136,7 +136,7 @@ def test_cli_saves_traces_that_replay(tmp_path: Path, capsys: pytest.CaptureFixt
     assert trace.property_name == "promise monotonicity"
     assert replay_trace(build(trace.config), trace).status == "reproduced"
     # Saving again replaces the case's trace instead of piling up copies.
-    assert main(["mutants", "--only", "forget-promise-on-restart", "--save-traces", "--traces", str(traces), "--skip-correct"]) == 0
+    assert main(["mutants", "--only", "forget-promise-on-restart", "--traces", str(traces), "--skip-correct"]) == 0
     assert len(list(traces.glob("*.json"))) == 1
 
 
@@ -144,9 +144,11 @@ def test_cli_saves_traces_that_replay(tmp_path: Path, capsys: pytest.CaptureFixt
     "argv, message",
     [
         (["--only", "no-such-mutant"], "unknown mutant"),
-        (["--traces", "somewhere"], "--traces DIR only makes sense with --save-traces"),
+        (["--traces", "somewhere", "--strategy", "swarm"], "use it with --strategy bfs"),
         (["--save-traces", "--strategy", "swarm"], "use it with --strategy bfs"),
-        (["--jobs", "0"], "--jobs must be at least 1"),
+        (["--workers", "0"], "--workers must be at least 1"),
+        (["--jobs", "0"], "--workers must be at least 1"),  # the old spelling, hidden
+        (["--traces", ""], "--traces must not be empty"),
     ],
 )
 def test_cli_bad_input_is_one_line_exit_2(argv: list[str], message: str, tmp_path: Path) -> None:
@@ -237,7 +239,7 @@ def test_save_traces_replaces_a_mutants_trace_from_the_other_paxos_model(tmp_pat
     other = next((ROOT / "traces").glob("basic-nonunique-ballots-*.json"))
     (tmp_path / other.name).write_text(other.read_text())
     assert load_trace(tmp_path / "multipaxos-quorum-one-old.json").config.model == "multipaxos"
-    code = main(["mutants", "--only", "quorum-one", "--save-traces", "--traces", str(tmp_path), "--skip-correct", "--json"])
+    code = main(["mutants", "--only", "quorum-one", "--traces", str(tmp_path), "--skip-correct", "--json"])
     assert code == 0
     variants = sorted((load_trace(p).config.variant, load_trace(p).config.model) for p in tmp_path.glob("*.json"))
     assert variants == [("nonunique-ballots", "basic"), ("quorum-one", "basic")]

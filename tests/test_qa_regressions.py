@@ -208,16 +208,23 @@ def test_check_and_replay_into_a_closed_pipe_exit_141(tmp_path: Path) -> None:
 # search ran, and the trace was lost after it (exit 1, "could not save the trace")
 
 
+@pytest.mark.parametrize("tmpfile", [True, False], ids=["o_tmpfile", "mkdtemp"])
 @pytest.mark.parametrize("exists", [True, False])
 def test_traces_dir_that_refuses_writes_exits_2_before_searching(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, exists: bool
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, exists: bool,
+    tmpfile: bool,
 ) -> None:
     import explorer.cli.check
 
     def read_only(*_args: object, **_kwargs: object) -> str:
         raise OSError(30, "Read-only file system")
 
-    monkeypatch.setattr(explorer.cli.check.tempfile, "mkdtemp", read_only)
+    # the probe: an unnamed O_TMPFILE file, or (filesystems without it) an empty directory
+    if tmpfile:
+        monkeypatch.setattr(explorer.cli.check, "_probe_with_tmpfile", read_only)
+    else:
+        monkeypatch.setattr(explorer.cli.check, "_probe_with_tmpfile", lambda _d: False)
+        monkeypatch.setattr(explorer.cli.check.tempfile, "mkdtemp", read_only)
     traces = tmp_path if exists else tmp_path / "new"
     code, out, err = synod(capsys, "check", "--model", TOY, "--variant", "bug", "--traces", str(traces))
     _one_line_exit_2(code, out, err, "Read-only file system")

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import multiprocessing
-import os
 import signal
-import threading
 
 import pytest
 
 from explorer.engine.results import Progress, SearchSettings, Strategy
 from explorer.engine.search import search
 from explorer.engine.shrink import first_failure, replay_actions, shrink
-from tests.search_toys import GridModel, Interrupting, LockModel, check_path
+from tests.search_toys import GridModel, Interrupting, LockModel, SignalsOnce, check_path
 
 ALL: tuple[Strategy, ...] = ("bfs", "dfs", "random", "swarm")
 
@@ -22,13 +20,13 @@ def test_bfs_counts_levels_and_depth() -> None:
     assert r.verdict == "holds" and r.complete and r.stopped_by is None
     assert r.distinct_states == 25
     assert r.level_sizes == [1, 2, 3, 4, 5, 4, 3, 2, 1]
-    assert r.depth == 9
+    assert r.levels == 9 and r.depth == 8  # 9 levels, 8 actions on the longest path
     assert r.generated == 2 * 4 * 5  # every enabled step from every state
 
 
 def test_dfs_visits_the_same_states() -> None:
     r = search(GridModel(n=4), SearchSettings(strategy="dfs"))
-    assert r.complete and r.distinct_states == 25 and r.depth == 9
+    assert r.complete and r.distinct_states == 25 and (r.levels, r.depth) == (9, 8)
 
 
 @pytest.mark.parametrize("strategy", ["bfs", "dfs"])
@@ -218,19 +216,26 @@ def test_workers_bounds_and_property_kinds() -> None:
     assert r.stopped_by == "states" and not r.complete and r.distinct_states >= 50
 
 
-def test_ctrl_c_stops_workers_and_returns_partial_result() -> None:
-    timer = threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT))
-    timer.start()
-    try:
-        r = search(GridModel(n=3000), SearchSettings(workers=2))
-    finally:
-        timer.cancel()
+@pytest.mark.parametrize("workers", [1, 2])
+def test_ctrl_c_stops_workers_and_returns_partial_result(workers: int) -> None:
+    # Synchronised on an event, not a clock: a 0.5 s timer fired before the workers had
+    # started on a loaded machine (0 states). The model itself sends the signal when it
+    # expands the state (60, 0), 60 levels in (1,830 states), in whichever process owns it.
+    r = search(SignalsOnce(signal.SIGINT, after=60), SearchSettings(workers=workers))
     assert r.stopped_by == "interrupted" and not r.complete
     assert 0 < r.distinct_states < 3001 * 3001
     assert multiprocessing.active_children() == []
 
 
-def test_progress_is_reported_about_once_a_second() -> None:
+def test_progress_is_reported_about_once_a_second(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A clock of our own (each reading 50 ms later than the last), so the test does not
+    # depend on how fast the machine expands states.
+    import explorer.engine.run
+
+    real = explorer.engine.run.time.monotonic
+    base = real()  # the run's start is read from the real clock
+    readings = iter(range(1, 10**9))
+    monkeypatch.setattr(explorer.engine.run.time, "monotonic", lambda: base + next(readings) * 0.05)
     seen: list[Progress] = []
     r = search(GridModel(n=3000), SearchSettings(time_limit=1.3), progress=seen.append)
     assert r.stopped_by == "time"

@@ -22,7 +22,7 @@ def test_ballots_0_1_match_tlc(workers: int) -> None:
     r = search(TlaPaxos(ballots=1), SearchSettings(workers=workers))
     assert r.verdict == "holds" and r.complete
     assert r.distinct_states == 3921
-    assert r.depth == 17
+    assert r.levels == 17 and r.depth == 16  # TLC counts 17 levels
     assert r.level_sizes == TLC_LEVELS_B1
     assert r.sometimes == {"chosen": True}
 
@@ -32,7 +32,7 @@ def test_ballots_0_1_symmetry_match_tlc(workers: int) -> None:
     r = search(TlaPaxos(ballots=1, symmetry=True), SearchSettings(symmetry=True, workers=workers))
     assert r.verdict == "holds" and r.complete
     assert r.distinct_states == 443
-    assert r.depth == 17
+    assert r.levels == 17 and r.depth == 16  # TLC counts 17 levels
 
 
 def test_ballot_0_only() -> None:
@@ -172,4 +172,4 @@ def test_depth_bound_agrees_across_strategies_and_workers(depth: int) -> None:
     ):
         r = search(TlaPaxos(ballots=1), settings)
         assert r.distinct_states == expected, settings
-        assert r.complete and r.stopped_by == "depth" and r.depth == depth + 1
+        assert r.complete and r.stopped_by == "depth" and r.depth == depth and r.levels == depth + 1

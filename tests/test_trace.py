@@ -194,7 +194,7 @@ def test_replay_now_passes_when_the_bug_is_gone() -> None:
 
 def test_replay_diverges_when_an_action_is_not_enabled() -> None:
     outcome = _replay(_bug_trace(), nodes=1)  # x and y stop at 1: the second "inc x" is gone
-    assert outcome.status == "diverged" and outcome.exit_code == 1
+    assert outcome.status == "diverged" and outcome.exit_code == 4
     assert outcome.diverged_at == 3
     assert outcome.wanted == "inc x"
     assert outcome.enabled == []

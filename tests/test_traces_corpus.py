@@ -1,7 +1,7 @@
 """Replays every counterexample in traces/: each must still reproduce its violation.
 
 The corpus holds the shortest counterexample of each seeded bug, written by
-``synod mutants --save-traces`` through the normal trace path. A change that blinds a
+``synod mutants --traces traces`` through the normal trace path. A change that blinds a
 property (or changes the model so a path no longer exists) fails here.
 """
 
@@ -60,7 +60,7 @@ def test_correct_protocol_does_not_reproduce(path: Path) -> None:
 
 
 def test_synod_replay_reproduces_a_corpus_trace() -> None:
-    assert TRACES, "traces/ is empty: run synod mutants --save-traces"
+    assert TRACES, "traces/ is empty: run synod mutants --traces traces"
     proc = subprocess.run(
         [sys.executable, "-m", "explorer", "replay", str(TRACES[0])],
         cwd=ROOT, capture_output=True, text=True, timeout=120,

@@ -4,10 +4,14 @@
 - network.py: network semantics (unordered multiset, FIFO links);
 - faults.py: fault budgets and the fault actions they allow;
 - symmetry.py: address renaming and orbit representatives;
-- model.py: :class:`ActorModel`, which puts them together.
+- footprint.py: what each action reads and writes, the persistent sets of
+  partial-order reduction, :class:`Reads` (what a property reads);
+- model.py: :class:`ActorModel`, which puts them together;
+- components.py: the world's parts by name (for coverage and the sanitizer).
 """
 
 from explorer.actors.faults import FAULT_KINDS, Faults
+from explorer.actors.footprint import Reads
 from explorer.actors.model import ActorModel
 from explorer.actors.network import NETWORKS
 from explorer.actors.world import (
@@ -41,6 +45,7 @@ __all__ = [
     "Heal",
     "Node",
     "Partition",
+    "Reads",
     "Restart",
     "World",
     "to_jsonable",

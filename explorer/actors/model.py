@@ -18,7 +18,11 @@ from typing import Any
 
 from explorer.actors import symmetry as _symmetry
 from explorer.actors.faults import CRASH, DROP, DUP, PARTITION, Faults, node_fault_actions, spend
-from explorer.actors.network import make_network
+from explorer.actors.fingerprints import WorldFingerprints
+from explorer.actors.footprint import IgnoresForever, Reads, Reducible
+from explorer.actors.memo import StepMemo, adopt_world
+from explorer.actors.network import Changed, Entries, make_network
+from explorer.actors.reading import WorldReading
 from explorer.actors.world import (
     ActorAction,
     Crash,
@@ -31,14 +35,13 @@ from explorer.actors.world import (
     Restart,
     World,
     action_label,
-    history_events,
     replace_at,
 )
 from explorer.engine.model import Model, Property
 from paxos_core.events import CancelTimer, Complete, Invoke, Send, SetTimer
 
 
-class ActorModel(Model[World, ActorAction]):
+class ActorModel(WorldReading, Reducible, Model[World, ActorAction]):
     """A checkable model of actors exchanging messages over a faulty network.
 
     Parameters:
@@ -60,6 +63,13 @@ class ActorModel(Model[World, ActorAction]):
         format_message: label of a message in action labels (default ``repr``; it must
             tell apart different messages, since traces find actions by label).
         config_data: JSON-able configuration returned by :meth:`config` (for traces).
+        may_send: partial-order reduction (docs/por.md): address -> the addresses it may
+            ever send to (an address left out may send to anyone). Default: anyone.
+        ignores_forever: partial-order reduction: ``(address, state, src, msg) -> bool``,
+            true only when the node ignores the message (no change, nothing sent) in this
+            state and in every state it can reach. Default: never declared.
+        boundary_reads: what ``boundary`` reads (a :class:`~explorer.actors.footprint.Reads`);
+            needed for partial-order reduction when there is a boundary.
     """
 
     def __init__(
@@ -77,6 +87,9 @@ class ActorModel(Model[World, ActorAction]):
         format_message: Callable[[Any], str] | None = None,
         name: str = "actors",
         config_data: Mapping[str, Any] | None = None,
+        may_send: Mapping[int, Iterable[int]] | None = None,
+        ignores_forever: IgnoresForever | None = None,
+        boundary_reads: Reads | None = None,
     ) -> None:
         self.net = make_network(network)  # raises ValueError for an unknown name
         if not actors:
@@ -104,6 +117,16 @@ class ActorModel(Model[World, ActorAction]):
         self.fire_slot, self._initial_fires = _timer_slots(timer_limits or {}, self.index)
         self._format_message: Callable[[Any], str] = format_message or repr
         self._config_data = dict(config_data) if config_data is not None else {"model": name}
+        # Pure nodes: steps are memoised and states interned (explorer/actors/memo.py);
+        # fingerprints are composed from the parts' (explorer/actors/fingerprints.py).
+        self.memo = StepMemo()
+        self.fingerprints = WorldFingerprints(len(self.addresses), self.net)
+        self._por_declarations = (
+            {a: tuple(t) for a, t in may_send.items()} if may_send is not None else None,
+            ignores_forever,
+            boundary_reads,
+        )
+        self._footprints = None
 
     # -- Model interface ----------------------------------------------------------------
 
@@ -120,7 +143,7 @@ class ActorModel(Model[World, ActorAction]):
             history=(),
         )
         for i, addr in enumerate(self.addresses):
-            state, outputs = self.nodes[i].on_start(addr)
+            state, outputs = self.memo.canon(self.nodes[i].on_start(addr))
             world = apply_outputs(self, world, i, addr, state, outputs, world.network, world.timers)
         return [world]
 
@@ -159,10 +182,10 @@ class ActorModel(Model[World, ActorAction]):
         kind = act.kind
         if kind == "deliver":
             src, dst, msg = act[0], act[1], act[2]
-            network = self.net.remove(world.network, src, dst, msg)
+            network, net_fp = net_change(self, self.net.remove_entry, world.network, src, dst, msg)
             i = self.index[dst]
-            new_state, outputs = self.nodes[i].on_message(dst, world.actors[i], src, msg)
-            return apply_outputs(self, world, i, dst, new_state, outputs, network, world.timers)
+            new_state, outputs = self.memo.message(self.nodes[i], i, dst, world.actors[i], src, msg)
+            return apply_outputs(self, world, i, dst, new_state, outputs, network, world.timers, net_fp)
         if kind == "timer":
             assert isinstance(action, FireTimer)
             i = self.index[action.node]
@@ -173,18 +196,20 @@ class ActorModel(Model[World, ActorAction]):
                 world = world._replace(
                     fires_left=replace_at(world.fires_left, slot, world.fires_left[slot] - 1)
                 )
-            new_state, outputs = self.nodes[i].on_timer(action.node, world.actors[i], action.timer)
+            new_state, outputs = self.memo.timer(self.nodes[i], i, action.node, world.actors[i], action.timer)
             return apply_outputs(self, world, i, action.node, new_state, outputs, world.network, timers)
         if kind == "drop":
-            network = self.net.remove(world.network, act[0], act[1], act[2])
+            network, net_fp = net_change(self, self.net.remove_entry, world.network, act[0], act[1], act[2])
+            self.fingerprints.note(network, net_fp)
             return world._replace(network=network, budgets=spend(world.budgets, DROP))
         if kind == "dup":
-            network = self.net.duplicate(world.network, act[0], act[1], act[2])
+            network, net_fp = net_change(self, self.net.duplicate_entry, world.network, act[0], act[1], act[2])
+            self.fingerprints.note(network, net_fp)
             return world._replace(network=network, budgets=spend(world.budgets, DUP))
         if kind == "crash":
             assert isinstance(action, Crash)
             i = self.index[action.node]
-            durable = self.nodes[i].on_crash(action.node, world.actors[i])
+            durable = self.memo.crash(self.nodes[i], i, action.node, world.actors[i])
             return world._replace(
                 actors=replace_at(world.actors, i, durable),
                 crashed=tuple(sorted((*world.crashed, action.node))),
@@ -194,7 +219,7 @@ class ActorModel(Model[World, ActorAction]):
         if kind == "restart":
             assert isinstance(action, Restart)
             i = self.index[action.node]
-            new_state, outputs = self.nodes[i].on_restart(action.node, world.actors[i])
+            new_state, outputs = self.memo.restart(self.nodes[i], i, action.node, world.actors[i])
             world = world._replace(crashed=tuple(c for c in world.crashed if c != action.node))
             return apply_outputs(self, world, i, action.node, new_state, outputs, world.network, world.timers)
         if kind == "partition":
@@ -208,6 +233,15 @@ class ActorModel(Model[World, ActorAction]):
 
     def properties(self) -> Sequence[Property[World]]:
         return self._properties
+
+    def fingerprint(self, state: World) -> int:
+        """Composed from the parts' fingerprints (explorer/actors/fingerprints.py)."""
+        return self.fingerprints.world(state)
+
+    def adopt(self, state: World) -> World:
+        """The world re-linked to this process's interned parts (see
+        :func:`explorer.actors.memo.adopt_world`): memoised steps then apply to it."""
+        return adopt_world(self.memo, self.net, state)
 
     def within_boundary(self, state: World) -> bool:
         return self._boundary is None or self._boundary(state)
@@ -238,28 +272,6 @@ class ActorModel(Model[World, ActorAction]):
     def config(self) -> dict[str, Any]:
         return dict(self._config_data)
 
-    # -- reading worlds (for properties, traces and diagrams) ---------------------------
-
-    def actor_state(self, world: World, address: int) -> Any:
-        """The node state of ``address`` (for a crashed server: its durable part)."""
-        return world.actors[self.index[address]]
-
-    def server_states(self, world: World) -> list[tuple[int, Any]]:
-        """``(address, state)`` of every server, crashed or not, in address order."""
-        return [(s, world.actors[self.index[s]]) for s in self.servers]
-
-    def live_server_states(self, world: World) -> list[tuple[int, Any]]:
-        """``(address, state)`` of every server that is not crashed."""
-        return [(s, world.actors[self.index[s]]) for s in self.servers if s not in world.crashed]
-
-    def in_flight(self, world: World) -> list[tuple[int, int, Any]]:
-        """Every message in flight as ``(src, dst, msg)``, one entry per copy."""
-        return self.net.in_flight(world.network)
-
-    def history(self, world: World) -> list[dict[str, Any]]:
-        """The client history as JSON-able events, in order."""
-        return history_events(world.history)
-
     # -- symmetry (explorer/actors/symmetry.py) -------------------------------------------
 
     def permuted(self, world: World, perm: Mapping[int, int], rename: Callable[[Any], Any]) -> World:
@@ -274,6 +286,15 @@ class ActorModel(Model[World, ActorAction]):
         return _symmetry.symmetry(self, group, rename_for)
 
 
+def net_change(
+    model: ActorModel, change: Callable[..., Changed], network: Entries, src: int, dst: int, msg: Any
+) -> tuple[Entries, int]:
+    """``change`` (a network's ``remove_entry``, ...) applied: (network, its fingerprint)."""
+    fps = model.fingerprints
+    after, old, new = change(network, src, dst, msg)
+    return after, fps.moved(fps.network(network), old, new)
+
+
 def apply_outputs(
     model: ActorModel,
     world: World,
@@ -283,9 +304,16 @@ def apply_outputs(
     outputs: tuple[Any, ...],
     network: tuple[tuple[Any, Any], ...],
     timers: tuple[tuple[str, ...], ...],
+    net_fp: int | None = None,
 ) -> World:
-    """The world after node ``me`` (index ``i``) moved to ``state`` and emitted ``outputs``."""
+    """The world after node ``me`` (index ``i``) moved to ``state`` and emitted ``outputs``.
+
+    ``net_fp`` is ``network``'s fingerprint when the caller knows it; the new network's
+    is noted for the world's fingerprint (explorer/actors/fingerprints.py).
+    """
     history = world.history
+    fps = model.fingerprints
+    add = model.net.add_entry
     if outputs:
         names = timers[i]
         names_changed = False
@@ -294,7 +322,10 @@ def apply_outputs(
             if cls is Send:
                 if out.dst not in model.index:
                     raise ValueError(f"node {me} sent {out.msg!r} to unknown address {out.dst}")
-                network = model.net.add(network, me, out.dst, out.msg)
+                if net_fp is None:
+                    net_fp = fps.network(network)
+                network, old, new = add(network, me, out.dst, out.msg)
+                net_fp = fps.moved(net_fp, old, new)
             elif cls is SetTimer:
                 if out.name not in names:
                     names = tuple(sorted((*names, out.name)))
@@ -304,11 +335,13 @@ def apply_outputs(
                     names = tuple(n for n in names if n != out.name)
                     names_changed = True
             elif cls is Invoke or cls is Complete:
-                history = (*history, out)
+                history = model.memo.states.canon((*history, out))
             else:
                 raise ValueError(f"node {me} returned an unknown output {out!r}")
         if names_changed:
             timers = replace_at(timers, i, names)
+    if net_fp is not None:
+        fps.note(network, net_fp)
     return World(
         replace_at(world.actors, i, state),
         world.crashed,

@@ -2,53 +2,49 @@
 
 Exit codes: 0 holds within the bounds, 1 a property was violated (trace saved) or, with
 ``--strict``, a ``sometimes`` property was never witnessed, 2 bad configuration (one
-line on stderr, nothing written), 130 interrupted (after printing the summary so far).
+line on stderr, nothing written), 3 with ``--strict``, the search did not exhaust the
+space within the bounds (a state, time or memory budget ran out, or random walks),
+130 interrupted (SIGINT), 143 terminated (SIGTERM), both after printing the summary so far.
+
+Module-level imports stay light (``synod check --help`` loads neither the models nor
+rich); the search's modules are imported when it runs.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import errno
 import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from explorer.cli import portfolio as portfolio_cli
-from explorer.cli.console import StdoutConsole
-from explorer.cli.progress import ProgressDisplay
-from explorer.cli.report import CheckReport, PropertyInfo, SavedViolation
-from explorer.engine.model import Model
-from explorer.engine.results import STRATEGIES, SearchResult, SearchSettings
-from explorer.engine.search import DEFAULT_WALKS, search
-from explorer.models import (
-    TLA_PAXOS,
-    build_model,
-    check_model_name,
-    is_custom_model,
-    normalize_config,
-)
-from explorer.models.config import CheckConfig, ConfigError, Faults, parse_extra
-from explorer.models.paxos import DEFAULT_DEPTH as PAXOS_DEFAULT_DEPTH
-from explorer.models.paxos import DEFAULT_MAX_STATES as PAXOS_DEFAULT_MAX_STATES
-from explorer.replay.trace import save_trace, trace_from_violation, write_text_atomic
+from explorer.cli import diagnostics, signals
+from explorer.cli import portfolio_options as portfolio_cli
+from explorer.cli.bounds import DefaultBounds, bound_value, resolve
+from explorer.engine.errors import ConfigError
+from explorer.engine.results import BACKENDS, STRATEGIES, SearchSettings
+from explorer.engine.walks import DEFAULT_WALKS
+
+if TYPE_CHECKING:
+    from explorer.cli.progress import ProgressDisplay
+    from explorer.cli.report import SavedViolation
+    from explorer.engine.model import Model
+    from explorer.engine.results import SearchResult
+    from explorer.models.config import CheckConfig
 
 DEFAULT_TRACES_DIR = "synod-traces"
 
-# Bounds applied when the user sets none of --depth/--max-states/--time-limit. The
-# Paxos worlds are too big to exhaust; a depth bound that BFS completes gives an honest
-# "complete within depth D" verdict (measured: multipaxos defaults, depth 8, 195,002
-# states in ~40 s; basic, depth 8, 50,937 states), and the state bound caps the time
-# should the models grow. tla-paxos is finite (ballots bound it).
-# The Paxos models' own defaults: the shallowest depth at which every `sometimes`
-# property of the default configuration is witnessed (measured in docs/actors.md).
-DEFAULT_BOUNDS: dict[str, dict[str, int]] = {
-    "multipaxos": {"max_depth": PAXOS_DEFAULT_DEPTH, "max_states": PAXOS_DEFAULT_MAX_STATES},
-    "basic": {"max_depth": PAXOS_DEFAULT_DEPTH, "max_states": PAXOS_DEFAULT_MAX_STATES},
-    TLA_PAXOS: {},
-}
-DEFAULT_CUSTOM_BOUNDS: dict[str, int] = {"max_states": 1_000_000}
+# The Paxos models' own bounds, as the help text states them (explorer.models.paxos
+# defines them; importing it for --help would load the whole protocol: a test keeps the
+# two equal). The Paxos worlds are too big to exhaust; a depth bound that BFS completes
+# gives an honest "complete within depth D" verdict (measured: multipaxos defaults,
+# depth 8, 195,002 states in ~40 s; basic, depth 8, 50,937 states), and the state bound
+# caps the time should the models grow. tla-paxos is finite (ballots bound it).
+PAXOS_DEFAULT_DEPTH = 8
+PAXOS_DEFAULT_MAX_STATES = 250_000
+DEFAULT_CUSTOM_BOUNDS = DefaultBounds(max_states=1_000_000)
 MAX_WORKERS = 64
 
 # CheckConfig fields and the options that set them (to tell which the user gave).
@@ -95,34 +91,53 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     search = parser.add_argument_group("how to search")
     search.add_argument("--strategy", choices=STRATEGIES, default="bfs", help="default bfs")
     search.add_argument(
-        "--depth", type=int, metavar="D",
-        help=f"max actions on a path (default, when no bound is given: {PAXOS_DEFAULT_DEPTH} for multipaxos and basic)",
+        "--depth", type=bound_value, metavar="D",
+        help=f"max actions on a path, or none (default: {PAXOS_DEFAULT_DEPTH} for multipaxos and basic)",
     )
     search.add_argument(
-        "--max-states", type=int, metavar="S",
+        "--max-states", type=bound_value, metavar="S",
         help=(
-            f"max distinct states (default, when no bound is given: {PAXOS_DEFAULT_MAX_STATES:,} for multipaxos"
-            f" and basic, {DEFAULT_CUSTOM_BOUNDS['max_states']:,} for your model)"
+            f"max distinct states, or none (default: {PAXOS_DEFAULT_MAX_STATES:,} for multipaxos"
+            f" and basic, {DEFAULT_CUSTOM_BOUNDS.max_states:,} for your model)"
         ),
     )
     search.add_argument("--time-limit", type=float, metavar="T", help="wall-time limit in seconds")
     search.add_argument("--max-memory", type=int, metavar="MB", help="memory limit of the search in MB")
     search.add_argument("--seed", type=int, default=0, metavar="S", help="random/swarm seed (default 0)")
     search.add_argument(
-        "--walks", type=int, metavar="W",
-        help=f"random/swarm: number of walks (default {DEFAULT_WALKS} when no bound is given)",
+        "--walks", type=bound_value, metavar="W",
+        help=f"random/swarm: number of walks, or none (default {DEFAULT_WALKS})",
     )
-    search.add_argument("--workers", type=int, default=1, metavar="W", help=f"processes, 1..{MAX_WORKERS} (bfs; default 1)")
+    search.add_argument(
+        "--workers", type=int, default=1, metavar="W",
+        help=f"processes, 1..{MAX_WORKERS} (bfs; default 1); with --backend ray, Ray workers (bfs, random, swarm)",
+    )
+    search.add_argument(
+        "--backend", choices=BACKENDS, default="local",
+        help="local processes (default) or ray (pip install 'synod-check[ray]'); counts are the same",
+    )
+    search.add_argument(
+        "--address", metavar="ADDR",
+        help="ray: the cluster to join (auto, HOST:PORT, ray://HOST:PORT; default: start a local instance)",
+    )
     search.add_argument("--collect", action="store_true", help="keep going after a violation: one per property")
+    search.add_argument(
+        "--por", action="store_true",
+        help="partial-order reduction (bfs, dfs): explore independent actions in one order (docs/por.md)",
+    )
 
     output = parser.add_argument_group("output")
     output.add_argument(
         "--traces", default=DEFAULT_TRACES_DIR, metavar="DIR",
         help=f"where counterexample traces go (default ./{DEFAULT_TRACES_DIR}/, created on first trace)",
     )
-    output.add_argument("--strict", action="store_true", help="exit 1 when a sometimes property is never witnessed")
+    output.add_argument(
+        "--strict", action="store_true",
+        help="exit 1 when a sometimes property is never witnessed, 3 when the space was not exhausted",
+    )
     output.add_argument("--json", action="store_true", help="print one JSON object on stdout instead of the table")
     output.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
+    diagnostics.add_arguments(parser.add_argument_group("diagnostics (docs/testing.md)"))
     portfolio_cli.add_arguments(parser)  # --world, --list-worlds, --portfolio (last: it tracks the others)
 
 
@@ -131,6 +146,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def config_from_args(args: argparse.Namespace) -> tuple[CheckConfig, set[str]]:
     """The CheckConfig the options describe, and the names of the options given."""
+    from explorer.models import check_model_name, normalize_config
+    from explorer.models.config import CheckConfig, Faults, parse_extra
+
     explicit = {field for field, opt in _CONFIG_OPTIONS.items() if getattr(args, opt) is not None}
     values: dict[str, Any] = {"model": args.model, "symmetry": bool(args.symmetry)}
     for field, opt in _CONFIG_OPTIONS.items():
@@ -177,8 +195,21 @@ def command_line(config: CheckConfig, strategy: str = "bfs", depth: int | None =
     return shlex.join(argv)
 
 
+def default_bounds(config: CheckConfig, strategy: str) -> DefaultBounds:
+    """The bounds a check of ``config`` starts from (each replaced only by its own option)."""
+    from explorer.models import PAXOS_MODELS, is_custom_model
+
+    walks = DEFAULT_WALKS if strategy in ("random", "swarm") else None
+    if is_custom_model(config.model):
+        return DefaultBounds(max_states=DEFAULT_CUSTOM_BOUNDS.max_states, walks=walks)
+    if config.model in PAXOS_MODELS:
+        return DefaultBounds(PAXOS_DEFAULT_DEPTH, PAXOS_DEFAULT_MAX_STATES, walks)
+    return DefaultBounds(walks=walks)  # tla-paxos is finite: its ballots bound it
+
+
 def settings_from_args(args: argparse.Namespace, config: CheckConfig) -> SearchSettings:
-    """SearchSettings from the options, with the model's default bounds filled in."""
+    """SearchSettings from the options, with the model's default bounds filled in
+    (explorer.cli.bounds: bounds combine, ``none`` lifts one)."""
     for option, value, least in (
         ("--depth", args.depth, 0),
         ("--max-states", args.max_states, 1),
@@ -187,7 +218,7 @@ def settings_from_args(args: argparse.Namespace, config: CheckConfig) -> SearchS
         ("--walks", args.walks, 1),
         ("--workers", args.workers, 1),
     ):
-        if value is not None and value < least:
+        if isinstance(value, int) and value < least:
             raise ConfigError(f"{option} must be at least {least}, got {value}")
     if args.workers > MAX_WORKERS:
         # each worker is a process with its own queues: --workers 10000 ran out of file
@@ -195,37 +226,45 @@ def settings_from_args(args: argparse.Namespace, config: CheckConfig) -> SearchS
         raise ConfigError(f"--workers must be at most {MAX_WORKERS}, got {args.workers}")
     if args.time_limit is not None and not args.time_limit > 0:
         raise ConfigError(f"--time-limit must be a positive number of seconds, got {args.time_limit}")
-    if args.workers > 1 and args.strategy != "bfs":
-        raise ConfigError(f"--workers applies to --strategy bfs only, not {args.strategy}")
+    check_backend(args.backend, args.address, args.strategy)
+    if args.workers > 1 and args.strategy != "bfs" and args.backend == "local":
+        raise ConfigError(
+            f"--workers applies to --strategy bfs only, not {args.strategy} (--backend ray runs walks on workers)"
+        )
+    if args.por and args.strategy not in ("bfs", "dfs"):
+        raise ConfigError(f"--por applies to --strategy bfs or dfs, not {args.strategy}")
     if args.walks is not None and args.strategy not in ("random", "swarm"):
         raise ConfigError(f"--walks applies to --strategy random or swarm, not {args.strategy}")
-    bounds: dict[str, Any] = {
-        "max_depth": args.depth,
-        "max_states": args.max_states,
-        "time_limit": args.time_limit,
-    }
-    walks = args.walks
-    if all(v is None for v in bounds.values()):
-        defaults = (
-            DEFAULT_CUSTOM_BOUNDS if is_custom_model(config.model)
-            else DEFAULT_BOUNDS.get(config.model, {})
-        )
-        bounds.update(defaults)
-        # The default state bound would switch off the engine's default walk count, and
-        # random walks under a depth bound may never reach that many distinct states:
-        # `--strategy random` alone then ran until killed.
-        if args.strategy in ("random", "swarm") and walks is None:
-            walks = DEFAULT_WALKS
+    defaults = default_bounds(config, args.strategy)
     return SearchSettings(
         strategy=args.strategy,
+        max_depth=resolve(args.depth, defaults.max_depth),
+        max_states=resolve(args.max_states, defaults.max_states),
+        time_limit=args.time_limit,
         max_memory_mb=args.max_memory,
         seed=args.seed,
-        walks=walks,
+        walks=resolve(args.walks, defaults.walks),
         workers=args.workers,
         symmetry=config.symmetry,
         collect=bool(args.collect),
-        **bounds,
+        backend=args.backend,
+        address=args.address,
+        por=bool(args.por),
     )
+
+
+def check_backend(backend: str, address: str | None, strategy: str = "bfs") -> None:
+    """The backend options make sense together, and Ray is there if asked for."""
+    if address is not None and backend != "ray":
+        raise ConfigError("--address joins a Ray cluster: use it with --backend ray")
+    if address == "":
+        raise ConfigError("--address must not be empty")
+    if backend == "ray":
+        if strategy == "dfs":
+            raise ConfigError("--strategy dfs runs in one process; --backend ray takes bfs, random or swarm")
+        from explorer.engine.ray_backend.cluster import require_ray
+
+        require_ray()
 
 
 def _check_dir_writable(path: Path, option: str) -> None:
@@ -248,11 +287,31 @@ def _check_dir_writable(path: Path, option: str) -> None:
 
 def _probe_writable(directory: Path, option: str, path: Path) -> None:
     # os.access says yes to root everywhere, also on /proc or a read-only mount, where
-    # the trace would be lost after the search: try it (an empty directory, removed).
+    # the trace would be lost after the search: try it. An unnamed O_TMPFILE file leaves
+    # nothing behind whatever happens to us (even SIGKILL); where the filesystem has no
+    # O_TMPFILE, an empty directory, created and removed with SIGINT/SIGTERM held back
+    # (a signal in between left a .synod-probe-* directory beside the traces).
     try:
-        os.rmdir(tempfile.mkdtemp(prefix=".synod-probe-", dir=directory))
+        if not _probe_with_tmpfile(directory):
+            with signals.deferred():
+                os.rmdir(tempfile.mkdtemp(prefix=".synod-probe-", dir=directory))
     except OSError as exc:
         raise ConfigError(f"{option} {path}: cannot write in {directory}: {exc.strerror or exc}") from None
+
+
+def _probe_with_tmpfile(directory: Path) -> bool:
+    """Open and close an unnamed file in ``directory``; False where O_TMPFILE is unknown
+    (the platform or the filesystem), OSError where writing is refused."""
+    flag = getattr(os, "O_TMPFILE", None)
+    if flag is None:
+        return False
+    try:
+        os.close(os.open(directory, flag | os.O_WRONLY, 0o600))
+    except OSError as exc:
+        if exc.errno in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL):
+            return False
+        raise
+    return True
 
 
 def check_output_file(path: Path, option: str) -> None:
@@ -269,23 +328,70 @@ def check_output_file(path: Path, option: str) -> None:
 
 
 def _partial_result(display: ProgressDisplay) -> SearchResult:
-    """What we know when Ctrl-C arrives outside the engine's own interrupt handling."""
+    """What we know when a signal arrives outside the engine's own interrupt handling."""
+    from explorer.engine.results import SearchResult
+
     p = display.last
     return SearchResult(
         verdict="holds",
         complete=False,
         distinct_states=p.distinct_states if p else 0,
         generated=p.generated if p else 0,
-        depth=p.depth if p else 0,
+        levels=p.depth + 1 if p else 0,
         elapsed_s=p.elapsed_s if p else 0.0,
         stopped_by="interrupted",
         walks=p.walks if p else 0,
     )
 
 
+def symmetry_note(model: Model[Any, Any], config: CheckConfig) -> str | None:
+    """What to say on stderr about ``--symmetry`` (None: nothing to say)."""
+    if not config.symmetry:
+        return None
+    from explorer.engine.run import overrides
+
+    has = getattr(model, "has_symmetry", None)  # ActorModel: a property
+    found = bool(has() if callable(has) else has) if has is not None else overrides(model, "representative")
+    if found:
+        return None
+    return (
+        f"synod check: note: --symmetry changes nothing here: model {config.model} has no "
+        "symmetry to exploit (the search and its counts are those without it)"
+    )
+
+
+def _save_traces(
+    model: Model[Any, Any], config: CheckConfig, settings: SearchSettings, result: SearchResult, traces_dir: Path
+) -> list[SavedViolation]:
+    """Save a trace per violation; the verdict stands even if a trace cannot be saved."""
+    from explorer.cli.report import SavedViolation
+    from explorer.replay.trace import save_trace, trace_from_violation
+
+    saved: list[SavedViolation] = []
+    for violation in result.violations:
+        trace = trace_from_violation(model, config, settings, violation)
+        path: Path | None
+        try:
+            path = save_trace(trace, traces_dir)
+        except OSError as exc:  # the verdict stands even if the disk is full
+            sys.stderr.write(f"synod check: could not save the trace: {exc}\n")
+            path = None
+        saved.append(SavedViolation(violation.property_name, violation.kind, trace.step, trace.actions, path))
+    return saved
+
+
 def run(args: argparse.Namespace) -> int:
     if portfolio_cli.wants_portfolio(args):
-        return portfolio_cli.main(args, _check_dir_writable, check_output_file)
+        from explorer.cli.portfolio import main as portfolio_main
+
+        return portfolio_main(args, _check_dir_writable, check_output_file)
+    from explorer.cli.console import StdoutConsole
+    from explorer.cli.progress import ProgressDisplay
+    from explorer.cli.report import CheckReport, PropertyInfo
+    from explorer.engine.search import search
+    from explorer.models import build_model
+    from explorer.replay.trace import write_text_atomic
+
     try:
         config, _explicit = config_from_args(args)
         settings = settings_from_args(args, config)
@@ -300,31 +406,33 @@ def run(args: argparse.Namespace) -> int:
         if junit is not None:
             check_output_file(junit, "--junit")
         model: Model[Any, Any] = build_model(config)
+        extras = diagnostics.Diagnostics(args, settings)
+        stop = extras.before_search(model, config)
     except ConfigError as exc:
         sys.stderr.write(f"synod check: {exc}\n")
         return 2
+    if stop is not None:
+        return stop
+    note = symmetry_note(model, config)
+    if note is not None:
+        sys.stderr.write(note + "\n")
 
     properties = [PropertyInfo(p.name, p.kind, p.description) for p in model.properties()]
     title = f"synod check {config.model} ({config.variant}, {settings.strategy})"
     interrupted = False
     with ProgressDisplay(title=title) as display:
         try:
-            result: SearchResult = search(model, settings, progress=display)
+            result: SearchResult = search(extras.search_model(model), settings, progress=display)
         except KeyboardInterrupt:
             result = _partial_result(display)
+        except ConfigError as exc:  # what shows only when the search starts: a Ray cluster that cannot be joined
+            display.__exit__(None, None, None)
+            sys.stderr.write(f"synod check: {exc}\n")
+            return 2
     if result.stopped_by == "interrupted":
         interrupted = True
 
-    saved: list[SavedViolation] = []
-    for violation in result.violations:
-        trace = trace_from_violation(model, config, settings, violation)
-        path: Path | None
-        try:
-            path = save_trace(trace, traces_dir)
-        except OSError as exc:  # the verdict stands even if the disk is full
-            sys.stderr.write(f"synod check: could not save the trace: {exc}\n")
-            path = None
-        saved.append(SavedViolation(violation.property_name, violation.kind, trace.step, trace.actions, path))
+    saved = _save_traces(model, config, settings, result, traces_dir)
 
     report = CheckReport(
         config=config,
@@ -334,16 +442,23 @@ def run(args: argparse.Namespace) -> int:
         violations=saved,
         strict=bool(args.strict),
         interrupted=interrupted,
+        interrupt_exit=signals.exit_code(),
+        interrupt_label=signals.signal_label(),
     )
     if args.json:
-        sys.stdout.write(json.dumps(report.to_json(), sort_keys=False) + "\n")
+        import json
+
+        data = report.to_json()
+        extras.add_json(data)
+        sys.stdout.write(json.dumps(data, sort_keys=False) + "\n")
         for line in report.warnings():
             sys.stderr.write(line + "\n")
     else:
         report.print_summary(StdoutConsole())
+        extras.print(StdoutConsole())
     if junit is not None:
         write_text_atomic(junit, report.to_junit())
     return report.exit_code
 
 
-__all__ = ["add_arguments", "config_from_args", "run", "settings_from_args"]
+__all__ = ["add_arguments", "check_backend", "config_from_args", "run", "settings_from_args"]

@@ -28,9 +28,11 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from explorer.cli.check import command_line
+from explorer.cli.check import check_backend, command_line
 from explorer.cli.console import StdoutConsole
-from explorer.models.config import CheckConfig
+from explorer.engine.backends import session
+from explorer.engine.results import BACKENDS
+from explorer.models.config import CheckConfig, ConfigError
 from explorer.models.paxos import MODELS as PAXOS_MODELS
 from explorer.mutants import (
     CATALOGUE,
@@ -58,19 +60,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     parser.add_argument(
-        "--traces", metavar="DIR", default=None,
-        help=f"directory for --save-traces (default {DEFAULT_TRACES_DIR}/)",
+        "--por", action="store_true",
+        help="partial-order reduction in every BFS/DFS search (docs/por.md)",
     )
     parser.add_argument(
-        "--save-traces", action="store_true",
-        help="save each mutant's counterexample as a trace (replacing that mutant's old one)",
+        "--traces", metavar="DIR", default=None,
+        help="save each mutant's counterexample as a trace in DIR, as synod check does "
+        "(replacing that mutant's old one there)",
     )
+    # the old spelling, kept for one release: --save-traces [--traces DIR] (default traces/)
+    parser.add_argument("--save-traces", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--only", metavar="NAMES", help="comma-separated mutant names (default: all)")
     parser.add_argument(
         "--seed", type=int, default=0,
         help="random/swarm seed (default 0; the DFS case always runs DFS)",
     )
-    parser.add_argument("--jobs", type=int, default=1, metavar="N", help="cases run in parallel (default 1)")
+    parser.add_argument(
+        "--workers", type=int, default=1, metavar="W", help="processes running cases in parallel (default 1)",
+    )
+    parser.add_argument("--jobs", dest="workers", type=int, help=argparse.SUPPRESS)  # old spelling
+    parser.add_argument(
+        "--backend", choices=BACKENDS, default="local",
+        help="where the --workers run: local processes (default) or ray tasks (pip install 'synod-check[ray]')",
+    )
+    parser.add_argument("--address", metavar="ADDR", help="ray: the cluster to join (default: a local instance)")
     parser.add_argument(
         "--skip-correct", action="store_true",
         help="do not check the correct protocol (faster; the exit code then speaks for the mutants only)",
@@ -101,12 +114,12 @@ def select_cases(only: str | None) -> list[MutantCase]:
 
 
 def traces_dir(args: argparse.Namespace) -> Path | None:
-    if not args.save_traces:
-        if args.traces is not None:
-            raise UsageError("--traces DIR only makes sense with --save-traces")
+    if not args.save_traces and args.traces is None:
         return None
+    if args.traces == "":
+        raise UsageError("--traces must not be empty")
     if args.strategy != "bfs":
-        raise UsageError("--save-traces keeps shortest counterexamples: use it with --strategy bfs")
+        raise UsageError("--traces keeps shortest counterexamples: use it with --strategy bfs")
     path = Path(args.traces or DEFAULT_TRACES_DIR)
     if path.exists() and not path.is_dir():
         raise UsageError(f"--traces {path} is not a directory")
@@ -125,7 +138,7 @@ def save_case_trace(outcome: CaseOutcome, directory: Path) -> Path | None:
         return None
     case = outcome.case
     model = build(case.config)
-    settings = case.settings(outcome.strategy, case.seed)
+    settings = case.settings(outcome.strategy, case.seed, por="por" in outcome.result.extra)
     trace = trace_from_violation(model, case.config, settings, violation)
     directory.mkdir(parents=True, exist_ok=True)
     new_path = save_trace(trace, directory)
@@ -265,27 +278,41 @@ def _print_pairs(console: Console, pairs: list[dict[str, Any]]) -> None:
     console.print(table)
 
 
-def _run_with(case: MutantCase, strategy: str, seed: int) -> CaseOutcome:
+def _run_with(case: MutantCase, strategy: str, seed: int, por: bool = False) -> CaseOutcome:
     # The DFS case is out of BFS's reach in CI time: whatever --strategy says, it runs
     # its own search (the table marks it with its name).
     if case.strategy != "bfs":
-        return run_case(case, case.strategy, case.seed)
-    return run_case(case, strategy, seed)
+        return run_case(case, case.strategy, case.seed, por)
+    return run_case(case, strategy, seed, por and strategy in ("bfs", "dfs"))
 
 
 def run(args: argparse.Namespace) -> int:
     try:
         cases = select_cases(args.only)
         directory = traces_dir(args)
-        if args.jobs < 1:
-            raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
-    except UsageError as exc:
+        if args.workers < 1:
+            raise UsageError(f"--workers must be at least 1, got {args.workers}")
+        check_backend(args.backend, args.address)
+    except (UsageError, ConfigError) as exc:
         sys.stderr.write(f"synod mutants: {exc}\n")
         return 2
+    try:
+        with session(args.backend, args.workers, args.address):
+            return _run_cases(args, cases, directory)
+    except ConfigError as exc:  # e.g. the Ray cluster cannot be joined
+        sys.stderr.write(f"synod mutants: {exc}\n")
+        return 2
+
+
+def _run_cases(args: argparse.Namespace, cases: list[MutantCase], directory: Path | None) -> int:
     started = time.perf_counter()
     strategy, seed = args.strategy, args.seed
     outcomes: list[CaseOutcome] = map_cases(
-        functools.partial(_run_with, strategy=strategy, seed=seed), cases, args.jobs
+        functools.partial(_run_with, strategy=strategy, seed=seed, por=args.por),
+        cases,
+        args.workers,
+        args.backend,
+        args.address,
     )
     rows: list[dict[str, Any]] = []
     for outcome in outcomes:
@@ -301,13 +328,16 @@ def run(args: argparse.Namespace) -> int:
         unique: dict[tuple[CheckConfig, int], MutantCase] = {}
         for case in cases:
             unique.setdefault(case.correct_check_key(), case)
-        checked = dict(zip(unique, map_cases(run_correct, list(unique.values()), args.jobs), strict=True))
+        check = functools.partial(run_correct, por=args.por)
+        checked = dict(
+            zip(unique, map_cases(check, list(unique.values()), args.workers, args.backend, args.address), strict=True)
+        )
         for case in cases:
             row = _correct_row(checked[case.correct_check_key()])
             row["mutant"] = case.name
             correct.append(row)
     # Pairs are BFS claims about the whole catalogue: checked when all of it runs by BFS.
-    pairs = [run_pair(pair) for pair in PAIRS] if not args.only and strategy == "bfs" else []
+    pairs = [run_pair(pair, args.por) for pair in PAIRS] if not args.only and strategy == "bfs" else []
     gaps = dict(NOT_CAUGHT) if not args.only else {}
     all_caught = (
         all(mutant_passed(row, strategy) for row in rows) and not gaps and all(p["ok"] for p in pairs)
@@ -318,6 +348,7 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps({
             "strategy": strategy,
             "seed": seed,
+            "por": bool(args.por),
             "mutants": rows,
             "correct": correct,
             "pairs": pairs,

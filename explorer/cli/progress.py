@@ -22,11 +22,17 @@ from explorer.engine.results import Progress
 def describe_progress(p: Progress) -> str:
     """One plain line for logs and CI output."""
     walks = f", {p.walks:,} walks" if p.walks else ""
+    workers = f" ({worker_text(p.worker_states)} per worker)" if p.worker_states else ""
     return (
-        f"synod: {p.distinct_states:,} distinct states, depth {p.depth}, queue {p.queue:,}"
+        f"synod: {p.distinct_states:,} distinct states{workers}, depth {p.depth}, queue {p.queue:,}"
         f"{walks}, {p.states_per_s:,.0f} states/s, {p.memory_mb:,.0f} MB, "
         f"{p.elapsed_s:,.1f}s elapsed"
     )
+
+
+def worker_text(states: tuple[int, ...]) -> str:
+    """The distinct states each worker owns, e.g. ``12,001 / 11,873``."""
+    return " / ".join(f"{n:,}" for n in states)
 
 
 def progress_table(p: Progress, title: str = "") -> Table:
@@ -34,6 +40,8 @@ def progress_table(p: Progress, title: str = "") -> Table:
     table.add_column(style="bold cyan")
     table.add_column(justify="right")
     table.add_row("distinct states", f"{p.distinct_states:,}")
+    if p.worker_states:
+        table.add_row(f"  on {len(p.worker_states)} workers", worker_text(p.worker_states))
     table.add_row("generated", f"{p.generated:,}")
     table.add_row("depth", str(p.depth))
     table.add_row("queue", f"{p.queue:,}")

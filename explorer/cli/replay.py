@@ -1,11 +1,14 @@
 """``synod replay TRACE``: rebuild a model from a saved trace alone and re-run it.
 
-Says one of: reproduced (exit 1), now passes (exit 0), or diverged at step k (exit 1,
-with the label wanted and the labels enabled there). A broken trace, an unbuildable
+Says one of: reproduced (exit 1), now passes (exit 0), or diverged at step k (exit 4,
+with the label wanted and the labels enabled there: the trace no longer describes a
+run of the model, which is neither a reproduced bug nor a fixed one). A broken trace, an unbuildable
 configuration, or a trace the model cannot have made (a property or initial state it
 does not have) is one line on stderr, exit 2. The run is drawn with
 ``explorer.replay.diagram`` (a message sequence diagram for actor models, a numbered action
-list for other models); ``--html FILE`` writes the drawing as one page.
+list for other models), at its natural width when stdout is not a terminal (a log or a
+pipe never gets a wrapped diagram); ``--html FILE`` writes the drawing as one page that
+names the model, the variant and the configuration.
 """
 
 from __future__ import annotations
@@ -39,10 +42,43 @@ def render_terminal(model: Model[Any, Any], outcome: ReplayOutcome, trace: Trace
     )
 
 
-def render_html(model: Model[Any, Any], outcome: ReplayOutcome, trace: Trace) -> str:
+def render_html(model: Model[Any, Any], outcome: ReplayOutcome, trace: Trace, source: str = "") -> str:
     return diagram.render_html(
-        model, outcome.states, outcome.actions, outcome.fail_step, trace.property_name
+        model, outcome.states, outcome.actions, outcome.fail_step, trace.property_name,
+        about=trace_about(trace, source),
     )
+
+
+def trace_about(trace: Trace, source: str = "") -> list[tuple[str, str]]:
+    """What the HTML page says the run is: model, variant, configuration, search, trace."""
+    from explorer.cli.check import command_line
+
+    c = trace.config
+    faults = ", ".join(f"{k}={v}" for k, v in vars(c.faults).items() if v) or "none"
+    world = (
+        f"{c.nodes} nodes, {c.clients} clients × {c.ops} ops, faults {faults}, "
+        f"{c.network} network, ballots ≤ {c.ballots}"
+    )
+    quorums = ", ".join(
+        f"phase {i} quorum {q}" for i, q in ((1, c.phase1_quorum), (2, c.phase2_quorum)) if q is not None
+    )
+    extra = ", ".join(f"{k}={v!r}" for k, v in c.extra)
+    configuration = "; ".join(part for part in (world, quorums, extra) if part)
+    if c.symmetry:
+        configuration += "; symmetry reduction"
+    s = trace.settings
+    about = [
+        ("model", c.model),
+        ("variant", c.variant),
+        ("configuration", configuration),
+        ("search", f"{s.strategy}, seed {s.seed}"),
+        ("property", f"{trace.property_kind} {trace.property_name!r}, fails after {trace.step} steps"),
+        ("check it again", command_line(c, s.strategy, s.max_depth)),
+        ("recorded by", f"synod {trace.synod_version}"),
+    ]
+    if source:
+        about.insert(0, ("trace", source))
+    return about
 
 
 def verdict_text(outcome: ReplayOutcome, trace: Trace) -> Text:
@@ -88,9 +124,10 @@ def run(args: argparse.Namespace) -> int:
         ),
         soft_wrap=True,
     )
-    console.print(render_terminal(model, outcome, trace))
+    # not a terminal: the diagram at its natural width (rich wrapped it at 80 columns)
+    console.print(render_terminal(model, outcome, trace), soft_wrap=not console.is_terminal)
     console.print(verdict_text(outcome, trace), soft_wrap=True)
     if html_path is not None:
-        write_text_atomic(html_path, render_html(model, outcome, trace))
+        write_text_atomic(html_path, render_html(model, outcome, trace, args.trace))
         console.print(f"wrote {html_path}")
     return outcome.exit_code

@@ -2,11 +2,16 @@
 object and the ``--junit`` XML.
 
 All of them are built from one :class:`CheckReport`, so they never disagree.
+
+"holds" is said only of a search that exhausted the space within its bounds. One that
+ran out of a budget first (states, time, memory), or sampled it (random and swarm
+walks), says so in its verdict line ("NOT EXHAUSTED", with how much it saw) and exits 0,
+or 3 ("unknown") under ``--strict``. "depth" is always the number of actions on the
+longest path explored; the JSON keeps TLC's count of levels (one more) as ``levels``.
 """
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,17 +52,26 @@ class CheckReport:
     violations: list[SavedViolation] = field(default_factory=list)
     strict: bool = False
     interrupted: bool = False
+    interrupt_exit: int = 130  # 130 after SIGINT, 143 after SIGTERM
+    interrupt_label: str = "Ctrl-C (SIGINT)"
 
     @property
     def unwitnessed(self) -> list[str]:
         return sorted(name for name, seen in self.result.sometimes.items() if not seen)
 
     @property
+    def exhausted(self) -> bool:
+        """No violation, and every state within the bounds was explored."""
+        return self.result.verdict == "holds" and self.result.complete
+
+    @property
     def exit_code(self) -> int:
         if self.interrupted:
-            return 130
+            return self.interrupt_exit
         if self.result.verdict == "violated":
             return 1
+        if self.strict and not self.result.complete:
+            return 3  # unknown: a budget ran out (or walks sampled) before a verdict
         if self.strict and self.unwitnessed:
             return 1
         return 0
@@ -71,6 +85,10 @@ class CheckReport:
             parts.append(f"≤ {s.max_states:,} states")
         if s.time_limit is not None:
             parts.append(f"≤ {s.time_limit:g} s")
+        if s.max_memory_mb is not None:
+            parts.append(f"≤ {s.max_memory_mb:,} MB")
+        if s.walks is not None and s.strategy in ("random", "swarm"):
+            parts.append(f"≤ {s.walks:,} walks")
         return ", ".join(parts)
 
     @property
@@ -78,6 +96,8 @@ class CheckReport:
         r = self.result
         if r.complete:
             return "complete: every state within the bounds was explored"
+        if r.stopped_by == "depth" and "depth" in r.extra.get("por", {}):
+            return "reduced paths up to the depth bound (--por: not every path within it, docs/por.md)"
         if r.stopped_by is None and r.verdict == "violated":
             return "stopped at the first violation"
         limits = {
@@ -85,8 +105,8 @@ class CheckReport:
             "time": "the --time-limit bound",
             "memory": "the --max-memory bound",
             "depth": "the depth bound",
-            "walks": "the number of walks",
-            "interrupted": "Ctrl-C",
+            "walks": "the number of walks (random walks sample the space, they never exhaust it)",
+            "interrupted": self.interrupt_label,
         }
         by = limits.get(r.stopped_by or "", r.stopped_by or "a bound")
         return f"incomplete: stopped by {by}"
@@ -111,21 +131,24 @@ class CheckReport:
             where = f"trace saved to {v.trace}" if v.trace else "no trace saved"
             more = f" (+{len(self.violations) - 1} more)" if len(self.violations) > 1 else ""
             return f"VIOLATED: {v.kind} property {v.property_name!r} fails after {v.step} steps{more}; {where}"
-        prefix = "INTERRUPTED: no violation found so far" if self.interrupted else "holds within bounds"
+        seen = f"{r.distinct_states:,} distinct states, {' '.join(self.depth_text)}"
+        if r.walks:
+            seen = f"{r.walks:,} walks, {seen}"
+        if self.interrupted:
+            return f"INTERRUPTED: no violation found so far ({self.bounds_text}; {seen}; {self.completeness_text})"
+        if r.complete:
+            return f"holds within bounds ({self.bounds_text}; {seen}; {self.completeness_text})"
+        strict = " (--strict: exit 3, unknown)" if self.strict else ""
         return (
-            f"{prefix} ({self.bounds_text}; {r.distinct_states:,} distinct states, "
-            f"{' '.join(self.depth_text)}; {self.completeness_text})"
+            f"NOT EXHAUSTED: no violation in what was seen, but the space within the bounds was "
+            f"not exhausted ({self.bounds_text}; seen {seen}; {self.completeness_text}){strict}"
         )
 
     @property
     def depth_text(self) -> tuple[str, str]:
-        """Label and value of the depth reached. ``result.depth`` counts the states on the
-        longest path explored, initial one included (TLC's "depth"): under BFS the number
-        of levels; under DFS and walks it is shown as the longest path's actions."""
-        r = self.result
-        if self.settings.strategy == "bfs":
-            return "BFS depth", str(r.depth)
-        return "longest path", f"{max(r.depth - 1, 0)} actions"
+        """Label and value of the depth reached: the actions on the longest path explored
+        (``--depth 8`` explored to the end reads "depth 8 actions")."""
+        return "depth", f"{self.result.depth} actions"
 
     def warnings(self) -> list[str]:
         if self.violations and not self.strict:
@@ -147,9 +170,11 @@ class CheckReport:
         return {
             "verdict": r.verdict,
             "complete": r.complete,
+            "exhausted": self.exhausted,  # holds, and the space within the bounds was explored
             "distinct_states": r.distinct_states,
             "generated": r.generated,
-            "depth": r.depth,
+            "depth": r.depth,  # actions on the longest path explored
+            "levels": r.levels,  # TLC's count: states on that path, the initial one included
             "property": first.property_name if first else None,
             "step": first.step if first else None,
             "trace": str(first.trace) if first and first.trace else None,
@@ -171,7 +196,11 @@ class CheckReport:
             "interrupted": self.interrupted,
             "walks": r.walks,
             "level_sizes": list(r.level_sizes),
+            "por": r.extra.get("por"),
             "strategy": self.settings.strategy,
+            "backend": self.settings.backend,
+            # the strategy's own figures: per-worker states, CPU and memory, bytes sent
+            "engine": dict(r.extra),
             "search": settings_to_json(self.settings),
             "config": self.config.to_json(),
             "strict": self.strict,
@@ -190,18 +219,21 @@ class CheckReport:
         table.add_row("model", f"{c.model} (variant {c.variant})")
         table.add_row("world", self.world_text())
         s = self.settings
-        table.add_row("search", f"{s.strategy}, seed {s.seed}, {s.workers} worker(s); {self.bounds_text}")
+        where = f" on Ray ({s.address or 'local instance'})" if s.backend == "ray" else ""
+        table.add_row("search", f"{s.strategy}, seed {s.seed}, {s.workers} worker(s){where}; {self.bounds_text}")
         table.add_row("distinct states", f"{r.distinct_states:,}")
         table.add_row("generated", f"{r.generated:,}")
         table.add_row(*self.depth_text)
         if r.walks:
             table.add_row("walks", f"{r.walks:,}")
+        if "por" in r.extra:
+            table.add_row("reduction", por_text(r.extra["por"]))
         table.add_row("coverage", self.completeness_text)
         table.add_row("elapsed", f"{r.elapsed_s:,.2f} s ({r.states_per_s:,.0f} states/s)")
         for prop in self.properties:
             table.add_row(f"{prop.kind} {prop.name}", self._property_status(prop))
         console.print(table)
-        style = "bold red" if r.verdict == "violated" else ("bold yellow" if self.interrupted else "bold green")
+        style = "bold red" if r.verdict == "violated" else ("bold green" if self.exhausted else "bold yellow")
         # soft_wrap: the verdict and paths stay on one line each, so logs can be grepped
         console.print(Text(self.verdict_line(), style=style), soft_wrap=True)
         for v in self.violations:
@@ -220,55 +252,27 @@ class CheckReport:
             return Text("NOT witnessed", style="yellow")
         if self.result.verdict == "violated" and not self.settings.collect:
             return Text("not violated before the search stopped", style="dim")
+        if not self.result.complete:
+            return Text("not violated in what was seen (not exhausted)", style="yellow")
         return Text("holds", style="green")
 
     # -- JUnit -----------------------------------------------------------------------
 
     def to_junit(self) -> str:
-        """JUnit XML: one testcase per property; violated ones fail, an unwitnessed
-        ``sometimes`` fails under --strict and is skipped otherwise."""
-        r = self.result
-        c = self.config
-        suite = ET.Element("testsuite", name=f"synod check {c.model} ({c.variant})")
-        props = ET.SubElement(suite, "properties")
-        ET.SubElement(props, "property", name="verdict", value=self.verdict_line())
-        ET.SubElement(props, "property", name="distinct_states", value=str(r.distinct_states))
-        ET.SubElement(props, "property", name="complete", value=str(r.complete).lower())
-        ET.SubElement(props, "property", name="synod_version", value=synod_version())
-        failures = skipped = 0
-        classname = f"synod.{c.model}.{c.variant}".replace(":", ".")
-        for prop in self.properties:
-            case = ET.SubElement(
-                suite, "testcase", classname=classname, name=f"{prop.kind} {prop.name}",
-                time=f"{r.elapsed_s:.3f}",
-            )
-            violated = next((v for v in self.violations if v.property_name == prop.name), None)
-            if violated is not None:
-                failures += 1
-                failure = ET.SubElement(
-                    case, "failure", type=prop.kind,
-                    message=f"{prop.name} violated after {violated.step} steps"
-                    + (f"; trace {violated.trace}" if violated.trace else ""),
-                )
-                failure.text = "\n".join(
-                    f"{i}. {label}" for i, label in enumerate(violated.actions, start=1)
-                )
-            elif prop.kind == "sometimes" and not r.sometimes.get(prop.name, False):
-                message = f"{prop.name} was never witnessed within the bounds (vacuous?)"
-                if self.strict:
-                    failures += 1
-                    ET.SubElement(case, "failure", type="sometimes", message=message)
-                else:
-                    skipped += 1
-                    ET.SubElement(case, "skipped", message=message)
-            if prop.description:
-                ET.SubElement(case, "system-out").text = prop.description
-        suite.set("tests", str(len(self.properties)))
-        suite.set("failures", str(failures))
-        suite.set("errors", "0")
-        suite.set("skipped", str(skipped))
-        suite.set("time", f"{r.elapsed_s:.3f}")
-        root = ET.Element("testsuites")
-        root.append(suite)
-        ET.indent(root)
-        return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+        """JUnit XML: one testcase per property (explorer/cli/junit.py)."""
+        from explorer.cli.junit import junit_xml
+
+        return junit_xml(self)
+
+
+def por_text(por: dict[str, Any]) -> str:
+    """One line on what partial-order reduction did (``SearchResult.extra["por"]``)."""
+    if not str(por.get("status", "")).startswith("on"):
+        return f"partial-order reduction {por.get('status')}; searched unreduced"
+    if "counted" in por:
+        return "partial-order reduction on (" + str(por["counted"]) + ")"
+    return (
+        f"partial-order reduction: {por['fully_expanded']:,} of {por['expanded']:,} expanded states "
+        f"fully expanded ({100 * por['share_fully_expanded']:.1f}%), {por['transitions']:,} transitions, "
+        f"{por['pruned']:,} actions pruned"
+    )

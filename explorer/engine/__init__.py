@@ -5,7 +5,14 @@
 - search.py: :func:`search`, the entry point; bfs.py, dfs.py, walks.py, parallel.py:
   the strategies; run.py: what they share;
 - fingerprint.py: stable 64-bit fingerprints (the same in every process);
-- shrink.py: delta debugging of counterexamples; results.py: settings and results.
+- shrink.py: delta debugging of counterexamples; results.py: settings and results;
+- components.py: naming the parts of states and actions; coverage.py,
+  coverage_report.py: ``--coverage`` (a counting wrapper Model, no engine hook);
+  sanitize.py, sanitize_static.py: the determinism sanitizer's walks, comparisons and
+  static pass (the subprocesses are driven from explorer.testing.sanitize);
+- visited.py: the compact visited set of BFS; ray_backend/: BFS over Ray actors and
+  walks as Ray tasks (Ray imported only there); backends.py: mapping a function over
+  cases on the local or the Ray backend.
 
 Nothing here imports the rest of ``explorer``.
 """

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Hashable
 from typing import Any
 
-from explorer.engine.fingerprint import fingerprint
 from explorer.engine.model import Property
 from explorer.engine.results import SearchResult, Violation
 from explorer.engine.run import TICK_MASK, Run, overrides
@@ -82,7 +81,7 @@ class _Dfs:
         run, representative, max_depth = self.run, self.representative, self.max_depth
         max_states = run.settings.max_states
         seen, states, iters, had, acts = self.seen, self.states, self.iters, self.had, self.acts
-        fp_of = fingerprint
+        fp_of = run.model.fingerprint
         prop = run.failed_always(init)
         if (prop is not None and self.violation(prop, init)) or not self.enter(init, 0):
             return False
@@ -117,7 +116,7 @@ class _Dfs:
                 acts.pop()  # not expanded: a run end
             self.expanded += 1
             if not self.expanded & TICK_MASK and run.tick(
-                len(seen), self.generated, self.max_seen_depth + 1, len(states)
+                len(seen), self.generated, self.max_seen_depth, len(states)
             ):
                 return False
         return True
@@ -130,7 +129,7 @@ def dfs(run: Run) -> SearchResult:
     complete = False
     try:
         for index_of_init, init in enumerate(run.model.init_states()):
-            fp = fingerprint(representative(init) if representative else init)
+            fp = run.model.fingerprint(representative(init) if representative else init)
             if fp in state.seen:
                 continue
             state.init_index = index_of_init  # read by violation()
@@ -146,5 +145,5 @@ def dfs(run: Run) -> SearchResult:
         complete=complete,
         distinct=len(state.seen),
         generated=state.generated,
-        depth=state.max_seen_depth + 1 if state.seen else 0,
+        levels=state.max_seen_depth + 1 if state.seen else 0,
     )

@@ -18,6 +18,8 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar
 
+from explorer.engine.fingerprint import fingerprint
+
 S = TypeVar("S", bound=Hashable)
 A = TypeVar("A", bound=Hashable)
 
@@ -34,24 +36,59 @@ class Property(Generic[S]):
     - ``final``: must hold in every state where a run ends (no enabled action, or the
       depth bound); used for checks over a whole run, such as linearizability of the
       recorded client history.
+
+    ``reads`` says what the condition reads, in the model's own vocabulary (an actor
+    model takes an :class:`explorer.actors.footprint.Reads`); the engine never looks
+    inside it. Partial-order reduction (``explorer.engine.por``) needs it: a property
+    that declares nothing may read anything, so every action is visible to it and a
+    model with such a property is searched unreduced.
     """
 
     kind: PropertyKind
     name: str
     condition: Callable[[S], bool]
     description: str = ""
+    reads: Any = None
 
     @staticmethod
-    def always(name: str, condition: Callable[[S], bool], description: str = "") -> Property[S]:
-        return Property("always", name, condition, description)
+    def always(
+        name: str, condition: Callable[[S], bool], description: str = "", reads: Any = None
+    ) -> Property[S]:
+        return Property("always", name, condition, description, reads)
 
     @staticmethod
-    def sometimes(name: str, condition: Callable[[S], bool], description: str = "") -> Property[S]:
-        return Property("sometimes", name, condition, description)
+    def sometimes(
+        name: str, condition: Callable[[S], bool], description: str = "", reads: Any = None
+    ) -> Property[S]:
+        return Property("sometimes", name, condition, description, reads)
 
     @staticmethod
-    def final(name: str, condition: Callable[[S], bool], description: str = "") -> Property[S]:
-        return Property("final", name, condition, description)
+    def final(
+        name: str, condition: Callable[[S], bool], description: str = "", reads: Any = None
+    ) -> Property[S]:
+        return Property("final", name, condition, description, reads)
+
+
+@dataclass(frozen=True)
+class Ample:
+    """A candidate reduced expansion of one state, offered by :meth:`Model.ample_sets`.
+
+    ``positions`` index the list of enabled actions the hook was given (increasing);
+    ``successors`` holds the next state of each of them (so nothing is computed twice);
+    ``keys`` are the positions of *key* actions: enabled after every path of actions
+    outside the set, independent-with-the-set, invisible to every property and
+    appending nothing to what properties read in order. The engine adds the cycle
+    proviso (a key must lead to a state of higher rank) unless ``proviso`` is False, and
+    picks the first candidate that passes. The conditions a model must guarantee are in docs/por.md.
+    """
+
+    positions: tuple[int, ...]
+    successors: tuple[Any, ...]  # next state per position, in the same order
+    keys: tuple[int, ...]  # indices into ``positions``
+    #: False when the model shows that every path to a violation, a witness or a run's
+    #: end takes an action of the set (then no key step is ever taken in its stead and
+    #: the cycle proviso is not needed)
+    proviso: bool = True
 
 
 class Model(Generic[S, A]):
@@ -96,6 +133,45 @@ class Model(Generic[S, A]):
             nxt = self.next_state(state, action)
             if nxt is not None:
                 yield action, nxt
+
+    def fingerprint(self, state: S) -> int:
+        """A stable unsigned 64-bit fingerprint of ``state``: the engine's identity of states.
+
+        Default: :func:`explorer.engine.fingerprint.fingerprint` (blake2b of the canonical
+        text). Override it when the model can compose a fingerprint from parts it has
+        fingerprinted before (the actor model does, explorer/actors/fingerprints.py).
+        It must depend on the state's value only (equal states, equal fingerprints; the
+        same in every process and under every ``PYTHONHASHSEED``) and tell states apart
+        as well as a 64-bit hash does.
+        """
+        return fingerprint(state)
+
+    def adopt(self, state: S) -> S:
+        """An equal state for this process, given one that came from another (unpickled).
+
+        The parallel search calls it on every state a worker receives. Default: the state
+        itself. Override it when the model shares parts between states by identity (the
+        actor model re-links received worlds to its interned node states and messages, so
+        its memoised steps and fingerprints keep hitting).
+        """
+        return state
+
+    def ample_sets(self, state: S, actions: Sequence[A]) -> Iterable[Ample] | None:
+        """Candidate reduced expansions of ``state`` (partial-order reduction), best first.
+
+        ``actions`` is ``list(self.actions(state))``; every action in it must be enabled
+        (``next_state`` never None). Return None when the model declares no
+        independence (the default: then ``--por`` runs unreduced and says so), or an
+        iterable of :class:`Ample` candidates, each a persistent (stubborn) set in the
+        sense of docs/por.md. An empty iterable means: expand this state fully.
+        """
+        return None
+
+    def por_unavailable(self) -> str | None:
+        """Why partial-order reduction cannot apply to this model (None: it can)."""
+        if type(self).ample_sets is Model.ample_sets:
+            return f"model {self.name!r} declares no independence of actions (Model.ample_sets)"
+        return None
 
     def action_kind(self, action: A) -> str:
         """A coarse class of the action (swarm search weights kinds against each other).

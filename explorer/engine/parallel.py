@@ -13,25 +13,31 @@ A counterexample path is rebuilt by asking the owners for parent records (finger
 parent fingerprint, step index), then re-executing the steps from the initial state.
 
 Workers are forked where the platform allows (the model is inherited, not pickled);
-elsewhere the model must be picklable. Workers ignore SIGINT: the coordinator handles
-Ctrl-C, stops them and returns the partial result.
+elsewhere the model must be picklable. Workers ignore SIGINT and die quietly on
+SIGTERM: the coordinator handles either (a terminal's Ctrl-C reaches the whole process
+group, ``timeout`` and CI runners signal the coordinator alone), stops them and returns
+the partial result. A worker killed by one of these signals stops the search the same way.
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import queue
 import signal
 import time
 from typing import Any
 
-from explorer.engine.fingerprint import fingerprint
 from explorer.engine.results import Progress, SearchResult
 from explorer.engine.run import TICK_MASK, Run, memory_mb, overrides, violation_from_parents
+from explorer.engine.visited import Visited
 
 __all__ = ["parallel_bfs"]
 
 Batch = list[tuple[int, int, int, Any]]  # (fingerprint, parent fingerprint, index, state)
+
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+_STOPPED_BY_SIGNAL = (-signal.SIGINT, -signal.SIGTERM)  # a Process's exitcode when killed by one
 
 
 def _context() -> Any:
@@ -60,7 +66,8 @@ class _Partition:
         self.within = model.within_boundary if overrides(model, "within_boundary") else None
         self.check_new = bool(run.always or run.sometimes_props)
         self.stop_flag, self.counters = stop_flag, counters
-        self.parents: dict[int, tuple[int, int]] = {}
+        self.parents = Visited()  # records keyed by fingerprint (add_keyed)
+        self.adopt = model.adopt if overrides(model, "adopt") else None
         self.sent: set[int] = set()  # fingerprints already sent to their owner (never resend)
         self.frontier: list[tuple[int, Any]] = []
         self.generated = 0
@@ -75,7 +82,7 @@ class _Partition:
     def admit(self, level: _Level, fp: int, parent: int, index: int, state: Any) -> None:
         """Record a state new to this partition and check it."""
         run = self.run
-        self.parents[fp] = (parent, index)
+        self.parents.add_keyed(fp, parent, index)
         if self.check_new:
             prop = run.failed_always(state)
             if prop is not None:
@@ -89,16 +96,19 @@ class _Partition:
         level.frontier.append((fp, state))
 
     def admit_batch(self, level: _Level, batch: Batch) -> None:
+        """Admit states sent by another process (re-linked to this one's parts by the
+        model's ``adopt`` hook)."""
+        adopt = self.adopt
         for fp, parent, index, state in batch:
             if fp not in self.parents:
-                self.admit(level, fp, parent, index, state)
+                self.admit(level, fp, parent, index, adopt(state) if adopt else state)
 
     def expand(self, level: _Level) -> list[Batch]:
         """Expand this partition's frontier; returns the successors owned by others."""
         run, me, workers = self.run, self.me, self.workers
         successors = run.model.successors
         representative = self.representative
-        fp_of = fingerprint
+        fp_of = run.model.fingerprint
         parents, sent, counters = self.parents, self.sent, self.counters
         outgoing: list[Batch] = [[] for _ in range(workers)]
         expanded = 0
@@ -165,16 +175,27 @@ def _worker(
     counters: Any,
 ) -> None:
     """One partition of the BFS; runs until told to quit."""
+    # The coordinator forked us with both signals blocked (see _Coordinator.start): set
+    # our own dispositions before letting them in, or a signal in between would run the
+    # coordinator's handler here and print a traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
     part = _Partition(me, workers, run, stop_flag, counters)
     inbox = inboxes[me]
+    coordinator = os.getppid()
     while True:
-        command = control.get()
+        try:
+            command = control.get(timeout=1.0)
+        except queue.Empty:
+            if os.getppid() != coordinator:
+                return  # the coordinator is gone (killed outright): do not linger as an orphan
+            continue
         kind = command[0]
         if kind == "quit":
             return
         if kind == "parent":
-            results.put(("parent", part.parents.get(command[1])))
+            results.put(("parent", part.parents.keyed_record(command[1])))
             continue
         level = _Level()
         level_start = len(part.parents)
@@ -218,8 +239,12 @@ class _Coordinator:
         self.critical_path = 0.0
 
     def start(self) -> None:
-        for proc in self.procs:
-            proc.start()
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+        try:
+            for proc in self.procs:
+                proc.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
     def command(self, *message: Any) -> None:
         for c in self.controls:
@@ -236,6 +261,8 @@ class _Coordinator:
             except queue.Empty:
                 self.tick()
                 for proc in self.procs:
+                    if proc.exitcode in _STOPPED_BY_SIGNAL:
+                        raise KeyboardInterrupt from None  # someone is stopping the search
                     if not proc.is_alive() and proc.exitcode not in (0, None):
                         raise RuntimeError(f"search worker died (exit code {proc.exitcode})") from None
                 continue
@@ -300,7 +327,7 @@ class _Coordinator:
         batches: list[Batch] = [[] for _ in range(self.workers)]
         representative = model.representative if self.run.settings.symmetry else None
         for i, state in enumerate(model.init_states()):
-            fp = fingerprint(representative(state) if representative else state)
+            fp = model.fingerprint(representative(state) if representative else state)
             batches[fp % self.workers].append((fp, -1, i, state))
         for i in range(self.workers):
             self.controls[i].put(("init", batches[i]))
@@ -351,9 +378,14 @@ class _Coordinator:
             except (OSError, ValueError):
                 pass
         for proc in self.procs:
+            if proc.pid is None:
+                continue  # never started (a signal came while starting)
             proc.join(timeout=2)
             if proc.is_alive():
                 proc.terminate()
+                proc.join(timeout=1)
+            if proc.is_alive():
+                proc.kill()
                 proc.join(timeout=1)
         for q in (*self.inboxes, *self.controls, self.results):
             q.cancel_join_thread()
@@ -363,9 +395,9 @@ class _Coordinator:
 def parallel_bfs(run: Run) -> SearchResult:
     """BFS over ``run.settings.workers`` processes; same counts as the one-process BFS."""
     coord = _Coordinator(run)
-    coord.start()
     complete, distinct, generated = False, 0, 0
     try:
+        coord.start()  # inside: a signal while starting still stops the started workers
         complete, distinct, generated = coord.levels()
         coord.violations()
     except KeyboardInterrupt:
@@ -374,7 +406,8 @@ def parallel_bfs(run: Run) -> SearchResult:
         counted_distinct, counted_generated = coord.counted()
         distinct, generated = max(distinct, counted_distinct), max(generated, counted_generated)
         for proc in coord.procs:
-            proc.terminate()
+            if proc.pid is not None:
+                proc.terminate()
     finally:
         coord.shut_down()
     if run.violations and not run.settings.collect:
@@ -383,7 +416,7 @@ def parallel_bfs(run: Run) -> SearchResult:
         complete=complete,
         distinct=distinct,
         generated=generated,
-        depth=len(coord.level_sizes),
+        levels=len(coord.level_sizes),
         level_sizes=coord.level_sizes,
         extra={
             "workers": coord.workers,

@@ -11,6 +11,8 @@ from typing import Any, Literal
 
 Strategy = Literal["bfs", "dfs", "random", "swarm"]
 STRATEGIES: tuple[str, ...] = ("bfs", "dfs", "random", "swarm")
+Backend = Literal["local", "ray"]
+BACKENDS: tuple[str, ...] = ("local", "ray")
 
 
 @dataclass(frozen=True)
@@ -24,10 +26,13 @@ class SearchSettings:
     max_memory_mb: int | None = None  # resident memory of the search process
     seed: int = 0  # random and swarm
     walks: int | None = None  # random and swarm: number of walks (None: until other bounds)
-    workers: int = 1  # processes (bfs)
+    workers: int = 1  # processes (bfs) or, on Ray, actors (bfs) and task slots (random, swarm)
     symmetry: bool = False
     collect: bool = False  # keep searching after a violation, collecting one per property
     shrink: bool = True  # delta-debug random/swarm counterexamples before reporting
+    backend: Backend = "local"  # where the workers run: local processes, or Ray actors and tasks
+    address: str | None = None  # Ray: the cluster to join (None: start a local instance)
+    por: bool = False  # partial-order reduction (bfs, dfs; docs/por.md)
 
 
 @dataclass
@@ -55,12 +60,13 @@ class Progress:
 
     distinct_states: int
     generated: int
-    depth: int
+    depth: int  # actions on the longest path so far (BFS: the level being generated)
     queue: int
     elapsed_s: float
     states_per_s: float
     memory_mb: float
     walks: int = 0
+    worker_states: tuple[int, ...] = ()  # distributed BFS: distinct states owned by each worker
 
 
 @dataclass
@@ -71,7 +77,7 @@ class SearchResult:
     complete: bool  # the whole space within the bounds was explored
     distinct_states: int
     generated: int  # successor states computed (TLC's "states generated")
-    depth: int  # BFS levels, counting the initial level
+    levels: int  # states on the longest path explored, the initial one included (TLC's level count)
     elapsed_s: float
     violations: list[Violation] = field(default_factory=list)
     sometimes: dict[str, bool] = field(default_factory=dict)  # name -> witnessed
@@ -79,6 +85,12 @@ class SearchResult:
     walks: int = 0  # random and swarm
     level_sizes: list[int] = field(default_factory=list)  # bfs: distinct new states per level
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def depth(self) -> int:
+        """Actions on the longest path explored: the one meaning of "depth" (``--depth 8``
+        explored to depth 8); ``levels`` is one more, as TLC counts."""
+        return max(self.levels - 1, 0)
 
     @property
     def states_per_s(self) -> float:

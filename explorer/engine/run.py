@@ -14,7 +14,6 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from explorer.engine.fingerprint import fingerprint
 from explorer.engine.model import Model, Property
 from explorer.engine.results import Progress, SearchResult, SearchSettings, Violation
 
@@ -26,7 +25,7 @@ ProgressFn = Callable[[Progress], None]
 
 def state_fingerprint(model: Model[Any, Any], state: Any, symmetry: bool = False) -> int:
     """The fingerprint the engine uses for ``state`` (of its representative under symmetry)."""
-    return fingerprint(model.representative(state) if symmetry else state)
+    return model.fingerprint(model.representative(state) if symmetry else state)
 
 
 def memory_mb(pid: int | None = None) -> float:
@@ -145,7 +144,7 @@ class Run:
         complete: bool,
         distinct: int,
         generated: int,
-        depth: int,
+        levels: int,
         walks: int = 0,
         level_sizes: list[int] | None = None,
         extra: dict[str, Any] | None = None,
@@ -155,7 +154,7 @@ class Run:
             complete=complete,
             distinct_states=distinct,
             generated=generated,
-            depth=depth,
+            levels=levels,
             elapsed_s=time.monotonic() - self.start,
             violations=self.violations,
             sometimes=dict(self.sometimes),

@@ -22,7 +22,8 @@ Semantics (shared by every strategy):
   partial result with ``stopped_by="interrupted"``).
 
 The strategies live one per module: bfs.py (a parent map of successor indices; the
-path is rebuilt by re-execution), parallel.py (the same BFS over worker processes),
+path is rebuilt by re-execution), parallel.py (the same BFS over worker processes;
+ray_backend/ the same BFS over Ray actors and the walks as Ray tasks),
 dfs.py (the path is the stack), walks.py (seeded random walks and swarm); run.py holds
 what they share.
 """
@@ -33,8 +34,9 @@ from typing import Any
 
 from explorer.engine.bfs import bfs
 from explorer.engine.dfs import dfs
+from explorer.engine.errors import ConfigError
 from explorer.engine.model import Model
-from explorer.engine.results import STRATEGIES, SearchResult, SearchSettings
+from explorer.engine.results import BACKENDS, STRATEGIES, SearchResult, SearchSettings
 from explorer.engine.run import ProgressFn, Run, memory_mb, rebuild_path, state_fingerprint
 from explorer.engine.shrink import replay_actions, shrink
 from explorer.engine.walks import DEFAULT_WALK_DEPTH, DEFAULT_WALKS, walks
@@ -65,7 +67,34 @@ def search(
         value = getattr(settings, name)
         if value is not None and value < 0:
             raise ValueError(f"{name} must not be negative")
-    run = Run(model, settings, progress)
+    if settings.backend not in BACKENDS:
+        raise ValueError(f"unknown backend {settings.backend!r} (known: {', '.join(BACKENDS)})")
+    if not settings.por:
+        return _run(Run(model, settings, progress))
+    if settings.strategy not in ("bfs", "dfs"):
+        raise ValueError(f"partial-order reduction applies to bfs and dfs, not {settings.strategy}")
+    from explorer.engine.por import reduce_model
+
+    searched, stats = reduce_model(model, settings)
+    result = _run(Run(searched, settings, progress))
+    por = stats.to_json()
+    if settings.workers > 1 or settings.backend != "local":
+        por["counted"] = "not counted: the states were expanded by the workers"
+    reduced_somewhere = settings.workers > 1 or settings.backend != "local" or stats.pruned > 0
+    if result.stopped_by == "depth" and searched is not model and reduced_somewhere:
+        # A reduced path can be longer than the full path it stands for (docs/por.md):
+        # within the depth bound, the full space was not shown to be covered. (With
+        # nothing pruned the search was the full one.)
+        result.complete = False
+        por["depth"] = "the depth bound cut reduced paths: not a check of every path within it"
+    result.extra["por"] = por
+    return result
+
+
+def _run(run: Run) -> SearchResult:
+    settings = run.settings
+    if settings.backend == "ray":
+        return _search_on_ray(run)
     if settings.strategy == "bfs":
         if settings.workers > 1:
             from explorer.engine.parallel import parallel_bfs
@@ -75,3 +104,15 @@ def search(
     if settings.strategy == "dfs":
         return dfs(run)
     return walks(run, swarm=settings.strategy == "swarm")
+
+
+def _search_on_ray(run: Run) -> SearchResult:
+    if run.settings.strategy == "dfs":
+        raise ConfigError("--strategy dfs runs in one process; --backend ray takes bfs, random or swarm")
+    if run.settings.strategy == "bfs":
+        from explorer.engine.ray_backend.bfs import ray_bfs
+
+        return ray_bfs(run)
+    from explorer.engine.ray_backend.walks import ray_walks
+
+    return ray_walks(run, swarm=run.settings.strategy == "swarm")

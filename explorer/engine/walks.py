@@ -11,12 +11,11 @@ current path; counterexamples are shrunk (explorer.engine.shrink) before they ar
 from __future__ import annotations
 
 import random
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterator
 from typing import Any
 
-from explorer.engine.fingerprint import fingerprint
 from explorer.engine.model import Model
-from explorer.engine.results import SearchResult, Violation
+from explorer.engine.results import SearchResult, SearchSettings, Violation
 from explorer.engine.run import Run, overrides
 from explorer.engine.shrink import shrink
 
@@ -73,6 +72,16 @@ class _Walks:
         self.generated = 0
         self.longest = 0
 
+    def seeded_walk(self, seed: int, inits: list[Any], depth_cap: int) -> bool:
+        """The walk of ``seed`` (its length under swarm and its initial state drawn from
+        it); True when the search must stop."""
+        rng = random.Random(seed)
+        length = depth_cap
+        if self.swarm:
+            length = rng.randint(max(1, depth_cap // 4), depth_cap) if depth_cap > 0 else 0
+        init_index = rng.randrange(len(inits))
+        return self.walk(rng, init_index, inits[init_index], length)
+
     def walk(self, rng: random.Random, init_index: int, init: Any, length: int) -> bool:
         """One walk of at most ``length`` actions from ``init``; True when the search must stop."""
         run, representative, within = self.run, self.representative, self.within
@@ -84,7 +93,7 @@ class _Walks:
         stop = False
         ended = False
         for step in range(length + 1):
-            fp = fingerprint(representative(state) if representative else state)
+            fp = run.model.fingerprint(representative(state) if representative else state)
             if fp not in self.seen:
                 self.seen.add(fp)
                 prop = run.failed_always(state)
@@ -117,31 +126,43 @@ class _Walks:
         return stop
 
 
+def walk_seeds(seed: int) -> Iterator[int]:
+    """The seed of each walk in turn: walk ``i`` of a run is the same walk whichever
+    process runs it (the Ray backend hands them out by index)."""
+    master = random.Random(seed)
+    while True:
+        yield master.getrandbits(64)
+
+
+def walk_depth_cap(run: Run) -> int:
+    return run.settings.max_depth if run.settings.max_depth is not None else DEFAULT_WALK_DEPTH
+
+
+def walk_limit(settings: SearchSettings) -> int | None:
+    """How many walks: ``settings.walks``, or :data:`DEFAULT_WALKS` when no bound is set."""
+    if settings.walks is None and settings.max_states is None and settings.time_limit is None:
+        return DEFAULT_WALKS
+    return settings.walks
+
+
 def walks(run: Run, swarm: bool) -> SearchResult:
     """Random walks (or swarm) within ``run.settings`` (semantics: explorer.engine.search)."""
     settings = run.settings
     inits = list(run.model.init_states())
-    depth_cap = settings.max_depth if settings.max_depth is not None else DEFAULT_WALK_DEPTH
-    walk_limit = settings.walks
-    if walk_limit is None and settings.max_states is None and settings.time_limit is None:
-        walk_limit = DEFAULT_WALKS
+    depth_cap = walk_depth_cap(run)
+    limit = walk_limit(settings)
     state = _Walks(run, swarm)
     count = 0
     stop = False
-    master = random.Random(settings.seed)
+    seeds = walk_seeds(settings.seed)
     try:
         while not stop and inits:
-            if walk_limit is not None and count >= walk_limit:
+            if limit is not None and count >= limit:
                 run.stopped_by = "walks"
                 break
-            rng = random.Random(master.getrandbits(64))
-            length = depth_cap
-            if swarm:
-                length = rng.randint(max(1, depth_cap // 4), depth_cap) if depth_cap > 0 else 0
             count += 1
-            init_index = rng.randrange(len(inits))
-            stop = state.walk(rng, init_index, inits[init_index], length)
-            if not stop and run.tick(len(state.seen), state.generated, state.longest + 1, 0, count):
+            stop = state.seeded_walk(next(seeds), inits, depth_cap)
+            if not stop and run.tick(len(state.seen), state.generated, state.longest, 0, count):
                 stop = True
     except KeyboardInterrupt:
         run.stopped_by = "interrupted"
@@ -154,6 +175,6 @@ def walks(run: Run, swarm: bool) -> SearchResult:
         complete=False,
         distinct=len(state.seen),
         generated=state.generated,
-        depth=state.longest + 1 if state.seen else 0,
+        levels=state.longest + 1 if state.seen else 0,
         walks=count,
     )

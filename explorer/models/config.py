@@ -153,7 +153,12 @@ def parse_extra(items: list[str]) -> tuple[tuple[str, Any], ...]:
             extra[key] = json.loads(text)
         except ValueError:
             extra[key] = text
-    return extra_pairs(extra)
+        except RecursionError:
+            raise ConfigError(f"--extra {key}: the value is nested too deeply") from None
+    try:
+        return extra_pairs(extra)
+    except RecursionError:
+        raise ConfigError("--extra: a value is nested too deeply") from None
 
 
 def _lists_to_tuples(value: Any) -> Any:

@@ -32,7 +32,7 @@ from typing import Any
 
 from explorer.actors import NETWORKS, ActorModel, Node, World
 from explorer.models.config import CheckConfig, ConfigError
-from explorer.models.paxos_properties import PaxosModel, make_checked
+from explorer.models.paxos_properties import PaxosModel, make_checked, replica_reads
 from paxos_core import (
     BasicDurable,
     BasicPaxosReplica,
@@ -46,7 +46,7 @@ from paxos_core import (
 )
 from paxos_core.common import vote_key
 from paxos_core.events import Complete, Invoke
-from paxos_core.messages import Command, Request
+from paxos_core.messages import Command, Redirect, Reply, Request
 
 MODELS = ("multipaxos", "basic")
 
@@ -204,6 +204,26 @@ def paxos_symmetry(model: ActorModel, config: CheckConfig) -> Callable[[World], 
     return model.symmetry(model.clients, lambda perm: basic_client_renaming(config.nodes, perm))
 
 
+def client_ignores_forever(nodes: int) -> Callable[[int, Any, int, Any], bool]:
+    """Partial-order reduction's declaration (docs/por.md): the messages a client ignores
+    in its state and in every later one (replicas declare none: which stale messages a
+    replica ignores depends on the variant).
+
+    A client handles only a Reply or Redirect for the operation it has outstanding, and
+    its operation numbers only grow (``issued``): a message for an earlier operation, or
+    for the last one once it is answered, is never handled again; nor is anything else.
+    """
+
+    def ignores(address: int, state: Any, src: int, msg: Any) -> bool:
+        if address < nodes:
+            return False
+        if not isinstance(msg, (Reply, Redirect)):
+            return True
+        return msg.seq < state.issued or (not state.outstanding and msg.seq <= state.issued)
+
+    return ignores
+
+
 def build(config: CheckConfig) -> PaxosModel:
     """The Multi-Paxos or Basic Paxos model that ``config`` describes (ConfigError if impossible)."""
     cluster = cluster_config(config)
@@ -221,9 +241,11 @@ def build(config: CheckConfig) -> PaxosModel:
         network=config.network,
         faults=config.faults,
         boundary=ballot_bound(servers, config.ballots),
+        boundary_reads=replica_reads(config.nodes),
         timer_limits={(c, "retry"): retries for c in cluster.clients},
         name=config.model,
         config_data=config.to_json(),
+        ignores_forever=client_ignores_forever(config.nodes),
     )
     # The engine applies the representative only when symmetry is switched on.
     model.set_representative(paxos_symmetry(model, config))

@@ -45,11 +45,12 @@ its meaning.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from checker import invariants as inv
-from explorer.actors import ActorAction, ActorModel, FireTimer, World
+from explorer.actors import ActorAction, ActorModel, FireTimer, Reads, World
 from explorer.engine.model import Property
 from explorer.models.config import CheckConfig
 from explorer.models.paxos_views import (
@@ -106,6 +107,26 @@ def step_problems(world: World) -> dict[str, list[str]]:
 
 # -- the property list -------------------------------------------------------------------
 
+Condition = Callable[["_PaxosChecks", World], bool]
+
+
+def _by_view(condition: Condition) -> Condition:
+    """Cache the condition's verdict by the world's view: its replicas' states and its
+    history (what every view of PaxosViews reads). Worlds share these objects (the actor
+    model interns node states), so most worlds are judged by one dictionary lookup."""
+    name = condition.__name__
+
+    def cached(self: _PaxosChecks, world: World) -> bool:
+        verdicts = self.verdicts_of(world)
+        verdict = verdicts.get(name)
+        if verdict is None:
+            verdict = verdicts[name] = condition(self, world)
+        return verdict
+
+    cached.__name__ = name
+    cached.__doc__ = condition.__doc__
+    return cached
+
 
 class _PaxosChecks:
     """The conditions of the properties of one Paxos model, with the caches they share."""
@@ -123,6 +144,25 @@ class _PaxosChecks:
         # Votes only grow, and most worlds share their replicas' vote tuples with many
         # others: what they chose is computed once per distinct set of vote tuples.
         self.chosen_by_votes: dict[tuple[Any, ...], dict[int, set[Any]]] = {}
+        # verdicts by view: ids of (replica states..., history) -> (those objects, verdicts)
+        self.by_view: dict[tuple[int, ...], tuple[tuple[Any, ...], dict[str, bool]]] = {}
+        self.last_view: tuple[World | None, dict[str, bool]] = (None, {})
+
+    def verdicts_of(self, world: World) -> dict[str, bool]:
+        """The verdicts cached for the world's view (see :func:`_by_view`)."""
+        last_world, verdicts = self.last_view
+        if last_world is world:
+            return verdicts
+        view = (*world.actors[: self.views.nodes], world.history)
+        key = tuple([id(part) for part in view])
+        entry = self.by_view.get(key)
+        # The entry keeps its objects alive, so equal ids mean the very same objects.
+        if entry is None:
+            if len(self.by_view) >= 100_000:
+                self.by_view.clear()
+            entry = self.by_view[key] = (view, {})
+        self.last_view = (world, entry[1])
+        return entry[1]
 
     def snap(self, world: World) -> Snapshot:
         last = self.last
@@ -131,12 +171,14 @@ class _PaxosChecks:
         self.last = snapshot = Snapshot(world, self.views)
         return snapshot
 
+    @_by_view
     def agreement(self, world: World) -> bool:
         s = self.snap(world)
         if all(len(v) == 1 for v in s.values_per_slot.values()):
             return True  # a single candidate value per slot cannot disagree
         return not inv.agreement_problems(s.votes, self.views.quorum, s.learned)
 
+    @_by_view
     def learned_is_chosen(self, world: World) -> bool:
         s = self.snap(world)
         if not any(s.learned.values()):
@@ -151,6 +193,7 @@ class _PaxosChecks:
         # chosen is given, so the votes are not read again (a cache hit never builds them)
         return not inv.unchosen_learned_problems((), self.views.quorum, s.learned, chosen)
 
+    @_by_view
     def validity(self, world: World) -> bool:
         s = self.snap(world)
         noop = self.noop
@@ -168,6 +211,7 @@ class _PaxosChecks:
     def stability(world: World) -> bool:
         return STABILITY not in step_problems(world)
 
+    @_by_view
     def log_consistency(self, world: World) -> bool:
         s = self.snap(world)
         applied_slots = self.views.applied_slots(world)
@@ -187,6 +231,7 @@ class _PaxosChecks:
     def promise_monotonicity(world: World) -> bool:
         return PROMISE_MONOTONICITY not in step_problems(world)
 
+    @_by_view
     def client_visible(self, world: World) -> bool:
         replies = self.views.replies(world)
         if not replies:
@@ -203,16 +248,19 @@ class _PaxosChecks:
                 return False
         return True
 
+    @_by_view
     def linearizable(self, world: World) -> bool:
         return not world.history or self.lin.linearizable(world.history)
 
+    @_by_view
     def value_chosen(self, world: World) -> bool:
         return bool(inv.chosen_values(self.snap(world).votes, self.views.quorum))
 
-    @staticmethod
-    def operation_completed(world: World) -> bool:
+    @_by_view
+    def operation_completed(self, world: World) -> bool:
         return any(type(ev) is Complete for ev in world.history)
 
+    @_by_view
     def leader_changed(self, world: World) -> bool:
         views = self.views
         if not self.multi:
@@ -243,42 +291,64 @@ def paxos_properties(config: CheckConfig, cluster: ClusterConfig) -> list[Proper
     """Every property of a Paxos model of ``config`` (see the module docstring)."""
     c = _PaxosChecks(config, cluster)
     multi = c.multi
+    # What each condition reads (partial-order reduction, docs/por.md): replica states;
+    # with the history (invoked commands, replies) or the faults where it says so. The
+    # two transition properties read the step alone, which the reduction never reorders
+    # within one replica: they declare no view at all.
+    replicas = replica_reads(config.nodes)
+    with_history = dataclasses.replace(replicas, history=True)
+    step_only = Reads()
     props: list[Property[World]] = [
         Property.always(
             "agreement", c.agreement,
-            "at most one value per slot is chosen (quorum of ghost votes) or learned",
+            "at most one value per slot is chosen (quorum of ghost votes) or learned", reads=replicas
         ),
         Property.always(
             LEARNED_IS_CHOSEN, c.learned_is_chosen,
-            "a replica learns only values a quorum voted for in one ballot (ghost votes)",
+            "a replica learns only values a quorum voted for in one ballot (ghost votes)", reads=replicas
         ),
-        Property.always("validity", c.validity, "every decided value is a client's command or the no-op"),
-        Property.always(STABILITY, c.stability, "a replica never changes or forgets a learned value"),
+        Property.always(
+            "validity", c.validity, "every decided value is a client's command or the no-op",
+            reads=with_history,
+        ),
+        Property.always(
+            STABILITY, c.stability, "a replica never changes or forgets a learned value",
+            reads=step_only,
+        ),
         Property.always(
             "log consistency", c.log_consistency,
-            "applied logs are prefixes of one another and of the decided log, in slot order",
+            "applied logs are prefixes of one another and of the decided log, in slot order", reads=replicas
         ),
         Property.always(
             PROMISE_MONOTONICITY, c.promise_monotonicity,
-            "an acceptor's promised ballot never decreases, across crash and restart too",
+            "an acceptor's promised ballot never decreases, across crash and restart too", reads=step_only
         ),
         Property.always(
             "client-visible", c.client_visible,
-            "every reply equals what a sequential run of the decided log gives",
+            "every reply equals what a sequential run of the decided log gives", reads=with_history
         ),
         Property.final(
             "linearizable", c.linearizable,
             "the client history is linearizable (operations with unknown outcome may or may not apply)",
+            reads=Reads(history=True),
         ),
     ]
     if config.clients > 0 and (config.ops > 0 or not multi):
-        props.append(Property.sometimes("value chosen", c.value_chosen, "a quorum voted for a value"))
         props.append(
-            Property.sometimes("operation completed", c.operation_completed, "a client operation returned")
+            Property.sometimes("value chosen", c.value_chosen, "a quorum voted for a value", reads=replicas)
+        )
+        props.append(
+            Property.sometimes(
+                "operation completed", c.operation_completed, "a client operation returned",
+                reads=Reads(history=True),
+            )
         )
     if multi or config.clients > 0:
         props.append(
-            Property.sometimes("leader changed", c.leader_changed, "a new leader took over from an earlier ballot")
+            Property.sometimes(
+                "leader changed", c.leader_changed, "a new leader took over from an earlier ballot",
+                reads=replicas,
+            )
         )
     # Catching up is a Multi-Paxos mechanism (CatchUp/Learn); Basic Paxos has none.
     if multi and config.faults.crash > 0 and config.clients > 0:
@@ -286,9 +356,19 @@ def paxos_properties(config: CheckConfig, cluster: ClusterConfig) -> list[Proper
             Property.sometimes(
                 "crashed node caught up", c.crashed_node_caught_up,
                 "after a crash, every replica is up and learned and applied the same log",
+                reads=dataclasses.replace(replicas, faults=True),
             )
         )
     return props
+
+
+def replica_reads(nodes: int) -> Reads:
+    """A declaration that reads the states of replicas ``0..nodes-1`` (clients unread)."""
+
+    def view(address: int, state: Any) -> Any:
+        return state if address < nodes else None
+
+    return Reads(node=view, addresses=frozenset(range(nodes)))
 
 
 # -- transition properties ---------------------------------------------------------------

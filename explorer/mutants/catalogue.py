@@ -68,11 +68,13 @@ class MutantCase:
         depth): cases with equal keys share one check."""
         return self.correct_config(), self.correct_depth
 
-    def settings(self, strategy: str = "bfs", seed: int = 0, depth: int | None = None) -> SearchSettings:
+    def settings(
+        self, strategy: str = "bfs", seed: int = 0, depth: int | None = None, por: bool = False
+    ) -> SearchSettings:
         if strategy in ("bfs", "dfs"):
             return SearchSettings(
                 strategy=strategy,  # type: ignore[arg-type]
-                max_depth=depth or self.max_depth, max_states=self.max_states,
+                max_depth=depth or self.max_depth, max_states=self.max_states, por=por,
             )
         return SearchSettings(
             strategy=strategy,  # type: ignore[arg-type]
@@ -382,7 +384,13 @@ class CorrectOutcome:
 
     @property
     def holds(self) -> bool:
-        return self.result.verdict == "holds" and self.result.complete and not self.unwitnessed
+        return self.result.verdict == "holds" and covered(self.result) and not self.unwitnessed
+
+
+def covered(result: SearchResult) -> bool:
+    """Everything within the bounds was searched: completely, or (under ``--por``) every
+    reduced path up to the depth bound (docs/por.md: what that does and does not cover)."""
+    return result.complete or (result.stopped_by == "depth" and "depth" in result.extra.get("por", {}))
 
 
 def build(config: CheckConfig) -> Model[Any, Any]:
@@ -392,43 +400,43 @@ def build(config: CheckConfig) -> Model[Any, Any]:
     return build_checked(config)
 
 
-def run_case(case: MutantCase, strategy: str = "bfs", seed: int = 0) -> CaseOutcome:
+def run_case(case: MutantCase, strategy: str = "bfs", seed: int = 0, por: bool = False) -> CaseOutcome:
     """Search the mutant of ``case`` with ``strategy`` (bfs: its bounds; random/swarm: walks)."""
-    return _run_case(case, strategy, seed)
+    return _run_case(case, strategy, seed, por)
 
 
-def _run_case(case: MutantCase, strategy: str, seed: int) -> CaseOutcome:
+def _run_case(case: MutantCase, strategy: str, seed: int, por: bool = False) -> CaseOutcome:
     from explorer.engine.search import search
 
     model = build(case.config)
     start = time.perf_counter()
-    result = search(model, case.settings(strategy, seed), None)
+    result = search(model, case.settings(strategy, seed, por=por), None)
     return CaseOutcome(case, strategy, result, time.perf_counter() - start)
 
 
-def run_correct(case: MutantCase) -> CorrectOutcome:
+def run_correct(case: MutantCase, por: bool = False) -> CorrectOutcome:
     """Check the correct protocol exhaustively at ``case``'s configuration and depth."""
     from explorer.engine.search import search
 
     model = build(case.correct_config())
     start = time.perf_counter()
-    result = search(model, case.settings("bfs", depth=case.correct_depth), None)
+    result = search(model, case.settings("bfs", depth=case.correct_depth, por=por), None)
     unwitnessed = sorted(name for name, seen in result.sometimes.items() if not seen)
     return CorrectOutcome(case, result, time.perf_counter() - start, unwitnessed)
 
 
-def run_pair(pair: PairCase) -> dict[str, Any]:
+def run_pair(pair: PairCase, por: bool = False) -> dict[str, Any]:
     """BFS each half of ``pair``, the pair and the correct protocol to the pair's depth:
     the row ``synod mutants`` prints (``ok``: halves and correct hold, the pair fails as
     expected)."""
     from explorer.engine.search import search
 
     start = time.perf_counter()
-    settings = SearchSettings(max_depth=pair.max_depth)
+    settings = SearchSettings(max_depth=pair.max_depth, por=por)
 
     def clean(variant: str) -> bool:
         result = search(build(pair.config_for(variant)), settings, None)
-        return result.verdict == "holds" and result.complete
+        return result.verdict == "holds" and covered(result)
 
     both = search(build(pair.config_for(pair.variant)), settings, None)
     violation = both.violations[0] if both.violations else None
@@ -451,15 +459,18 @@ def run_pair(pair: PairCase) -> dict[str, Any]:
     }
 
 
-def map_cases(fn: Callable[[MutantCase], Any], cases: list[MutantCase], jobs: int) -> list[Any]:
-    """``fn`` over ``cases`` in order, on ``jobs`` processes (1: in this process)."""
-    if jobs <= 1 or len(cases) <= 1:
-        return [fn(case) for case in cases]
-    import multiprocessing
+def map_cases(
+    fn: Callable[[MutantCase], Any],
+    cases: list[MutantCase],
+    jobs: int,
+    backend: str = "local",
+    address: str | None = None,
+) -> list[Any]:
+    """``fn`` over ``cases`` in order, on ``jobs`` workers of ``backend`` (local
+    processes, 1: in this process; or Ray tasks): :func:`explorer.engine.backends.map_on`."""
+    from explorer.engine.backends import map_on
 
-    context = multiprocessing.get_context("fork")
-    with context.Pool(min(jobs, len(cases))) as pool:
-        return pool.map(fn, cases, chunksize=1)
+    return map_on(fn, cases, backend, jobs, address)
 
 
 def shuffled(cases: list[MutantCase], seed: int) -> list[MutantCase]:

@@ -261,10 +261,22 @@ def render_terminal(
     return text
 
 
+def _about_html(about: Sequence[tuple[str, str]]) -> str:
+    if not about:
+        return ""
+    rows = "".join(
+        f"<tr><th>{html.escape(label)}</th><td>{html.escape(text)}</td></tr>\n" for label, text in about
+    )
+    return f'<table class="about">\n{rows}</table>\n'
+
+
 _CSS = """
 body { background: #1e1e1e; color: #e0e0e0; font-family: ui-monospace, Menlo, Consolas, monospace; margin: 2em; }
 h1 { font-size: 1.1em; font-weight: normal; }
 pre { line-height: 1.35; font-size: 14px; }
+table.about { border-collapse: collapse; margin-bottom: 1.5em; font-size: 13px; }
+table.about th { text-align: left; color: #9e9e9e; font-weight: normal; padding: 0.1em 1.2em 0.1em 0; vertical-align: top; }
+table.about td { color: #e0e0e0; padding: 0.1em 0; }
 .fail { background: #c62828; color: #ffffff; font-weight: bold; }
 """
 
@@ -276,8 +288,10 @@ def render_html(
     fail_step: int | None = None,
     property_name: str | None = None,
     title: str | None = None,
+    about: Sequence[tuple[str, str]] = (),
 ) -> str:
-    """The same diagram as one self-contained HTML page (inline CSS, no external assets)."""
+    """The same diagram as one self-contained HTML page (inline CSS, no external assets);
+    ``about`` (label, text) pairs say what run it is, above the diagram."""
     rows = diagram_rows(model, states, actions, fail_step, property_name)
     css_rules = [_CSS.strip()]
     for name, (_, colour) in STYLES.items():
@@ -296,7 +310,7 @@ def render_html(
     return (
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         f"<title>{html.escape(heading)}</title>\n<style>\n" + "\n".join(css_rules) + "\n</style>\n"
-        f"</head>\n<body>\n<h1>{html.escape(heading)}</h1>\n<pre>\n"
+        f"</head>\n<body>\n<h1>{html.escape(heading)}</h1>\n{_about_html(about)}<pre>\n"
         + "\n".join(lines)
         + "\n</pre>\n</body>\n</html>\n"
     )

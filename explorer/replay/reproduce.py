@@ -35,7 +35,11 @@ class ReplayOutcome:
 
     @property
     def exit_code(self) -> int:
-        return 0 if self.status == "passes" else 1
+        """1 reproduced, 0 now passes, 4 diverged (the trace no longer fits the model)."""
+        return EXIT_CODES[self.status]
+
+
+EXIT_CODES: dict[str, int] = {"reproduced": 1, "passes": 0, "diverged": 4}
 
 
 def _find_property(model: Model[Any, Any], name: str) -> Property[Any] | None:

@@ -38,8 +38,9 @@ from pathlib import Path
 from typing import Any
 
 from explorer.engine.fingerprint import fingerprint
+from explorer.engine.interrupts import held_signals
 from explorer.engine.model import Model
-from explorer.engine.results import STRATEGIES, SearchSettings, Violation
+from explorer.engine.results import BACKENDS, STRATEGIES, SearchSettings, Violation
 from explorer.models import check_model_name
 from explorer.models.config import CheckConfig, ConfigError
 
@@ -84,6 +85,9 @@ _SETTINGS_TYPES: dict[str, tuple[type, ...]] = {
     "symmetry": (bool,),
     "collect": (bool,),
     "shrink": (bool,),
+    "backend": (str,),
+    "address": (str, type(None)),
+    "por": (bool,),
 }
 
 
@@ -105,6 +109,8 @@ def settings_from_json(data: Any) -> SearchSettings:
             raise TraceError(f"trace 'search.{name}' has the wrong type: {value!r}")
     if data.get("strategy", "bfs") not in STRATEGIES:
         raise TraceError(f"trace 'search.strategy' is unknown: {data['strategy']!r}")
+    if data.get("backend", "local") not in BACKENDS:
+        raise TraceError(f"trace 'search.backend' is unknown: {data['backend']!r}")
     return SearchSettings(**data)
 
 
@@ -212,8 +218,14 @@ def trace_filename(trace: Trace) -> str:
 
 def write_text_atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` via a temporary file in the same directory + rename,
-    so a reader never sees half a file (and an interrupted write leaves nothing)."""
-    path = Path(path)
+    so a reader never sees half a file. SIGINT and SIGTERM are held back meanwhile (a
+    file is small; a signal between creating the temporary file and knowing its name
+    would leave it behind): the file is then either wholly there or not at all."""
+    with held_signals():
+        _write_text_atomic(Path(path), text)
+
+
+def _write_text_atomic(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -326,7 +338,13 @@ def load_trace(path: str | os.PathLike[str]) -> Trace:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise TraceError(f"trace {os.fspath(path)} is not JSON: {exc}") from None
+    except RecursionError:
+        # 100,000 nested "[" printed a RecursionError traceback and exited 1, the code
+        # for "reproduced": a broken file must read as a broken file.
+        raise TraceError(f"trace {os.fspath(path)} is nested too deeply to be a trace") from None
     try:
         return trace_from_json(data)
     except TraceError as exc:
         raise TraceError(f"{os.fspath(path)}: {exc}") from None
+    except RecursionError:  # a value within JSON's nesting limit, too deep for our walk
+        raise TraceError(f"{os.fspath(path)}: a value is nested too deeply to be a trace") from None

@@ -1,0 +1,216 @@
+"""Benchmark of the actor world (issue 14): this tree against a baseline ref, side by side.
+
+Cases (each in a fresh subprocess, so CPU and peak memory belong to that case alone):
+
+- ``multipaxos``: the default ``synod check`` (3 replicas, 2 clients, 1 op each,
+  faults drop=1,crash=1, BFS depth 8): exactly 195,002 distinct states;
+- ``basic``: the Basic Paxos world at its defaults, BFS depth 8;
+- ``tla-paxos``: the hand-written Paxos.tla model, ballots 0..2 (TLC: 185,369 states).
+
+Per case and worker count it prints distinct states, CPU seconds (the search process
+and its worker processes: ``getrusage`` of self and children), distinct states per
+CPU-second, the critical path for parallel runs (the sum over levels of the busiest
+worker's CPU: the wall time on idle cores, the figure to judge scaling by on a shared
+machine), peak RSS, and bytes per distinct state (peak RSS of the search process minus
+its RSS just before the search, over the distinct states; one-worker runs). Wall time
+is printed but means little while other work shares the machine.
+
+With ``--baseline-ref REF`` the same cases also run on the code at ``REF``, extracted
+with ``git archive`` into a temporary directory (nothing in the repository changes), and
+the table gains the ratio baseline/current of CPU seconds and of bytes per state.
+
+    python bench/bench_actor_world.py                          # this tree only
+    python bench/bench_actor_world.py --baseline-ref 09b8d3c   # side by side
+    python bench/bench_actor_world.py --cases multipaxos --workers 1
+    python bench/bench_actor_world.py --profile multipaxos     # cProfile, top 25
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+CASES = ("multipaxos", "basic", "tla-paxos")
+EXPECTED = {"multipaxos": 195_002, "tla-paxos": 185_369}
+
+
+def _cpu_s() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def _model_and_settings(case: str) -> tuple[Any, dict[str, Any]]:
+    from explorer.models import build_model
+    from explorer.models.config import CheckConfig, Faults
+
+    if case == "tla-paxos":
+        from explorer.models.tla_paxos import TlaPaxos
+
+        return TlaPaxos(ballots=2), {}
+    if case == "multipaxos":
+        config = CheckConfig(model="multipaxos", nodes=3, clients=2, ops=1, faults=Faults(drop=1, crash=1))
+    elif case == "basic":
+        config = CheckConfig(model="basic")
+    else:
+        raise SystemExit(f"unknown case {case!r} (known: {', '.join(CASES)})")
+    return build_model(config), {"max_depth": 8}
+
+
+def run_case(case: str, workers: int) -> dict[str, Any]:
+    """Run one case in this process (whose ``sys.path`` picks the code); its figures."""
+    from explorer.engine.results import SearchSettings
+    from explorer.engine.search import search
+
+    model, settings = _model_and_settings(case)
+    rss0 = _rss_mb()
+    cpu0, wall0 = _cpu_s(), time.monotonic()
+    result = search(model, SearchSettings(workers=workers, **settings))
+    wall, cpu = time.monotonic() - wall0, _cpu_s() - cpu0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {
+        "distinct": result.distinct_states,
+        "generated": result.generated,
+        "levels": result.level_sizes,
+        "verdict": result.verdict,
+        "wall_s": wall,
+        "cpu_s": cpu,
+        "peak_mb": peak,
+        "rss_before_mb": rss0,
+        "peak_worker_mb": kids if workers > 1 else 0.0,
+        "critical_path_s": result.extra.get("critical_path_cpu_s"),
+    }
+
+
+def _spawn(root: Path, case: str, workers: int) -> dict[str, Any]:
+    env = dict(os.environ, PYTHONPATH=str(root))
+    out = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--one", case, str(workers), str(root)],
+        cwd=root, env=env, capture_output=True, text=True, check=False,
+    )
+    if out.returncode != 0:
+        tail = out.stderr.strip().splitlines()[-1:] or ["no output"]
+        return {"failed": tail[0]}
+    data: dict[str, Any] = json.loads(out.stdout)
+    return data
+
+
+def _extract(ref: str, into: Path) -> None:
+    """The tree of ``ref`` in ``into`` (git archive: the repository is not touched)."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref], capture_output=True, check=False)
+    if archive.returncode != 0:
+        raise SystemExit(f"bench: cannot archive {ref!r}: {archive.stderr.decode().strip()}")
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
+
+
+def bytes_per_state(r: dict[str, Any]) -> float:
+    return (r["peak_mb"] - r["rss_before_mb"]) * 2**20 / max(r["distinct"], 1)
+
+
+def _row(label: str, case: str, workers: int, r: dict[str, Any]) -> str:
+    if "failed" in r:
+        return f"{label:<9} {case:<11} {workers:>2}  failed: {r['failed']}"
+    crit = f"{r['critical_path_s']:.2f}" if r["critical_path_s"] is not None else "-"
+    per_state = f"{bytes_per_state(r):.0f}" if workers == 1 else "-"
+    peak = f"{r['peak_mb']:.0f}" + (f"+{workers}x{r['peak_worker_mb']:.0f}" if workers > 1 else "")
+    expected = EXPECTED.get(case)
+    mark = "" if expected is None or r["distinct"] == expected else " (count differs!)"
+    return (
+        f"{label:<9} {case:<11} {workers:>2} {r['distinct']:>9,} {r['cpu_s']:>7.2f} "
+        f"{r['distinct'] / r['cpu_s']:>9,.0f} {crit:>7} {r['wall_s']:>7.2f} {peak:>11} {per_state:>7}{mark}"
+    )
+
+
+def _compare(case: str, workers: int, base: dict[str, Any], cur: dict[str, Any]) -> str:
+    if "failed" in base or "failed" in cur:
+        return "    (no ratio: a run failed)"
+    same = base["distinct"] == cur["distinct"] and base["levels"] == cur["levels"]
+    parts = [f"CPU baseline/current {base['cpu_s'] / cur['cpu_s']:.2f}x"]
+    if workers == 1:
+        parts.append(f"bytes/state baseline/current {bytes_per_state(base) / max(bytes_per_state(cur), 1):.2f}x")
+    parts.append("same distinct count and level sizes" if same else "COUNTS DIFFER")
+    return f"    {case} W={workers}: " + ", ".join(parts)
+
+
+def _profile(case: str) -> None:
+    import cProfile
+    import pstats
+
+    from explorer.engine.results import SearchSettings
+    from explorer.engine.search import search
+
+    model, settings = _model_and_settings(case)
+    prof = cProfile.Profile()
+    prof.enable()
+    result = search(model, SearchSettings(**settings))
+    prof.disable()
+    print(f"{case}: {result.distinct_states:,} distinct states")
+    pstats.Stats(prof).sort_stats("tottime").print_stats(25)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cases", nargs="+", default=list(CASES), choices=CASES)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--baseline-ref", help="git ref to measure beside this tree (e.g. 09b8d3c)")
+    parser.add_argument("--profile", choices=CASES, help="cProfile one case in this process")
+    parser.add_argument("--one", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        sys.path.insert(0, args.one[2])
+        print(json.dumps(run_case(args.one[0], int(args.one[1]))))
+        return 0
+    if args.profile:
+        sys.path.insert(0, str(ROOT))
+        _profile(args.profile)
+        return 0
+    print(f"machine: {os.cpu_count()} CPUs, load average at start {os.getloadavg()[0]:.2f}")
+    header = (
+        f"{'code':<9} {'case':<11} {'W':>2} {'distinct':>9} {'CPU s':>7} {'dist/CPUs':>9} "
+        f"{'crit s':>7} {'wall s':>7} {'peak MB':>11} {'B/state':>7}"
+    )
+    print(header)
+    print("-" * len(header))
+    with tempfile.TemporaryDirectory(prefix="synod-baseline-") as tmp:
+        trees = [("current", ROOT)]
+        if args.baseline_ref:
+            _extract(args.baseline_ref, Path(tmp))
+            trees.insert(0, (args.baseline_ref[:9], Path(tmp)))
+        notes: list[str] = []
+        for case in args.cases:
+            runs: dict[tuple[str, int], dict[str, Any]] = {}
+            for label, root in trees:
+                for workers in args.workers:
+                    runs[label, workers] = r = _spawn(root, case, workers)
+                    print(_row(label, case, workers, r), flush=True)
+            for workers in args.workers:
+                if args.baseline_ref:
+                    notes.append(_compare(case, workers, runs[trees[0][0], workers], runs["current", workers]))
+            one, two = runs.get(("current", 1)), runs.get(("current", 2))
+            if one and two and "failed" not in one and "failed" not in two and two["critical_path_s"]:
+                notes.append(
+                    f"    {case} current: 2 workers critical-path speed-up "
+                    f"{one['cpu_s'] / two['critical_path_s']:.2f}x over 1 worker's CPU"
+                )
+    print("\n".join(notes))
+    print(f"load average at end {os.getloadavg()[0]:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

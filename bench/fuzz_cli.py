@@ -1,0 +1,124 @@
+"""Fuzz the ``synod`` command line with real subprocesses and print the counts.
+
+    python bench/fuzz_cli.py                    # 10,000 inputs, seed 0, 2 at a time
+    python bench/fuzz_cli.py --inputs 2000 --seed 7 --parallel 4 --report fuzz.json
+
+Inputs come from tests/fuzz_inputs.py (malformed traces, histories in each format,
+``synod check`` option values, ``synod prove quorums`` specs), spread evenly over the
+four surfaces; each runs as ``python -m explorer ...`` in a scratch directory of its
+own. Printed: the exit-code distribution per surface, and the inputs that broke the
+rule: tracebacks, multi-line (or stdout-polluting) errors, files written by an exit-2
+run, undocumented exit codes, and hangs (no exit within --hang seconds). Inputs that hit
+a defect known to live in checker/ (tests/fuzz_inputs.known_checker_defect) are counted
+apart. ``--report FILE`` writes every offending input with its output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import os
+import random
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.fuzz_inputs import SURFACES, judge, known_checker_defect, snapshot  # noqa: E402
+
+
+def run_one(surface: str, seed: int, hang_s: float) -> dict[str, Any]:
+    rng = random.Random(f"{surface}:{seed}")
+    with tempfile.TemporaryDirectory(prefix="synod-fuzz-") as scratch:
+        work = Path(scratch)
+        argv = SURFACES[surface](rng, work)
+        before = snapshot(work)
+        env = dict(os.environ, PYTHONPATH=str(ROOT), COLUMNS="120")
+        try:
+            proc = subprocess.run(
+                [sys.executable, "-m", "explorer", *argv], cwd=work, env=env,
+                capture_output=True, text=True, errors="replace", timeout=hang_s,
+            )
+        except subprocess.TimeoutExpired:
+            return {"surface": surface, "argv": argv, "hang": True}
+        verdict = judge(argv[0], proc.returncode, proc.stdout, proc.stderr, before, snapshot(work))
+        return {
+            "surface": surface,
+            "argv": argv,
+            "hang": False,
+            "code": proc.returncode,
+            "ok": verdict.ok,
+            "traceback": verdict.traceback,
+            "multi_line_error": verdict.multi_line_error,
+            "files_written": verdict.files_written,
+            "unexpected_code": verdict.unexpected_code,
+            "known": known_checker_defect(argv),
+            "stderr": proc.stderr[-1500:] if not verdict.ok else "",
+        }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--inputs", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--parallel", type=int, default=2, help="subprocesses at a time")
+    parser.add_argument("--hang", type=float, default=120.0, help="seconds before an input counts as a hang")
+    parser.add_argument("--report", metavar="FILE", help="write every offending input as JSON")
+    args = parser.parse_args()
+
+    surfaces = sorted(SURFACES)
+    jobs = [(surfaces[i % len(surfaces)], args.seed * 1_000_000 + i) for i in range(args.inputs)]
+    started = time.perf_counter()
+    rows: list[dict[str, Any]] = []
+    # SIGTERM (or Ctrl-C) stops early and prints the counts of the inputs run so far
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    pool = ThreadPoolExecutor(args.parallel)
+    try:
+        for row in pool.map(lambda job: run_one(job[0], job[1], args.hang), jobs):
+            rows.append(row)
+            if len(rows) % 500 == 0:
+                broken = sum(1 for r in rows if r["hang"] or not (r["ok"] or r["known"]))
+                sys.stderr.write(f"fuzz: {len(rows):,} inputs, {broken} broke the rule, "
+                                 f"{time.perf_counter() - started:,.0f} s\n")
+                sys.stderr.flush()
+    except KeyboardInterrupt:
+        sys.stderr.write(f"fuzz: stopped after {len(rows):,} inputs\n")
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    wall = time.perf_counter() - started
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+
+    print(f"{len(rows):,} inputs as subprocesses, seed {args.seed}: {wall:,.0f} s wall, "
+          f"{children.ru_utime + children.ru_stime:,.0f} CPU-s in the subprocesses")
+    codes: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
+    for row in rows:
+        codes[row["surface"]]["hang" if row["hang"] else str(row["code"])] += 1
+    for surface in surfaces:
+        dist = ", ".join(f"{code}: {n:,}" for code, n in sorted(codes[surface].items()))
+        print(f"  {surface:<7} exit codes  {dist}")
+    known = [r for r in rows if not r["hang"] and not r["ok"] and r["known"]]
+    bad = [r for r in rows if r["hang"] or (not r["ok"] and not r["known"])]
+    for label, key in (("tracebacks", "traceback"), ("multi-line errors", "multi_line_error"),
+                       ("files written on exit 2", "files_written"), ("undocumented exit codes", "unexpected_code")):
+        print(f"  {label:<24} {sum(1 for r in bad if r.get(key)):,}")
+    print(f"  {'hangs':<24} {sum(1 for r in rows if r['hang']):,}")
+    print(f"  {'known checker/ defects':<24} {len(known):,}" + (f" ({known[0]['known']})" if known else ""))
+    for row in bad[:10]:
+        print(f"    {' '.join(a[:60] for a in row['argv'])}\n      -> {row.get('code', 'hang')}: "
+              f"{(row.get('stderr') or '').strip().splitlines()[-1:] }")
+    if args.report:
+        Path(args.report).write_text(json.dumps(bad + known, indent=1) + "\n")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,164 @@
+"""Partial-order reduction: expand a persistent (stubborn) subset of the enabled actions.
+
+Protocol-agnostic. The model offers candidate reduced expansions of a state through the
+optional hook :meth:`~explorer.engine.model.Model.ample_sets` (an actor model derives
+them from action footprints: explorer/actors/footprint.py); this module adds the cycle
+proviso and hands the strategies a successor function. The argument, the conditions and
+what a depth bound means under reduction are in docs/por.md.
+
+How it plugs in: :func:`reduce_model` wraps the model in a :class:`ReducedModel` whose
+``successors`` yields, in the model's own order, one pair per enabled action: the real
+successor for the actions the reduction keeps, and ``(action, state)`` (a stuttering
+step, which every strategy already skips) for the ones it prunes. Step indices, and
+hence BFS parent records and rebuilt paths, stay indices into the model's own successor
+sequence; a counterexample is a real path of the plain model.
+
+The proviso is stateless, so the reduced graph is the same in every process, for any
+worker count and any visiting order: a reduced expansion is used only if one of its key
+actions leads to a state of strictly higher *rank* (the 64-bit fingerprint of the state,
+of its symmetry representative under symmetry). Along any cycle of the reduced graph the
+rank cannot rise at every step, so every cycle holds a fully expanded state (C3), and a
+chain of key steps that postpones an action cannot go on for ever.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from explorer.engine.fingerprint import fingerprint
+from explorer.engine.model import Ample, Model, Property
+from explorer.engine.results import SearchSettings
+
+__all__ = ["PorStats", "ReducedModel", "reduce_model"]
+
+
+@dataclass
+class PorStats:
+    """What the reduction did, counted in the search process (not in parallel workers)."""
+
+    status: str  # "on", or why the search ran unreduced
+    expanded: int = 0  # states whose successors were enumerated to the end
+    fully_expanded: int = 0  # of those, expanded with every enabled action
+    transitions: int = 0  # successors computed and handed to the search
+    pruned: int = 0  # enabled actions left out
+
+    def to_json(self) -> dict[str, Any]:
+        share = self.fully_expanded / self.expanded if self.expanded else 1.0
+        return {
+            "status": self.status,
+            "expanded": self.expanded,
+            "fully_expanded": self.fully_expanded,
+            "share_fully_expanded": round(share, 4),
+            "transitions": self.transitions,
+            "pruned": self.pruned,
+        }
+
+
+class ReducedModel(Model[Any, Any]):
+    """``model`` with :meth:`successors` reduced; everything else delegated unchanged."""
+
+    def __init__(self, model: Model[Any, Any], symmetry: bool) -> None:
+        self.model = model
+        self.name = model.name
+        self.stats = PorStats("on")
+        representative = model.representative
+        self.rank: Callable[[Any], int] = (
+            (lambda s: fingerprint(representative(s))) if symmetry else fingerprint
+        )
+
+    # -- delegated ------------------------------------------------------------------
+
+    def init_states(self) -> Sequence[Any]:
+        return self.model.init_states()
+
+    def actions(self, state: Any) -> Any:
+        return self.model.actions(state)
+
+    def next_state(self, state: Any, action: Any) -> Any:
+        return self.model.next_state(state, action)
+
+    def properties(self) -> Sequence[Property[Any]]:
+        return self.model.properties()
+
+    def within_boundary(self, state: Any) -> bool:
+        return self.model.within_boundary(state)
+
+    def representative(self, state: Any) -> Any:
+        return self.model.representative(state)
+
+    def action_kind(self, action: Any) -> str:
+        return self.model.action_kind(action)
+
+    def format_action(self, action: Any) -> str:
+        return self.model.format_action(action)
+
+    def config(self) -> dict[str, Any]:
+        return self.model.config()
+
+    def fingerprint(self, state: Any) -> int:
+        return self.model.fingerprint(state)
+
+    def adopt(self, state: Any) -> Any:
+        return self.model.adopt(state)
+
+    # -- the reduction ----------------------------------------------------------------
+
+    def choose(self, state: Any, actions: list[Any]) -> Ample | None:
+        """The first candidate that passes the proviso, or None (expand fully)."""
+        if len(actions) < 2:
+            return None
+        candidates = self.model.ample_sets(state, actions)
+        if candidates is None:
+            return None
+        own_rank: int | None = None
+        for ample in candidates:
+            if len(ample.positions) >= len(actions):
+                continue
+            if not ample.proviso:
+                return ample
+            for key in ample.keys:
+                if own_rank is None:
+                    own_rank = self.rank(state)
+                if self.rank(ample.successors[key]) > own_rank:
+                    return ample
+        return None
+
+    def successors(self, state: Any) -> Iterator[tuple[Any, Any]]:
+        stats = self.stats
+        actions = list(self.model.actions(state))
+        ample = self.choose(state, actions)
+        if ample is None:
+            count = 0
+            for pair in self.model.successors(state):
+                count += 1
+                yield pair
+            stats.expanded += 1
+            stats.fully_expanded += 1
+            stats.transitions += count
+            return
+        positions, successors = ample.positions, ample.successors
+        j, last = 0, len(positions)
+        for position, action in enumerate(actions):
+            if j < last and positions[j] == position:
+                yield action, successors[j]
+                j += 1
+            else:
+                yield action, state  # pruned: a stuttering step, which strategies skip
+        stats.expanded += 1
+        stats.transitions += last
+        stats.pruned += len(actions) - last
+
+
+def reduce_model(model: Model[Any, Any], settings: SearchSettings) -> tuple[Model[Any, Any], PorStats]:
+    """The model the strategies should search under ``settings.por``, and its counters.
+
+    A model that cannot be reduced (no declarations: :meth:`Model.por_unavailable`) is
+    returned as it is, with the reason in the counters' status.
+    """
+    reason = model.por_unavailable()
+    if reason is not None:
+        return model, PorStats(f"off: {reason}")
+    reduced = ReducedModel(model, settings.symmetry)
+    return reduced, reduced.stats

@@ -1,0 +1,139 @@
+"""Random actor systems for testing partial-order reduction (tests/test_por.py).
+
+A :class:`TableNode` holds a small int; a message is ``(value, ttl)``. On a message the
+node moves to ``table[state][value]`` and, while ``ttl`` lasts, sends the messages its
+``sends`` table lists (each with ``ttl - 1``), so every run is finite. An optional timer
+fires at most once and bumps the state. The send tables give the exact ``may_send``
+graph, usually sparse, so the reduction has something to work with.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from typing import Any
+
+from explorer.actors import ActorModel, Faults, Reads, World
+from explorer.engine.model import Property
+from paxos_core.events import Complete, Invoke, Send, SetTimer
+
+STATES = 3
+VALUES = 2
+
+
+class TableNode:
+    def __init__(
+        self,
+        table: tuple[tuple[int, ...], ...],
+        sends: tuple[tuple[tuple[int, int], ...], ...],
+        start: tuple[tuple[int, int], ...],
+        timer: bool,
+        logs: bool,
+    ) -> None:
+        self.table, self.sends, self.start, self.timer, self.logs = table, sends, start, timer, logs
+
+    def on_start(self, me: int) -> tuple[Any, tuple[Any, ...]]:
+        outs: list[Any] = [Send(dst, (value, 2)) for dst, value in self.start]
+        if self.timer:
+            outs.append(SetTimer("tick"))
+        return 0, tuple(outs)
+
+    def on_message(self, me: int, state: Any, src: int, msg: Any) -> tuple[Any, tuple[Any, ...]]:
+        value, ttl = msg
+        new = self.table[state][value]
+        outs: list[Any] = []
+        if ttl > 0:
+            outs = [Send(dst, (v, ttl - 1)) for dst, v in self.sends[value]]
+        if self.logs and new != state:
+            outs.append(Invoke(me, new, ("set", new)))
+        return new, tuple(outs)
+
+    def on_timer(self, me: int, state: Any, timer: str) -> tuple[Any, tuple[Any, ...]]:
+        new = (state + 1) % STATES
+        outs: tuple[Any, ...] = (Complete(me, new, "tick"),) if self.logs else ()
+        return new, outs
+
+    def on_crash(self, me: int, state: Any) -> Any:
+        return 0
+
+    def on_restart(self, me: int, state: Any) -> tuple[Any, tuple[Any, ...]]:
+        return state, ()
+
+
+def node_state(address: int, state: Any) -> Any:
+    return state
+
+
+def random_system(seed: int, nodes: int = 3, declare: bool = True) -> ActorModel:
+    """A random system of ``nodes`` table nodes with random invariants over their states."""
+    rng = random.Random(seed)
+    actors: dict[int, Any] = {}
+    may_send: dict[int, set[int]] = {}
+    for a in range(nodes):
+        # Half the entries keep the state: steps that change no view give the reduction
+        # invisible keys to work with (and an unsound reduction something to get wrong).
+        table = tuple(
+            tuple(q if rng.random() < 0.5 else rng.randrange(STATES) for _ in range(VALUES))
+            for q in range(STATES)
+        )
+        peers = [b for b in range(nodes) if b != a]
+        out_degree = rng.choice((0, 1, 1, 2))
+        targets = rng.sample(peers, min(out_degree, len(peers)))
+        sends = tuple(
+            tuple((t, rng.randrange(VALUES)) for t in targets if rng.random() < 0.7)
+            for _ in range(VALUES)
+        )
+        start = tuple((t, rng.randrange(VALUES)) for t in targets if rng.random() < 0.8)
+        actors[a] = TableNode(table, sends, start, timer=rng.random() < 0.4, logs=rng.random() < 0.3)
+        may_send[a] = set(targets)
+    faults = Faults(
+        drop=rng.choice((0, 0, 1)), dup=rng.choice((0, 0, 1)),
+        crash=rng.choice((0, 0, 1)), partition=rng.choice((0, 0, 1)),
+    )
+    properties = random_properties(rng, nodes) if declare else undeclared_properties()
+    return ActorModel(
+        actors,
+        servers=range(nodes),
+        network=rng.choice(("unordered", "fifo")),
+        faults=faults,
+        properties=properties,
+        timer_limits={"tick": 1},
+        may_send=may_send,
+        name=f"toy-{seed}",
+    )
+
+
+def _pair(a: int, x: int, b: int, y: int) -> Callable[[World], bool]:
+    return lambda w: not (w.actors[a] == x and w.actors[b] == y)
+
+
+def random_properties(rng: random.Random, nodes: int) -> list[Property[World]]:
+    reads = Reads(node=node_state)
+    props: list[Property[World]] = []
+    for k in range(4):
+        a, b = rng.sample(range(nodes), 2)
+        x, y = rng.randrange(STATES), rng.randrange(STATES)
+        pair = Reads(node=node_state, addresses=frozenset((a, b)))
+        props.append(Property.always(f"not {a}={x} and {b}={y} (#{k})", _pair(a, x, b, y), reads=pair))
+    last = rng.randrange(STATES)
+    props.append(
+        Property.final(
+            f"node 0 does not end at {last}", lambda w: w.actors[0] != last,
+            reads=Reads(node=node_state, addresses=frozenset((0,))),
+        )
+    )
+    if rng.random() < 0.5:
+        return props  # only properties of a few nodes each: closures cover them
+    total = rng.randrange(2 * STATES)
+    props.append(Property.sometimes(f"sum is {total}", lambda w: sum(w.actors) == total, reads=reads))
+    length = rng.randrange(1, 4)
+    props.append(
+        Property.always(
+            f"history shorter than {length}", lambda w: len(w.history) < length, reads=Reads(history=True)
+        )
+    )
+    return props
+
+
+def undeclared_properties() -> list[Property[World]]:
+    return [Property.always("node 0 is not 2", lambda w: w.actors[0] != 2)]

@@ -1,0 +1,174 @@
+"""The Ray backend on one local Ray instance with 2 CPUs, shared by every test here.
+
+The counts, level sizes and counterexamples must not depend on the backend or on the
+worker count (3 workers on 2 CPUs oversubscribe: fine for counts).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ray = pytest.importorskip("ray", reason="Ray is not installed: pip install 'synod-check[ray]'")
+
+from explorer.cli import main  # noqa: E402
+from explorer.engine import SearchResult, SearchSettings, search  # noqa: E402
+from explorer.engine.backends import map_on  # noqa: E402
+from explorer.engine.ray_backend.cluster import connected  # noqa: E402
+from explorer.models import build_model  # noqa: E402
+from explorer.models.config import CheckConfig  # noqa: E402
+from explorer.mutants import catalogue_by_name  # noqa: E402
+from explorer.replay.trace import load_trace  # noqa: E402
+
+pytestmark = pytest.mark.xdist_group("ray")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def ray_instance() -> Iterator[None]:
+    with connected(None, 2):
+        yield
+
+
+TLA1 = CheckConfig(model="tla-paxos", ballots=1)
+
+
+def on_ray(model: Any, settings: SearchSettings, workers: int) -> SearchResult:
+    return search(model, dataclasses.replace(settings, backend="ray", workers=workers))
+
+
+def path_of(result: SearchResult) -> list[tuple[str, list[Any]]]:
+    return [(v.property_name, v.actions) for v in result.violations]
+
+
+# -- BFS ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("symmetry", "worker_counts"), [(False, (1, 3)), (True, (2,))])
+def test_bfs_counts_equal_one_process_for_any_worker_count(symmetry: bool, worker_counts: tuple[int, ...]) -> None:
+    model = build_model(dataclasses.replace(TLA1, symmetry=symmetry))
+    settings = SearchSettings(symmetry=symmetry)
+    local = search(model, settings)
+    for workers in worker_counts:
+        result = on_ray(model, settings, workers)
+        assert result.complete and result.verdict == "holds"
+        assert result.distinct_states == local.distinct_states
+        assert result.level_sizes == local.level_sizes
+        assert result.generated == local.generated
+        assert result.sometimes == local.sometimes
+        assert len(result.extra["worker_states"]) == workers
+        assert sum(result.extra["worker_states"]) == local.distinct_states
+    assert result.extra["sent_states"] > 0 and result.extra["sent_bytes_per_distinct_state"] > 0
+
+
+def test_bfs_depth_bound_counts_equal_one_process() -> None:
+    model = build_model(CheckConfig())  # the default Multi-Paxos world
+    settings = SearchSettings(max_depth=4)
+    local = search(model, settings)
+    result = on_ray(model, settings, 2)
+    assert result.complete and result.stopped_by == "depth"
+    assert (result.distinct_states, result.level_sizes) == (local.distinct_states, local.level_sizes)
+
+
+def test_bfs_counterexample_is_shortest_and_the_same_for_any_worker_count() -> None:
+    case = catalogue_by_name()["forget-learned-on-restart"]
+    model = build_model(case.config)
+    settings = case.settings("bfs")
+    local = search(model, settings)
+    results = [on_ray(model, settings, workers) for workers in (2, 3)]
+    assert path_of(results[0]) == path_of(results[1])
+    (violation,) = results[0].violations
+    assert violation.property_name == local.violations[0].property_name == case.expected_property
+    assert violation.step == local.violations[0].step  # BFS: no shorter one exists
+    assert not results[0].complete
+
+
+def test_bfs_collect_keeps_the_shortest_violation_of_each_property() -> None:
+    model = build_model(catalogue_by_name()["quorum-one"].config)
+    settings = SearchSettings(max_depth=6, collect=True)
+    local = search(model, settings)
+    three = on_ray(model, settings, 3)  # the previous test's actors: no new ones to start
+    steps = {v.property_name: v.step for v in three.violations}
+    assert steps == {v.property_name: v.step for v in local.violations}
+    assert set(steps) == {"learned is chosen", "agreement", "log consistency"}
+    assert three.distinct_states == local.distinct_states and three.complete
+
+
+# -- walks and swarm ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("strategy", ["random", "swarm"])
+def test_walks_equal_the_local_walks(strategy: str) -> None:
+    model = build_model(TLA1)
+    settings = SearchSettings(strategy=strategy, walks=40, max_depth=20, seed=7)  # type: ignore[arg-type]
+    local = search(model, settings)
+    for workers in (1, 2):
+        result = on_ray(model, settings, workers)
+        assert (result.walks, result.distinct_states, result.generated, result.depth) == (
+            local.walks, local.distinct_states, local.generated, local.depth,
+        )
+        assert result.sometimes == local.sometimes and result.stopped_by == local.stopped_by == "walks"
+
+
+def test_walks_first_violation_by_walk_index_wins_and_is_shrunk() -> None:
+    case = catalogue_by_name()["quorum-one"]
+    model = build_model(case.config)
+    settings = SearchSettings(strategy="swarm", walks=200, max_depth=12, seed=3)
+    local = search(model, settings)
+    assert local.violations
+    for workers in (1, 2):
+        result = on_ray(model, settings, workers)
+        assert path_of(result) == path_of(local)
+        assert (result.walks, result.distinct_states) == (local.walks, local.distinct_states)
+
+
+def test_walks_state_bound_cuts_where_the_local_run_does() -> None:
+    model = build_model(TLA1)
+    settings = SearchSettings(strategy="random", max_states=700, max_depth=30, seed=1)
+    local = search(model, settings)
+    result = on_ray(model, settings, 2)
+    assert result.distinct_states == local.distinct_states == 700
+    assert result.walks == local.walks and result.stopped_by == local.stopped_by == "states"
+
+
+# -- the command line and the seam for mutants ----------------------------------------------
+
+
+def test_check_on_ray_from_the_command_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code = main(["check", "--model", "tla-paxos", "--ballots", "1", "--backend", "ray", "--workers", "2", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0 and out["distinct_states"] == 3921 and out["complete"]
+    assert out["backend"] == "ray" and out["search"]["backend"] == "ray"
+    assert out["engine"]["workers"] == 2 and len(out["engine"]["worker_peak_memory_mb"]) == 2
+
+    traces = tmp_path / "traces"
+    code = main([
+        "check", "--model", "basic", "--nodes", "3", "--clients", "1", "--ops", "1", "--faults", "none",
+        "--ballots", "1", "--variant", "phase2-off-by-one", "--depth", "4", "--backend", "ray",
+        "--workers", "2", "--traces", str(traces), "--json",
+    ])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 1 and out["property"] == "learned is chosen" and out["step"] == 4
+    trace = load_trace(Path(out["trace"]))
+    assert trace.settings.backend == "ray" and trace.settings.workers == 2
+    assert main(["replay", out["trace"]]) == 1  # reproduced
+    capsys.readouterr()
+
+
+def test_mutants_fan_out_on_ray(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["mutants", "--only", "quorum-one,phase2-off-by-one", "--json", "--skip-correct"]
+    assert main(argv) == 0
+    local = json.loads(capsys.readouterr().out)["mutants"]
+    assert main([*argv, "--backend", "ray", "--jobs", "2"]) == 0
+    remote = json.loads(capsys.readouterr().out)["mutants"]
+    strip = [{k: v for k, v in row.items() if k != "seconds"} for row in local]
+    assert strip == [{k: v for k, v in row.items() if k != "seconds"} for row in remote]
+
+
+def test_map_on_ray_keeps_the_order_and_takes_closures() -> None:
+    offset = 100
+    assert map_on(lambda x: x * x + offset, list(range(7)), "ray", 2) == [x * x + offset for x in range(7)]
