@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from explorer.cli import diagnostics, signals
+from explorer.cli import portfolio_options as portfolio_cli
 from explorer.cli.bounds import DefaultBounds, bound_value, resolve
 from explorer.engine.errors import ConfigError
 from explorer.engine.results import BACKENDS, STRATEGIES, SearchSettings
@@ -137,6 +138,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     output.add_argument("--json", action="store_true", help="print one JSON object on stdout instead of the table")
     output.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
     diagnostics.add_arguments(parser.add_argument_group("diagnostics (docs/testing.md)"))
+    portfolio_cli.add_arguments(parser)  # --world, --list-worlds, --portfolio (last: it tracks the others)
 
 
 # -- configuration ---------------------------------------------------------------------
@@ -379,6 +381,10 @@ def _save_traces(
 
 
 def run(args: argparse.Namespace) -> int:
+    if portfolio_cli.wants_portfolio(args):
+        from explorer.cli.portfolio import main as portfolio_main
+
+        return portfolio_main(args, _check_dir_writable, check_output_file)
     from explorer.cli.console import StdoutConsole
     from explorer.cli.progress import ProgressDisplay
     from explorer.cli.report import CheckReport, PropertyInfo

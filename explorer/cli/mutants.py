@@ -88,6 +88,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--skip-correct", action="store_true",
         help="do not check the correct protocol (faster; the exit code then speaks for the mutants only)",
     )
+    parser.add_argument(
+        "--default-check", action="store_true",
+        help="add a column: does the DEFAULT check (the portfolio, not the case's own configuration) "
+        "catch the mistake? (runs the portfolio per mistake: minutes)",
+    )
 
 
 class UsageError(ValueError):
@@ -214,11 +219,20 @@ def _depth(value: int | None) -> str:
 _NUMBERS = {"depth", "bound", "walks", "distinct states", "seconds"}
 
 
+def _default_check_text(row: dict[str, Any]) -> str:
+    found = row["default_check"]
+    if not found["caught"]:
+        return "[red]NO[/red]"
+    return f"[green]yes[/green]: {found['world']}, {found['property']} @ {found['depth']}"
+
+
 def _print_tables(console: Console, strategy: str, rows: list[dict[str, Any]], correct: list[dict[str, Any]]) -> None:
     bound = "walks" if strategy != "bfs" else "bound"
+    with_default = any("default_check" in row for row in rows)
     table = _table(
         f"Mutants ({strategy})",
-        ["mutant", "property violated", "depth", bound, "distinct states", "seconds", "caught"], _NUMBERS,
+        ["mutant", "property violated", "depth", bound, "distinct states", "seconds", "caught"]
+        + (["default check"] if with_default else []), _NUMBERS,
     )
     for row in rows:
         prop = row["property"] or "-"
@@ -229,6 +243,7 @@ def _print_tables(console: Console, strategy: str, rows: list[dict[str, Any]], c
             name, prop, _depth(row["depth"]),
             str(row["walks"] if strategy != "bfs" else row["max_depth"]),
             f"{row['distinct_states']:,}", f"{row['seconds']:.2f}", _mark(mutant_passed(row, strategy)),
+            *([_default_check_text(row)] if with_default else []),
         )
     console.print(table)
     if correct:
@@ -303,6 +318,10 @@ def _run_cases(args: argparse.Namespace, cases: list[MutantCase], directory: Pat
     for outcome in outcomes:
         path = save_case_trace(outcome, directory) if directory is not None else None
         rows.append(_mutant_row(outcome, path))
+        if args.default_check:
+            from explorer.mutants.default_check import default_check_catch
+
+            rows[-1]["default_check"] = default_check_catch(outcome.case.variant)
     correct: list[dict[str, Any]] = []
     if not args.skip_correct:
         # Cases that share a configuration and depth share one correct-protocol check.

@@ -50,7 +50,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from checker import invariants as inv
-from explorer.actors import ActorAction, ActorModel, Reads, World
+from explorer.actors import ActorAction, ActorModel, FireTimer, Reads, World
 from explorer.engine.model import Property
 from explorer.models.config import CheckConfig
 from explorer.models.paxos_views import (
@@ -61,7 +61,7 @@ from explorer.models.paxos_views import (
     register_step,
 )
 from paxos_core import NOOP, ClusterConfig
-from paxos_core.accessors import is_leader, learned, promised_ballot, votes_cast
+from paxos_core.accessors import applied_log, is_leader, learned, promised_ballot, votes_cast
 from paxos_core.events import Complete
 
 STABILITY = "stability"
@@ -450,7 +450,7 @@ def make_checked(model: ActorModel, config: CheckConfig, cluster: ClusterConfig)
     """
     model.__class__ = PaxosModel
     assert isinstance(model, PaxosModel)
-    model._properties = tuple(paxos_properties(config, cluster))
+    model._properties = tuple(paxos_properties(config, cluster)) + tuple(quiescence_properties(model, config))
     model._transition = transition_check(config.nodes)
     return model
 
@@ -479,3 +479,110 @@ def problems_in(config: CheckConfig, cluster: ClusterConfig, world: World) -> di
         if problems:
             found[name] = problems
     return found
+
+
+# -- quiescence ----------------------------------------------------------------------------
+
+QUIESCENCE = "quiescence"
+
+
+class _Quiescence:
+    """Quiescence of a Multi-Paxos world (judged by ``checker.quiescence``).
+
+    A world is quiescent when no message can be delivered to a live replica or client
+    and no timer can fire to any effect within the bounds (an election past the ballot
+    bound, a client's spent retry): nothing more happens unless a fault does. While a
+    live replica leads, a follower's election timer does not count: paxos_core has no
+    heartbeats (under a model checker a timer is "this may now happen"), and a real
+    leader's heartbeats would keep it from firing; a candidate's retry, or an election
+    with no leader up, does count. The
+    engine's ``final`` kind means "a run ends here" (no successor, the boundary, the
+    depth bound), and a quiescent world usually still has successors (timers firing
+    past the ballot bound, a crash left in the budget), so the property is checked on
+    every world and judges the quiescent ones. A run that lost a message is judged
+    only on its acknowledged operations: paxos_core has no heartbeats, so a lost
+    ``Decide`` is re-learned on the next gap or restart, not promised at quiescence.
+    """
+
+    def __init__(self, model: ActorModel, config: CheckConfig) -> None:
+        self.model = model
+        self.replicas = tuple(range(config.nodes))
+        self.drops = config.faults.drop
+        self.crashes = config.faults.crash
+        self.multi = config.model == "multipaxos"
+        self.quorum = nominal_quorum(config)
+
+    def quiescent(self, world: World) -> bool:
+        model = self.model
+        crashed = world.crashed
+        for _src, dst, _msg in model.net.heads(world.network):
+            if dst not in crashed:
+                return False  # a message across a cut link waits for the (free) heal
+        led = any(is_leader(world.actors[r]) for r in self.replicas if r not in crashed)
+        for action in model.actions(world):
+            if not isinstance(action, FireTimer):
+                continue
+            if led and action.timer == "election" and not is_candidate(world.actors[action.node]):
+                continue  # a live leader keeps followers from suspecting it (heartbeats)
+            nxt = ActorModel.next_state(model, world, action)
+            if nxt is not None and model.within_boundary(nxt) and (
+                nxt.network != world.network or nxt.actors != world.actors
+            ):
+                return False
+        return True
+
+    def holds(self, world: World) -> bool:
+        if not self.quiescent(world):
+            return True
+        return not self.problems(world)
+
+    def problems(self, world: World) -> list[str]:
+        from checker.quiescence import quiescence_problems
+
+        actors = world.actors
+        live = [r for r in self.replicas if r not in world.crashed]
+        logs = {r: dict(learned(actors[r])) for r in live}
+        applied = {r: applied_log(actors[r]) for r in live}
+        if not self.multi:
+            # Basic Paxos: one value, judged by agreement and client-visible; here, that
+            # every learner learned it. A crash loses a learner's tally (Basic Paxos has
+            # no catch-up), so only runs without a crash or a drop must converge.
+            converged = world.budgets[0] == self.drops and world.budgets[2] == self.crashes
+            votes = [inv.Vote(r, slot, b, v) for r in self.replicas for slot, b, v in votes_cast(actors[r])]
+            chosen = {slot: next(iter(vals)) for slot, vals in inv.chosen_values(votes, self.quorum).items()}
+            return quiescence_problems(logs, logs_as_applied(logs), (), command_id, converged, chosen)
+        acknowledged = [(ev.client, ev.seq) for ev in world.history if type(ev) is Complete]
+        converged = world.budgets[0] == self.drops  # no message was dropped
+        return quiescence_problems(logs, applied, acknowledged, command_id, converged)
+
+
+def is_candidate(state: Any) -> bool:
+    """Whether a Multi-Paxos replica is running phase 1 (its election timer is a retry)."""
+    from paxos_core.multi import CANDIDATE
+
+    volatile = getattr(state, "volatile", None)
+    return volatile is not None and volatile.role == CANDIDATE
+
+
+def logs_as_applied(logs: Mapping[int, Mapping[int, Any]]) -> dict[int, tuple[Any, ...]]:
+    """Basic Paxos applies what it learns: each learned log is its applied log."""
+    return {r: tuple(log[s] for s in sorted(log)) for r, log in logs.items()}
+
+
+def command_id(value: Any) -> tuple[int, int] | None:
+    """``(client, seq)`` of a Multi-Paxos log entry; None for the no-op."""
+    client = getattr(value, "client", -1)
+    return None if value == NOOP or client < 0 else (client, value.seq)
+
+
+def quiescence_properties(model: ActorModel, config: CheckConfig) -> list[Property[World]]:
+    """The quiescence property of a Paxos model (Multi-Paxos: the whole log; Basic
+    Paxos: every learner learned the chosen value)."""
+    q = _Quiescence(model, config)
+    return [
+        Property.always(
+            QUIESCENCE, q.holds,
+            "once nothing can happen, live replicas decided and applied the same gap-free log, "
+            "with every acknowledged operation in it, taking effect once",
+        )
+    ]

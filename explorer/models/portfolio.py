@@ -1,0 +1,325 @@
+"""The default check: a portfolio of small worlds, each searched to a depth it completes.
+
+One configuration catches the mistakes that show in that configuration. Protocol bugs
+mostly show in a *small* world at a *low* depth (the small scope hypothesis), but each
+class of bug needs its own small world: duelling proposers need Basic Paxos with two
+ballots, leader recovery needs a leader change with holes to fill, durability a crash,
+sessions clients with several operations, counting distinct acceptors duplicates with
+q2 = n, catch-up a replica that misses decisions. :data:`DEFAULT_PORTFOLIO` names one
+world per class, each explored exhaustively (BFS) to a depth chosen so that it
+completes, plus a deep seeded swarm pass over a larger world; ``synod check`` with no
+world-selecting option runs them all and reports the worst verdict.
+
+A user declares their own portfolio as a Python list of :class:`PortfolioWorld`
+(``--portfolio package.module:NAME``) or as a small TOML file (``--portfolio FILE.toml``,
+see :func:`load_portfolio` and examples/portfolio.toml).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import os
+import sys
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from explorer.engine.results import STRATEGIES, SearchSettings
+from explorer.models.config import CheckConfig, ConfigError, Faults
+
+__all__ = [
+    "DEFAULT_PORTFOLIO",
+    "PortfolioWorld",
+    "load_portfolio",
+    "select_world",
+    "with_variant",
+]
+
+
+@dataclass(frozen=True)
+class PortfolioWorld:
+    """One named world of a portfolio: what to build and how far to search it."""
+
+    name: str
+    purpose: str  # the class of mistakes this world is here for
+    config: CheckConfig
+    strategy: str = "bfs"
+    depth: int | None = None  # bfs/dfs: max actions on a path; swarm: the longest walk
+    max_states: int | None = None
+    walks: int | None = None  # random/swarm only
+    seed: int = 0
+    sample: bool = False  # a deliberately partial search (a DFS cut by max_states); swarm always is
+
+    @property
+    def is_sample(self) -> bool:
+        """A sample can find a violation but never show that one is absent."""
+        return self.sample or self.strategy in ("random", "swarm")
+
+    def settings(self, seed: int | None = None) -> SearchSettings:
+        """The search settings of this world (``seed`` overrides the world's own)."""
+        return SearchSettings(
+            strategy=self.strategy,  # type: ignore[arg-type]
+            max_depth=self.depth,
+            max_states=self.max_states,
+            walks=self.walks,
+            seed=self.seed if seed is None else seed,
+            symmetry=self.config.symmetry,
+        )
+
+    def validate(self) -> None:
+        """Reject a world no search can run (ConfigError, one line)."""
+        where = f"portfolio world {self.name!r}"
+        if not self.name or not all(c.isalnum() or c in "-_." for c in self.name):
+            raise ConfigError(f"portfolio world name {self.name!r} must be letters, digits, - _ .")
+        if self.strategy not in STRATEGIES:
+            raise ConfigError(f"{where}: unknown strategy {self.strategy!r} (known: {', '.join(STRATEGIES)})")
+        if self.strategy in ("bfs", "dfs") and self.depth is None and self.max_states is None:
+            raise ConfigError(f"{where}: a {self.strategy} world needs a depth or max_states bound")
+        if self.strategy in ("random", "swarm") and self.walks is None:
+            raise ConfigError(f"{where}: a {self.strategy} world needs a number of walks")
+        for label, value in (("depth", self.depth), ("max_states", self.max_states), ("walks", self.walks)):
+            if value is not None and value < (0 if label == "depth" else 1):
+                raise ConfigError(f"{where}: {label} must be positive, got {value}")
+        self.config.validate()
+
+    def describe(self) -> str:
+        """The search in words: ``bfs to depth 9`` or ``swarm: 300 walks of <= 40``."""
+        if self.strategy in ("random", "swarm"):
+            return f"{self.strategy}: {self.walks} walks of ≤ {self.depth} actions, seed {self.seed}"
+        bound = f"depth {self.depth}" if self.depth is not None else f"{self.max_states:,} states"
+        if self.depth is not None and self.max_states is not None:
+            bound += f", first {self.max_states:,} states"
+        return f"{self.strategy} to {bound}" + (" (a sample)" if self.sample else "")
+
+
+def _multi(nodes: int, clients: int, ops: int = 1, faults: Faults | None = None, **kw: Any) -> CheckConfig:
+    return CheckConfig(
+        model="multipaxos", nodes=nodes, clients=clients, ops=ops, ballots=2,
+        faults=faults or Faults(), **kw,
+    )
+
+
+def _basic(nodes: int, clients: int, faults: Faults | None = None, **kw: Any) -> CheckConfig:
+    return CheckConfig(model="basic", nodes=nodes, clients=clients, ops=1, ballots=2, faults=faults or Faults(), **kw)
+
+
+# Order: exhaustive worlds first (BFS: the shortest counterexample), the samples last.
+# Depths: the deepest each world completes within its share of the 60 CPU-s budget at
+# today's speed (figures: docs/portfolio.md, bench/bench_portfolio.py). Once the actor
+# world gets cheaper, the ones marked "grows" are the first to deepen.
+DEFAULT_PORTFOLIO: tuple[PortfolioWorld, ...] = (
+    PortfolioWorld(
+        "basic-duel",
+        "Basic Paxos, two competing proposers on three acceptors, two ballots: duelling, "
+        "an old ballot's messages arriving late",
+        _basic(3, 2),
+        depth=8,  # grows
+    ),
+    PortfolioWorld(
+        "basic-learners",
+        "Basic Paxos whose learners learn from the acceptors directly (every acceptor "
+        "broadcasts Accepted; no distinguished learner)",
+        _basic(3, 2, extra=(("learn_directly", True),)),
+        depth=8,
+    ),
+    PortfolioWorld(
+        "basic-learners-flex",
+        "the same on two acceptors, phase 1 on one, phase 2 on both, one proposer: every "
+        "learner needs every acceptor's Accepted, the proposer's own too",
+        _basic(2, 1, phase1_quorum=1, phase2_quorum=2, extra=(("learn_directly", True),)),
+        depth=8,
+    ),
+    PortfolioWorld(
+        "basic-flex",
+        "Basic Paxos on two acceptors, phase 1 on one, phase 2 on both: two proposers each "
+        "get a value accepted in few steps (promise, accept and value-adoption rules)",
+        _basic(2, 2, phase1_quorum=1, phase2_quorum=2),
+        depth=8,
+    ),
+    PortfolioWorld(
+        "multi-flex-recovery",
+        "Multi-Paxos leader change with recovery of accepted values: two replicas, q1=2, "
+        "q2=1 (a value is chosen by the leader alone, the next leader must find it)",
+        _multi(2, 2, phase1_quorum=2, phase2_quorum=1, extra=(("client_targets", (0, 1)),)),
+        depth=9,
+    ),
+    PortfolioWorld(
+        "multi-majority-holes",
+        "Multi-Paxos leader change on three replicas with majorities: holes in the log "
+        "to fill with no-ops, recovered values to re-propose",
+        _multi(3, 2),
+        depth=8,  # grows
+    ),
+    PortfolioWorld(
+        "crash-durability",
+        "a crash and restart of an acceptor that accepted and learned values (durability "
+        "of the promise, the ballot used, the accepted values and the decided log)",
+        _multi(2, 1, ops=2, faults=Faults(crash=1), phase1_quorum=2, phase2_quorum=1),
+        depth=10,
+    ),
+    PortfolioWorld(
+        "basic-crash",
+        "Basic Paxos acceptor crash and restart between two proposers (durable promise, "
+        "round and accepted value)",
+        _basic(2, 2, faults=Faults(crash=1), phase1_quorum=1, phase2_quorum=2),
+        depth=8,
+    ),
+    PortfolioWorld(
+        "sessions",
+        "clients issuing two operations each, with retries and duplicated replies "
+        "(sessions, sequence numbers, at-most-once)",
+        _multi(2, 2, ops=2, faults=Faults(dup=1), phase1_quorum=2, phase2_quorum=1),
+        depth=8,
+    ),
+    PortfolioWorld(
+        "dup-q2-all",
+        "duplicated messages with q2 = n: a proposer must count distinct acceptors, not "
+        "messages (Basic Paxos, three acceptors)",
+        _basic(3, 1, faults=Faults(dup=1), phase1_quorum=1, phase2_quorum=3),
+        depth=7,
+    ),
+    PortfolioWorld(
+        "dup-q2-all-multi",
+        "duplicated messages with q2 = n in Multi-Paxos (two replicas, q1=1, q2=2)",
+        _multi(2, 1, ops=2, faults=Faults(dup=1), phase1_quorum=1, phase2_quorum=2),
+        depth=11,
+    ),
+    PortfolioWorld(
+        "catch-up",
+        "a replica that misses decisions while it is down and must catch up after a "
+        "restart (two replicas, q1=1, q2=2, two operations)",
+        _multi(2, 1, ops=2, faults=Faults(crash=1), phase1_quorum=1, phase2_quorum=2),
+        depth=10,
+    ),
+    PortfolioWorld(
+        "catch-up-majority",
+        "a lagging replica in a three-replica majority world: a crash while decisions flow",
+        _multi(3, 1, ops=2, faults=Faults(crash=1)),
+        depth=8,  # grows
+    ),
+    PortfolioWorld(
+        "basic-duel-deep",
+        "Basic Paxos, two proposers each asked by its own client, no retries, searched deep "
+        "(13 actions: a value accepted at a low ballot, another chosen above it, a third "
+        "ballot hearing both): a depth-first sample of the first 35,000 states",
+        _basic(3, 2, extra=(("client_targets", (1, 0)), ("retries", 0))),
+        strategy="dfs",
+        depth=13,
+        max_states=35_000,
+        sample=True,
+    ),
+    PortfolioWorld(
+        "swarm-deep",
+        "a deep seeded swarm pass over three replicas with every fault: long runs no "
+        "exhaustive world reaches (not complete: a sample)",
+        _multi(3, 2, ops=2, faults=Faults(drop=1, dup=1, crash=1)),
+        strategy="swarm",
+        depth=40,
+        walks=3000,
+        seed=13,
+    ),
+)
+
+
+def select_world(portfolio: Sequence[PortfolioWorld], name: str) -> PortfolioWorld:
+    """The world called ``name`` (ConfigError naming the known ones otherwise)."""
+    for world in portfolio:
+        if world.name == name:
+            return world
+    known = ", ".join(w.name for w in portfolio)
+    raise ConfigError(f"unknown --world {name!r} (known: {known})")
+
+
+def with_variant(portfolio: Sequence[PortfolioWorld], variant: str) -> tuple[PortfolioWorld, ...]:
+    """Every world of the portfolio with the seeded mistake ``variant`` switched on."""
+    return tuple(dataclasses.replace(w, config=dataclasses.replace(w.config, variant=variant)) for w in portfolio)
+
+
+# -- a user's own portfolio --------------------------------------------------------------
+
+_WORLD_KEYS = {"name", "purpose", "config", "strategy", "depth", "max_states", "walks", "seed", "sample"}
+
+
+def load_portfolio(spec: str) -> tuple[PortfolioWorld, ...]:
+    """A portfolio from ``spec``: a TOML file (``*.toml``) or ``package.module:NAME`` naming
+    a list of :class:`PortfolioWorld`. ConfigError (one line) for anything wrong.
+
+    TOML: one ``[[world]]`` table per world with ``name``, ``purpose``, ``strategy``
+    (default bfs), ``depth``, ``max_states``, ``walks``, ``seed`` and a ``config`` table of
+    :class:`CheckConfig` fields (``faults`` as a table, ``extra`` as a table)."""
+    if spec.endswith(".toml"):
+        worlds = _from_toml(Path(spec))
+    elif ":" in spec:
+        worlds = _from_python(spec)
+    else:
+        raise ConfigError(f"--portfolio {spec!r} is neither a .toml file nor package.module:NAME")
+    if not worlds:
+        raise ConfigError(f"--portfolio {spec}: no worlds")
+    names = [w.name for w in worlds]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise ConfigError(f"--portfolio {spec}: world names given twice: {', '.join(dup)}")
+    for world in worlds:
+        world.validate()
+    return worlds
+
+
+def _from_toml(path: Path) -> tuple[PortfolioWorld, ...]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"--portfolio {path}: {exc.strerror or exc}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"--portfolio {path}: not valid TOML: {exc}") from None
+    unknown = set(data) - {"world"}
+    if unknown or not isinstance(data.get("world"), list):
+        raise ConfigError(f"--portfolio {path}: want [[world]] tables only, got {sorted(data) or 'nothing'}")
+    return tuple(_world_from_table(table, f"--portfolio {path}") for table in data["world"])
+
+
+def _world_from_table(table: Any, where: str) -> PortfolioWorld:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: every [[world]] must be a table")
+    unknown = set(table) - _WORLD_KEYS
+    if unknown:
+        raise ConfigError(f"{where}: unknown world keys {', '.join(sorted(unknown))}")
+    name = table.get("name")
+    if not isinstance(name, str):
+        raise ConfigError(f"{where}: every [[world]] needs a name (a string)")
+    config = table.get("config", {})
+    if not isinstance(config, dict):
+        raise ConfigError(f"{where}: world {name!r}: config must be a table")
+    values: dict[str, Any] = {}
+    for key, kind in (("purpose", str), ("strategy", str), ("depth", int), ("max_states", int),
+                      ("walks", int), ("seed", int), ("sample", bool)):
+        if key in table:
+            if not isinstance(table[key], kind) or (kind is not bool and isinstance(table[key], bool)):
+                raise ConfigError(f"{where}: world {name!r}: {key} must be a {kind.__name__}")
+            values[key] = table[key]
+    try:
+        check_config = CheckConfig.from_json(config)
+    except TypeError as exc:
+        raise ConfigError(f"{where}: world {name!r}: {exc}") from None
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: world {name!r}: {exc}") from None
+    return PortfolioWorld(name=name, purpose=values.pop("purpose", ""), config=check_config, **values)
+
+
+def _from_python(spec: str) -> tuple[PortfolioWorld, ...]:
+    module_name, _, attr = spec.partition(":")
+    cwd = os.getcwd()
+    if cwd not in sys.path and "" not in sys.path:
+        sys.path.insert(0, cwd)
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ConfigError(f"--portfolio {spec}: cannot import {module_name!r}: {exc}") from None
+    except Exception as exc:  # a user's module failing at import is their bad input
+        raise ConfigError(f"--portfolio {spec}: importing {module_name!r} failed: {type(exc).__name__}: {exc}") from None
+    worlds = getattr(module, attr, None)
+    if not isinstance(worlds, (list, tuple)) or not all(isinstance(w, PortfolioWorld) for w in worlds):
+        raise ConfigError(f"--portfolio {spec}: {attr!r} must be a list of explorer.models.portfolio.PortfolioWorld")
+    return tuple(worlds)
