@@ -16,9 +16,9 @@ import sys
 import time
 from pathlib import Path
 
-from checker.history import History, parse_history
-from checker.lin_models import make_model
-from checker.linearizability import LINEARIZABLE, check
+from checker.lin.history import History, parse_history
+from checker.lin.models import make_model
+from checker.lin.search import LINEARIZABLE, check
 
 
 def _load(root: Path) -> list[tuple[str, str, bool, History, float]]:

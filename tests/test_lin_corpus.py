@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from checker.history import parse_history
-from checker.lin_models import make_model
-from checker.linearizability import LINEARIZABLE, NOT_LINEARIZABLE, check
+from checker.lin.history import parse_history
+from checker.lin.models import make_model
+from checker.lin.search import LINEARIZABLE, NOT_LINEARIZABLE, check
 
 
 def _corpus() -> Path:

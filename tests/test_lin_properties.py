@@ -8,9 +8,9 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checker.history import UNKNOWN, Operation
-from checker.lin_models import LinModel, cas_register_model, kv_cas_model, register_model
-from checker.linearizability import LINEARIZABLE, NOT_LINEARIZABLE, check
+from checker.lin.history import UNKNOWN, Operation
+from checker.lin.models import LinModel, cas_register_model, kv_cas_model, register_model
+from checker.lin.search import LINEARIZABLE, NOT_LINEARIZABLE, check
 
 SETTINGS = settings(max_examples=100, deadline=None)
 

@@ -49,8 +49,8 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from checker.history import UNKNOWN, History, Operation
-from checker.lin_models import LinModel
+from checker.lin.history import UNKNOWN, History, Operation
+from checker.lin.models import LinModel
 
 LINEARIZABLE = "linearizable"
 NOT_LINEARIZABLE = "not linearizable"

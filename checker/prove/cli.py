@@ -16,7 +16,7 @@ import json
 import re
 import sys
 
-from checker.paxos_proof import (
+from checker.prove.paxos import (
     VARIANTS,
     ProofResult,
     bounded_check,
@@ -24,7 +24,7 @@ from checker.paxos_proof import (
     render_bmc,
     render_result,
 )
-from checker.quorums import (
+from checker.prove.quorums import (
     ExplicitQuorums,
     GridQuorums,
     QuorumError,

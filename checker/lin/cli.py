@@ -13,7 +13,7 @@ import sys
 import tempfile
 from typing import Any
 
-from checker.history import (
+from checker.lin.history import (
     FORMATS,
     UNKNOWN,
     History,
@@ -23,8 +23,8 @@ from checker.history import (
     Symbol,
     parse_history,
 )
-from checker.lin_models import DEFAULT_MODEL_FOR_FORMAT, MODELS, LinModel, ModelError, make_model
-from checker.linearizability import LinResult, ModelMismatchError, check
+from checker.lin.models import DEFAULT_MODEL_FOR_FORMAT, MODELS, LinModel, ModelError, make_model
+from checker.lin.search import LinResult, ModelMismatchError, check
 
 MAX_PREFIX_PRINTED = 12
 
@@ -242,7 +242,7 @@ def run(args: argparse.Namespace) -> int:
         where = f"{path}:{e.op.line}" if e.op.line else path
         return _fail(f"{where}: {e.problem} (model {model.name})")
     if args.html:
-        from checker.lin_html import render_html
+        from checker.lin.html import render_html
 
         try:
             _write_atomically(args.html, render_html(result, model, os.path.basename(path)))
