@@ -16,9 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from checker.lin.history import History, parse_history
-from checker.lin.models import make_model
-from checker.lin.search import LINEARIZABLE, check
+from checker.lin import LINEARIZABLE, History, check, make_model, parse_history
 
 
 def _load(root: Path) -> list[tuple[str, str, bool, History, float]]:

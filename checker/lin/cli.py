@@ -13,16 +13,9 @@ import sys
 import tempfile
 from typing import Any
 
-from checker.lin.history import (
-    FORMATS,
-    UNKNOWN,
-    History,
-    HistoryError,
-    Keyword,
-    Operation,
-    Symbol,
-    parse_history,
-)
+from checker.lin.edn import Keyword, Symbol
+from checker.lin.formats import FORMATS, parse_history
+from checker.lin.history import UNKNOWN, History, HistoryError, Operation
 from checker.lin.models import DEFAULT_MODEL_FOR_FORMAT, MODELS, LinModel, ModelError, make_model
 from checker.lin.search import LinResult, ModelMismatchError, check
 
