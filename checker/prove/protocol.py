@@ -110,10 +110,41 @@ ELEMENT_PREFIX = {"node": "N", "quorum": "Q", "round": "R", "value": "V", "inst"
 # ---------------------------------------------------------------------------------------
 
 
-def build_protocol(multi: bool = False, variant: str = "correct") -> Protocol:
-    """Abstract single-decree Paxos (``multi=False``) or Multi-Paxos with slots."""
-    if variant not in VARIANTS:
-        raise ValueError(f"unknown variant {variant!r}; known: {', '.join(VARIANTS)}")
+@dataclass(frozen=True)
+class _Vocabulary:
+    """The symbols one protocol is written in: sorts, relations and bound variables.
+
+    Built once per protocol, in a fixed order, and shared by the axioms, the actions and
+    the invariant (z3 identifies a constant by name and sort, so these are the same
+    terms the formulas would otherwise each declare again).
+    """
+
+    multi: bool
+    sorts: dict[str, z3.SortRef]  # "inst" only for Multi-Paxos
+    signature: dict[str, tuple[str, ...]]  # mutable relation -> argument sort names
+    pre: State
+    member: z3.FuncDeclRef
+    le: z3.FuncDeclRef
+    bound: dict[str, z3.ExprRef]  # N N1 N2 Q Q1 Q2 R R1 R2 R3 V V1 V2
+    slot: tuple[z3.ExprRef, ...]  # (I,) for Multi-Paxos, () for single-decree
+
+    def lt(self, a: z3.ExprRef, b: z3.ExprRef) -> z3.BoolRef:
+        return z3.Not(self.le(b, a))
+
+    def vars(self, names: str) -> tuple[z3.ExprRef, ...]:
+        """Bound variables by name: ``N, R = voc.vars("N R")``."""
+        return tuple(self.bound[name] for name in names.split())
+
+    def const(self, name: str, sort: str) -> z3.ExprRef:
+        """An action parameter (a constant of the query)."""
+        return z3.Const(name, self.sorts[sort])
+
+    def slot_param(self) -> tuple[z3.ExprRef, ...]:
+        """An action's slot parameter ``i``: absent in single-decree Paxos."""
+        return (self.const("i", "inst"),) if self.multi else ()
+
+
+def _vocabulary(multi: bool) -> _Vocabulary:
     node = z3.DeclareSort("node")
     quorum = z3.DeclareSort("quorum")
     rnd = z3.DeclareSort("round")
@@ -139,20 +170,19 @@ def build_protocol(multi: bool = False, variant: str = "correct") -> Protocol:
     )
     member = z3.Function("member", node, quorum, z3.BoolSort())
     le = z3.Function("le", rnd, rnd, z3.BoolSort())
+    bound_sorts = {"N": node, "Q": quorum, "R": rnd, "V": value}
+    names = ["N", "N1", "N2", "Q", "Q1", "Q2", "R", "R1", "R2", "R3", "V", "V1", "V2"]
+    bound = {name: z3.Const(name, bound_sorts[name[0]]) for name in names}
+    return _Vocabulary(
+        multi, sorts, signature, pre, member, le, bound,
+        (z3.Const("I", inst),) if multi else (),
+    )
 
-    def lt(a: z3.ExprRef, b: z3.ExprRef) -> z3.BoolRef:
-        return z3.Not(le(b, a))
 
-    def var(name: str, sort: z3.SortRef) -> z3.ExprRef:
-        return z3.Const(name, sort)
-
-    N, N1, N2 = var("N", node), var("N1", node), var("N2", node)
-    Q, Q1, Q2 = var("Q", quorum), var("Q1", quorum), var("Q2", quorum)
-    R, R1, R2, R3 = var("R", rnd), var("R1", rnd), var("R2", rnd), var("R3", rnd)
-    V, V1, V2 = var("V", value), var("V1", value), var("V2", value)
-    Ivars: list[z3.ExprRef] = [var("I", inst)] if multi else []
-    I = tuple(Ivars)  # noqa: E741  (the slot, absent in single-decree)
-
+def _axioms(voc: _Vocabulary, variant: str) -> list[tuple[str, z3.BoolRef]]:
+    """le is a total order; every two quorums share a node (unless the variant drops it)."""
+    le, member = voc.le, voc.member
+    N, Q1, Q2, R1, R2, R3 = voc.vars("N Q1 Q2 R1 R2 R3")
     axioms: list[tuple[str, z3.BoolRef]] = [
         ("le_reflexive", z3.ForAll([R1], le(R1, R1))),
         (
@@ -172,49 +202,62 @@ def build_protocol(multi: bool = False, variant: str = "correct") -> Protocol:
                 z3.ForAll([Q1, Q2], z3.Exists([N], z3.And(member(N, Q1), member(N, Q2)))),
             )
         )
+    return axioms
+
+
+def _initial(voc: _Vocabulary) -> z3.BoolRef:
+    """Initially every mutable relation is empty."""
 
     def all_false(name: str) -> z3.BoolRef:
-        xs = [z3.Const(f"X{k}", sorts[s]) for k, s in enumerate(signature[name])]
-        return z3.ForAll(xs, z3.Not(pre[name](*xs)))
+        xs = [z3.Const(f"X{k}", voc.sorts[s]) for k, s in enumerate(voc.signature[name])]
+        return z3.ForAll(xs, z3.Not(voc.pre[name](*xs)))
 
-    init = z3.And([all_false(name) for name in signature])
+    return z3.And([all_false(name) for name in voc.signature])
 
-    def plus(rel: Rel, *point: z3.ExprRef) -> Rel:
-        """rel ∪ {point}: the post-state relation after adding one tuple."""
 
-        def updated(*xs: z3.ExprRef) -> z3.BoolRef:
-            return z3.Or(rel(*xs), z3.And([x == p for x, p in zip(xs, point, strict=True)]))
+def _plus(rel: Rel, *point: z3.ExprRef) -> Rel:
+    """rel ∪ {point}: the post-state relation after adding one tuple."""
 
-        return updated
+    def updated(*xs: z3.ExprRef) -> z3.BoolRef:
+        return z3.Or(rel(*xs), z3.And([x == p for x, p in zip(xs, point, strict=True)]))
 
-    actions: list[Action] = []
+    return updated
 
-    # send_1a(r): a proposer starts round r.
-    r = var("r", rnd)
-    actions.append(
-        Action("send_1a", (("r", r),), z3.BoolVal(True), {"one_a": plus(pre["one_a"], r)})
-    )
 
-    # join_round(n, r): node n promises round r, leaving every lower round.
-    n, r = var("n", node), var("r", rnd)
+# -- the actions, one function each ----------------------------------------------------
+
+
+def _send_1a(voc: _Vocabulary) -> Action:
+    """send_1a(r): a proposer starts round r."""
+    r = voc.const("r", "round")
+    return Action("send_1a", (("r", r),), z3.BoolVal(True), {"one_a": _plus(voc.pre["one_a"], r)})
+
+
+def _join_round(voc: _Vocabulary) -> Action:
+    """join_round(n, r): node n promises round r, leaving every lower round."""
+    pre = voc.pre
+    n, r = voc.const("n", "node"), voc.const("r", "round")
     left_old = pre["left_rnd"]
 
     def left_after_join(xn: z3.ExprRef, xr: z3.ExprRef) -> z3.BoolRef:
-        return z3.Or(left_old(xn, xr), z3.And(xn == n, lt(xr, r)))
+        return z3.Or(left_old(xn, xr), z3.And(xn == n, voc.lt(xr, r)))
 
-    actions.append(
-        Action(
-            "join_round",
-            (("n", n), ("r", r)),
-            z3.And(pre["one_a"](r), z3.Not(pre["left_rnd"](n, r))),
-            {"one_b": plus(pre["one_b"], n, r), "left_rnd": left_after_join},
-        )
+    return Action(
+        "join_round",
+        (("n", n), ("r", r)),
+        z3.And(pre["one_a"](r), z3.Not(pre["left_rnd"](n, r))),
+        {"one_b": _plus(pre["one_b"], n, r), "left_rnd": left_after_join},
     )
 
-    # propose(r, q, [i,] v, maxr): with 1b from all of q for round r, propose v, which
-    # must be the value of the highest vote below r among q (maxr), or anything if none.
-    r, q, v, maxr = var("r", rnd), var("q", quorum), var("v", value), var("maxr", rnd)
-    i = (var("i", inst),) if multi else ()
+
+def _propose(voc: _Vocabulary, variant: str) -> Action:
+    """propose(r, q, [i,] v, maxr): with 1b from all of q for round r, propose v, which
+    must be the value of the highest vote below r among q (maxr), or anything if none."""
+    pre, member, lt, le = voc.pre, voc.member, voc.lt, voc.le
+    N, R, V = voc.vars("N R V")
+    r, q = voc.const("r", "round"), voc.const("q", "quorum")
+    v, maxr = voc.const("v", "value"), voc.const("maxr", "round")
+    i = voc.slot_param()
     vote = pre["vote"]
     guard_parts: list[z3.BoolRef] = [
         z3.ForAll([N], z3.Implies(member(N, q), pre["one_b"](N, r))),
@@ -234,45 +277,55 @@ def build_protocol(multi: bool = False, variant: str = "correct") -> Protocol:
             ),
         )
         guard_parts.append(z3.Or(no_votes_below, highest_is_maxr))
-    actions.append(
-        Action(
-            "propose",
-            (("r", r), ("q", q), *[("i", x) for x in i], ("v", v), ("maxr", maxr)),
-            z3.And(guard_parts),
-            {"proposal": plus(pre["proposal"], *i, r, v)},
-        )
+    return Action(
+        "propose",
+        (("r", r), ("q", q), *[("i", x) for x in i], ("v", v), ("maxr", maxr)),
+        z3.And(guard_parts),
+        {"proposal": _plus(pre["proposal"], *i, r, v)},
     )
 
-    # cast_vote(n, r, [i,] v): node n accepts the proposal of round r unless it left r.
-    n, r, v = var("n", node), var("r", rnd), var("v", value)
-    i = (var("i", inst),) if multi else ()
+
+def _cast_vote(voc: _Vocabulary, variant: str) -> Action:
+    """cast_vote(n, r, [i,] v): node n accepts the proposal of round r unless it left r."""
+    pre = voc.pre
+    n, r, v = voc.const("n", "node"), voc.const("r", "round"), voc.const("v", "value")
+    i = voc.slot_param()
     vote_guard: list[z3.BoolRef] = [pre["proposal"](*i, r, v)]
     if variant != "vote-after-leaving":
         vote_guard.append(z3.Not(pre["left_rnd"](n, r)))
-    actions.append(
-        Action(
-            "cast_vote",
-            (("n", n), ("r", r), *[("i", x) for x in i], ("v", v)),
-            z3.And(vote_guard),
-            {"vote": plus(pre["vote"], n, *i, r, v)},
-        )
+    return Action(
+        "cast_vote",
+        (("n", n), ("r", r), *[("i", x) for x in i], ("v", v)),
+        z3.And(vote_guard),
+        {"vote": _plus(pre["vote"], n, *i, r, v)},
     )
 
-    # decide(n, r, [i,] v, q): node n learns v once every member of quorum q voted it in r.
-    n, r, v, q = var("n", node), var("r", rnd), var("v", value), var("q", quorum)
-    i = (var("i", inst),) if multi else ()
-    actions.append(
-        Action(
-            "decide",
-            (("n", n), ("r", r), *[("i", x) for x in i], ("v", v), ("q", q)),
-            z3.ForAll([N], z3.Implies(member(N, q), pre["vote"](N, *i, r, v))),
-            {"decision": plus(pre["decision"], n, *i, r, v)},
-        )
+
+def _decide(voc: _Vocabulary) -> Action:
+    """decide(n, r, [i,] v, q): node n learns v once every member of quorum q voted it in r."""
+    (N,) = voc.vars("N")
+    n, r, v = voc.const("n", "node"), voc.const("r", "round"), voc.const("v", "value")
+    q = voc.const("q", "quorum")
+    i = voc.slot_param()
+    return Action(
+        "decide",
+        (("n", n), ("r", r), *[("i", x) for x in i], ("v", v), ("q", q)),
+        z3.ForAll([N], z3.Implies(voc.member(N, q), voc.pre["vote"](N, *i, r, v))),
+        {"decision": _plus(voc.pre["decision"], n, *i, r, v)},
     )
 
-    slot_text = "I " if multi else ""
-    slot_arg = "I," if multi else ""
-    conjuncts = [
+
+# -- the invariant ----------------------------------------------------------------------
+
+
+def _record_conjuncts(voc: _Vocabulary) -> list[Conjunct]:
+    """Safety (agreement) and what the recorded proposals, votes and decisions imply."""
+    N, N1, N2, Q, R, R1, R2, V, V1, V2 = voc.vars("N N1 N2 Q R R1 R2 V V1 V2")
+    I = voc.slot  # noqa: E741  (the slot, absent in single-decree)
+    member = voc.member
+    slot_text = "I " if voc.multi else ""
+    slot_arg = "I," if voc.multi else ""
+    return [
         Conjunct(
             "agreement",
             f"decision(N1,{slot_arg}R1,V1) ∧ decision(N2,{slot_arg}R2,V2) → V1 = V2  (safety)",
@@ -311,6 +364,17 @@ def build_protocol(multi: bool = False, variant: str = "correct") -> Protocol:
                 ),
             ),
         ),
+    ]
+
+
+def _promise_conjuncts(voc: _Vocabulary) -> list[Conjunct]:
+    """What phase 1 guarantees: below a proposal no other value is choosable, and a node
+    that promised a round has left every lower one."""
+    N, Q, R1, R2, V1, V2 = voc.vars("N Q R1 R2 V1 V2")
+    I = voc.slot  # noqa: E741
+    member, lt = voc.member, voc.lt
+    slot_arg = "I," if voc.multi else ""
+    return [
         Conjunct(
             "choosable",
             f"R1 < R2 ∧ proposal({slot_arg}R2,V2) ∧ V1 ≠ V2 → ∀Q. ∃N∈Q. "
@@ -337,16 +401,33 @@ def build_protocol(multi: bool = False, variant: str = "correct") -> Protocol:
             ),
         ),
     ]
+
+
+def build_protocol(multi: bool = False, variant: str = "correct") -> Protocol:
+    """Abstract single-decree Paxos (``multi=False``) or Multi-Paxos with slots."""
+    if variant not in VARIANTS:
+        raise ValueError(f"unknown variant {variant!r}; known: {', '.join(VARIANTS)}")
+    voc = _vocabulary(multi)
+    axioms = _axioms(voc, variant)
+    init = _initial(voc)
+    actions = [
+        _send_1a(voc),
+        _join_round(voc),
+        _propose(voc, variant),
+        _cast_vote(voc, variant),
+        _decide(voc),
+    ]
+    conjuncts = _record_conjuncts(voc) + _promise_conjuncts(voc)
     dropped = {"missing-choosable": "choosable", "missing-one-b-left": "one_b_left_rounds"}
     conjuncts = [c for c in conjuncts if c.name != dropped.get(variant)]
     return Protocol(
         name="multipaxos" if multi else "paxos",
         variant=variant,
-        sorts=sorts,
-        signature=signature,
-        member=member,
-        le=le,
-        pre=pre,
+        sorts=voc.sorts,
+        signature=voc.signature,
+        member=voc.member,
+        le=voc.le,
+        pre=voc.pre,
         axioms=axioms,
         init=init,
         actions=actions,
