@@ -18,8 +18,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "check": ("explorer.cli_check", "model-check a protocol within bounds"),
     "replay": ("explorer.cli_replay", "re-run a saved counterexample trace and draw it"),
     "mutants": ("explorer.cli_mutants", "run the catalogue of seeded Paxos bugs"),
-    "lin": ("checker.lin_cli", "check a client history for linearizability"),
-    "prove": ("checker.prove_cli", "z3 proofs: quorum intersection, inductive invariants"),
+    "lin": ("checker.lin.cli", "check a client history for linearizability"),
+    "prove": ("checker.prove.cli", "z3 proofs: quorum intersection, inductive invariants"),
 }
 
 
