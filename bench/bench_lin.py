@@ -16,9 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from checker.history import History, parse_history
-from checker.lin_models import make_model
-from checker.linearizability import LINEARIZABLE, check
+from checker.lin import LINEARIZABLE, History, check, make_model, parse_history
 
 
 def _load(root: Path) -> list[tuple[str, str, bool, History, float]]:

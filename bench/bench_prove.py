@@ -20,8 +20,10 @@ import z3
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from checker.paxos_proof import VARIANTS, bounded_check, prove  # noqa: E402
-from checker.quorums import (  # noqa: E402
+from checker.prove.bmc import bounded_check  # noqa: E402
+from checker.prove.paxos import prove  # noqa: E402
+from checker.prove.protocol import VARIANTS  # noqa: E402
+from checker.prove.quorums import (  # noqa: E402
     ExplicitQuorums,
     GridQuorums,
     QuorumSystem,

@@ -9,19 +9,20 @@ from pathlib import Path
 
 import pytest
 
-from checker.history import (
+from checker.lin import (
     UNKNOWN,
     History,
     Keyword,
+    check,
     detect_format,
     history_from_events,
     history_to_json,
+    kv_model,
     parse_history,
-    read_edn,
+    synod_kv_model,
 )
-from checker.lin_html import MAX_OPS_DRAWN, render_html
-from checker.lin_models import kv_model, synod_kv_model
-from checker.linearizability import check
+from checker.lin.edn import read_edn
+from checker.lin.html import MAX_OPS_DRAWN, render_html
 from explorer.cli import main
 
 OK_JSON = """{"format": "synod-history", "version": 1, "events": [
@@ -245,7 +246,7 @@ def test_render_html_of_linearizable_history() -> None:
 
 
 def test_event_helpers_follow_the_synod_client_contract() -> None:
-    from checker.history import info_event, invoke_event, ok_event
+    from checker.lin import info_event, invoke_event, ok_event
 
     events = [
         invoke_event(3, ("put", "k", 1)),
@@ -265,8 +266,7 @@ def test_event_helpers_follow_the_synod_client_contract() -> None:
 
 
 COUNTER_MODULE = '''
-from checker.history import UNKNOWN
-from checker.lin_models import LinModel
+from checker.lin import UNKNOWN, LinModel
 
 def step(state, inp, out):
     if inp[0] == "inc":
@@ -310,7 +310,7 @@ def test_a_user_model_loads_by_module_path(
 
 
 def test_flat_line_fast_path_agrees_with_the_edn_reader() -> None:
-    from checker.history import _flat_lines
+    from checker.lin.formats.jepsen import _flat_lines
 
     text = '{:process 1, :type :invoke, :f :get, :key "k 1", :value nil}\n\n{:process :nemesis :x -3 :y true}\n'
     assert _flat_lines(text) == read_edn(text)
@@ -337,7 +337,7 @@ def test_lin_reads_the_client_history_of_a_trace(capsys: pytest.CaptureFixture[s
 
 
 def test_consensus_model_allows_one_chosen_value() -> None:
-    from checker.lin_models import consensus_model
+    from checker.lin import consensus_model
 
     def events(second_result: str) -> list[dict[str, object]]:
         return [

@@ -11,9 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from checker.history import parse_history
-from checker.lin_models import make_model
-from checker.linearizability import LINEARIZABLE, NOT_LINEARIZABLE, check
+from checker.lin import LINEARIZABLE, NOT_LINEARIZABLE, check, make_model, parse_history
 
 
 def _corpus() -> Path:

@@ -8,9 +8,17 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checker.history import UNKNOWN, Operation
-from checker.lin_models import LinModel, cas_register_model, kv_cas_model, register_model
-from checker.linearizability import LINEARIZABLE, NOT_LINEARIZABLE, check
+from checker.lin import (
+    LINEARIZABLE,
+    NOT_LINEARIZABLE,
+    UNKNOWN,
+    LinModel,
+    Operation,
+    cas_register_model,
+    check,
+    kv_cas_model,
+    register_model,
+)
 
 SETTINGS = settings(max_examples=100, deadline=None)
 

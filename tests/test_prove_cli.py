@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
-from checker import prove_cli
-from checker.paxos_proof import ProofResult
-from checker.quorums import QuorumResult
+from checker.prove import cli as prove_cli
+from checker.prove.paxos import ProofResult
+from checker.prove.quorums import QuorumResult
 
 
 class _OneLineParser(argparse.ArgumentParser):

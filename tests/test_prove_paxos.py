@@ -5,18 +5,16 @@ from __future__ import annotations
 import pytest
 import z3
 
-from checker import paxos_proof
-from checker.paxos_proof import (
-    VARIANTS,
+from checker.prove import bmc, paxos
+from checker.prove.epr import find_cycle, quantifier_alternation_edges
+from checker.prove.paxos import (
     ProofResult,
-    build_protocol,
-    find_cycle,
     prove,
-    quantifier_alternation_edges,
     render_cti,
     render_result,
     verification_conditions,
 )
+from checker.prove.protocol import VARIANTS, build_protocol
 
 # variant -> (action, conjunct) that must be among the refuted queries
 EXPECTED_BREAK = {
@@ -149,7 +147,7 @@ def test_timeouts_are_unknown_never_proved(monkeypatch: pytest.MonkeyPatch) -> N
         def check(self, *assumptions: z3.ExprRef) -> z3.CheckSatResult:
             return z3.unknown
 
-    monkeypatch.setattr(paxos_proof.z3, "Solver", GivesUp)
+    monkeypatch.setattr(paxos.z3, "Solver", GivesUp)
     result = prove(variant="correct", timeout_s=1)
     assert result.status == "unknown"
     assert all(q.status == "unknown" for q in result.queries)
@@ -162,14 +160,14 @@ def test_unknown_variant_is_rejected() -> None:
 
 @pytest.mark.parametrize("multi", [False, True], ids=["paxos", "multipaxos"])
 def test_bounded_check_of_correct_protocol_finds_nothing(multi: bool) -> None:
-    result = paxos_proof.bounded_check(multi=multi, variant="correct", depth=4, timeout_s=60)
+    result = bmc.bounded_check(multi=multi, variant="correct", depth=4, timeout_s=60)
     assert result.status == "safe-to-depth" and result.depth == 4
     assert [d for d, _, _ in result.per_depth] == [0, 1, 2, 3, 4]
     assert all(answer == "unsat" for _, answer, _ in result.per_depth)
 
 
 def test_bounded_check_finds_decisions_by_an_empty_quorum_without_the_axiom() -> None:
-    result = paxos_proof.bounded_check(variant="no-quorum-axiom", depth=4, timeout_s=60)
+    result = bmc.bounded_check(variant="no-quorum-axiom", depth=4, timeout_s=60)
     assert result.status == "violated"
     assert [action for action, _ in result.steps] == ["decide", "decide"]
     first, second = (params for _, params in result.steps)
@@ -177,4 +175,4 @@ def test_bounded_check_finds_decisions_by_an_empty_quorum_without_the_axiom() ->
     # both decisions rest on quorums that share no node (here: an empty quorum)
     q1, q2 = set(result.quorums[first["q"]]), set(result.quorums[second["q"]])
     assert not q1 & q2
-    assert "VIOLATED" in paxos_proof.render_bmc(result)
+    assert "VIOLATED" in bmc.render_bmc(result)

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checker.quorums import (
+from checker.prove.quorums import (
     ExplicitQuorums,
     GridQuorums,
     QuorumError,

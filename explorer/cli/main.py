@@ -28,8 +28,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "explore": ("explorer.cli.explore", "walk a model's states or a saved trace in the browser"),
     "mutants": ("explorer.cli.mutants", "run the catalogue of seeded Paxos bugs"),
     "mutate": ("explorer.cli.mutate", "generate mutants of the protocol and measure the default check on them"),
-    "lin": ("checker.lin_cli", "check a client history for linearizability"),
-    "prove": ("checker.prove_cli", "z3 proofs: quorum intersection, inductive invariants"),
+    "lin": ("checker.lin.cli", "check a client history for linearizability"),
+    "prove": ("checker.prove.cli", "z3 proofs: quorum intersection, inductive invariants"),
 }
 
 

@@ -13,7 +13,6 @@ Each explanation is ``{"lines": [...], "parts": [{"title": ..., "rows": [...]}]}
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Sequence
 from typing import Any, TypedDict
 
@@ -100,17 +99,9 @@ def vote_parts(votes: Sequence[Any], learned: dict[int, dict[int, Any]], quorum:
     return parts
 
 
-def _lin_api() -> Any:
-    """The linearizability checker's module (``checker.lin`` after its restructuring,
-    ``checker.linearizability`` before)."""
-    try:
-        return importlib.import_module("checker.lin")
-    except ModuleNotFoundError:
-        return importlib.import_module("checker.linearizability")
-
-
 def _linearizability_explanation(config: CheckConfig, world: World) -> Explanation:
-    lin = _lin_api()
+    from checker import lin
+
     model = LinearizabilityCache(config.model == "multipaxos").model()
     result = lin.check(history_operations(world.history), model, timeout=10.0)
     if result.verdict != lin.NOT_LINEARIZABLE:

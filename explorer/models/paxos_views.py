@@ -87,7 +87,7 @@ def register_step(state: Any, op: Sequence[Any]) -> tuple[Any, Any]:
 
 def history_operations(history: Iterable[Any]) -> list[Any]:
     """The world's Invoke/Complete events as linearizability ``Operation`` records."""
-    from checker.history import UNKNOWN, Operation
+    from checker.lin.history import UNKNOWN, Operation
 
     calls: dict[tuple[int, int], tuple[int, tuple[Any, ...]]] = {}
     returns: dict[tuple[int, int], tuple[int, Any]] = {}
@@ -115,7 +115,7 @@ class LinearizabilityCache:
 
     def model(self) -> Any:
         if self._model is None:
-            from checker.lin_models import consensus_model, synod_kv_model
+            from checker.lin.models import consensus_model, synod_kv_model
 
             self._model = synod_kv_model() if self.multi else consensus_model()
         return self._model
@@ -123,7 +123,7 @@ class LinearizabilityCache:
     def linearizable(self, history: tuple[Any, ...]) -> bool:
         verdict = self.verdicts.get(history)
         if verdict is None:
-            from checker.linearizability import NOT_LINEARIZABLE, check
+            from checker.lin.search import NOT_LINEARIZABLE, check
 
             ops = history_operations(history)
             # "unknown" (budget spent) is not a violation: never cry wolf.

@@ -13,9 +13,9 @@ from __future__ import annotations
 import html
 from collections.abc import Hashable, Sequence
 
-from checker.history import Operation
-from checker.lin_models import LinModel
-from checker.linearizability import LinResult, PartWitness
+from checker.lin.history import Operation
+from checker.lin.models import LinModel
+from checker.lin.search import LinResult, PartWitness
 
 MAX_OPS_DRAWN = 400  # per timeline
 MAX_ROWS = 64  # clients per timeline

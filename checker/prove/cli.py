@@ -16,15 +16,10 @@ import json
 import re
 import sys
 
-from checker.paxos_proof import (
-    VARIANTS,
-    ProofResult,
-    bounded_check,
-    prove,
-    render_bmc,
-    render_result,
-)
-from checker.quorums import (
+from checker.prove.bmc import bounded_check, render_bmc
+from checker.prove.paxos import ProofResult, prove, render_result
+from checker.prove.protocol import VARIANTS
+from checker.prove.quorums import (
     ExplicitQuorums,
     GridQuorums,
     QuorumError,

@@ -27,7 +27,7 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from checker.history import UNKNOWN, Operation
+from checker.lin.history import UNKNOWN, Operation
 
 StepFn = Callable[[Any, tuple[Any, ...], Any], Sequence[Any]]
 PartitionFn = Callable[[Sequence[Operation]], list[tuple[Hashable, list[Operation]]]]

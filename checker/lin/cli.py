@@ -13,18 +13,11 @@ import sys
 import tempfile
 from typing import Any
 
-from checker.history import (
-    FORMATS,
-    UNKNOWN,
-    History,
-    HistoryError,
-    Keyword,
-    Operation,
-    Symbol,
-    parse_history,
-)
-from checker.lin_models import DEFAULT_MODEL_FOR_FORMAT, MODELS, LinModel, ModelError, make_model
-from checker.linearizability import LinResult, ModelMismatchError, check
+from checker.lin.edn import Keyword, Symbol
+from checker.lin.formats import FORMATS, parse_history
+from checker.lin.history import UNKNOWN, History, HistoryError, Operation
+from checker.lin.models import DEFAULT_MODEL_FOR_FORMAT, MODELS, LinModel, ModelError, make_model
+from checker.lin.search import LinResult, ModelMismatchError, check
 
 MAX_PREFIX_PRINTED = 12
 
@@ -242,7 +235,7 @@ def run(args: argparse.Namespace) -> int:
         where = f"{path}:{e.op.line}" if e.op.line else path
         return _fail(f"{where}: {e.problem} (model {model.name})")
     if args.html:
-        from checker.lin_html import render_html
+        from checker.lin.html import render_html
 
         try:
             _write_atomically(args.html, render_html(result, model, os.path.basename(path)))
