@@ -87,7 +87,7 @@ def test_one_world_json_has_one_entry_with_every_property(capsys: pytest.Capture
     data = json.loads(out)
     assert code == 0 and data["verdict"] == "holds" and data["complete"]
     (world,) = data["worlds"]
-    assert world["name"] == SMALLEST and world["complete"] and world["depth"] == 11  # levels, the initial one included
+    assert world["name"] == SMALLEST and world["complete"] and world["depth"] == 10  # actions on the longest path (levels: 11)
     assert world["properties"]["quiescence"] == "holds"
     assert world["properties"]["agreement"] == "holds"
     assert world["properties"]["operation completed"] == "witnessed"

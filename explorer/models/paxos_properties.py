@@ -584,5 +584,10 @@ def quiescence_properties(model: ActorModel, config: CheckConfig) -> list[Proper
             QUIESCENCE, q.holds,
             "once nothing can happen, live replicas decided and applied the same gap-free log, "
             "with every acknowledged operation in it, taking effect once",
+            # it reads whether anything can still happen: messages in flight, timers and
+            # crashes too (partial-order reduction treats every step on them as visible)
+            reads=dataclasses.replace(
+                replica_reads(config.nodes), history=True, network=True, faults=True
+            ),
         )
     ]
