@@ -52,7 +52,7 @@ class _OpenLevel:
 
     new_states: int = 0
     values: dict[str, set[int]] = field(default_factory=dict)  # group -> value ids
-    projections: dict[str, set[int]] = field(default_factory=dict)  # group -> hashes
+    projections: dict[str, set[tuple[int, ...]]] = field(default_factory=dict)  # group -> projections
 
 
 @dataclass(frozen=True)
@@ -137,8 +137,9 @@ class CoverageModel(Model[Any, Any]):
             ids.append(ident)
         for i, name in enumerate(names):
             level.values.setdefault(name, set()).add(ids[i])
-            # the state with group i forgotten: the other groups' ids (i marks the hole)
-            level.projections.setdefault(name, set()).add(hash((i, *ids[:i], *ids[i + 1 :])))
+            # the state with group i forgotten: the other groups' ids, kept as the tuple
+            # itself (a hash of it could merge two projections and miscount)
+            level.projections.setdefault(name, set()).add((*ids[:i], *ids[i + 1 :]))
         return True
 
     def _close_levels(self, upto: int) -> None:
