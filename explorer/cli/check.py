@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from explorer.cli import diagnostics, signals
+from explorer.cli import checkpoint_options, diagnostics, signals
 from explorer.cli import portfolio_options as portfolio_cli
 from explorer.cli.bounds import DefaultBounds, bound_value, resolve
 from explorer.engine.errors import ConfigError
@@ -137,6 +137,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     output.add_argument("--json", action="store_true", help="print one JSON object on stdout instead of the table")
     output.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
+    checkpoint_options.add_arguments(parser)
     diagnostics.add_arguments(parser.add_argument_group("diagnostics (docs/testing.md)"))
     portfolio_cli.add_arguments(parser)  # --world, --list-worlds, --portfolio (last: it tracks the others)
 
@@ -407,6 +408,7 @@ def run(args: argparse.Namespace) -> int:
             check_output_file(junit, "--junit")
         model: Model[Any, Any] = build_model(config)
         extras = diagnostics.Diagnostics(args, settings)
+        plan = checkpoint_options.plan_from_args(args, config, settings, model, _check_dir_writable)
         stop = extras.before_search(model, config)
     except ConfigError as exc:
         sys.stderr.write(f"synod check: {exc}\n")
@@ -419,20 +421,19 @@ def run(args: argparse.Namespace) -> int:
 
     properties = [PropertyInfo(p.name, p.kind, p.description) for p in model.properties()]
     title = f"synod check {config.model} ({config.variant}, {settings.strategy})"
-    interrupted = False
     with ProgressDisplay(title=title) as display:
         try:
-            result: SearchResult = search(extras.search_model(model), settings, progress=display)
+            result: SearchResult = search(extras.search_model(model), settings, progress=display, checkpoint=plan)
         except KeyboardInterrupt:
             result = _partial_result(display)
         except ConfigError as exc:  # what shows only when the search starts: a Ray cluster that cannot be joined
             display.__exit__(None, None, None)
             sys.stderr.write(f"synod check: {exc}\n")
             return 2
-    if result.stopped_by == "interrupted":
-        interrupted = True
+    interrupted = result.stopped_by == "interrupted"
 
     saved = _save_traces(model, config, settings, result, traces_dir)
+    checkpoint_options.note_checkpoint(plan, result)
 
     report = CheckReport(
         config=config,
