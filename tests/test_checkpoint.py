@@ -277,3 +277,18 @@ def test_max_memory_spills_on_the_command_line_and_still_exhausts(
     data = json.loads(out)
     same_end(data, ref)
     assert data["engine"]["spill"]["spilled_states"] > 0
+
+
+def test_the_multipaxos_checkpoint_is_the_same_bytes_under_any_hash_seed(tmp_path: Path) -> None:
+    """Frontier states are pickled: equal worlds give equal bytes in any process (sets
+    of strs iterate in a per-process order; the worlds hold none in an order that shows)."""
+    blobs = []
+    for seed in ("0", "1"):
+        directory = tmp_path / seed
+        subprocess.run(
+            [sys.executable, "-m", "explorer", "check", "--depth", "4", "--checkpoint", str(directory),
+             "--checkpoint-every", "1level", "--json"],
+            cwd=ROOT, env=dict(os.environ, PYTHONHASHSEED=seed), check=True, capture_output=True,
+        )
+        blobs.append((directory / FILE_NAME).read_bytes())
+    assert blobs[0] == blobs[1] and len(blobs[0]) > 10_000
