@@ -125,6 +125,16 @@ def test_every_periodic_checkpoint_resumes_to_the_same_end_and_is_canonical(tmp_
             assert getattr(again, "kept", []) == plan.kept[k + 1 :], k
 
 
+def test_a_checkpoint_that_cannot_be_written_is_noted_and_the_search_goes_on(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("not a directory")
+    plan = CheckpointPlan(tmp_path / "file" / "ckpt", IDENTITY, every_s=None, every_levels=1)
+    settings = settings_of("bfs-violation")
+    assert summary(search(cube("bfs-violation"), settings, checkpoint=plan)) == summary(
+        search(cube("bfs-violation"), settings)
+    )
+    assert plan.written == 0 and len(plan.errors) >= 5 and "ckpt/checkpoint.synod" in plan.errors[0]
+
+
 def test_visited_round_trips_through_bytes() -> None:
     visited = Visited()
     for fp in (5, 2**64 - 1, 3, 17):
@@ -259,6 +269,7 @@ def test_refusals_exit_2_with_one_line_and_leave_the_checkpoint_alone(
     refused(resume + ["--checkpoint-every", "soon"], "--checkpoint-every wants")
     refused(["--resume", str(tmp_path / "nowhere")], "no checkpoint there")
     refused(["--strategy", "random", "--checkpoint", str(tmp_path / "r")], "bfs or dfs, not random", GATED)
+    refused(["--por", "--checkpoint", str(tmp_path / "p")], "--por does not combine", GATED)
     monkeypatch.setattr("explorer.engine.checkpoint.source_digest", lambda *a, **k: "0123456789abcdef")
     refused(resume, "written by another version of the code")
     monkeypatch.undo()

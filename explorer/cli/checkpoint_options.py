@@ -152,8 +152,13 @@ def note_checkpoint(plan: CheckpointPlan | None, result: Any) -> None:
     result.extra["checkpoint"] = {
         "directory": str(plan.directory),
         "written": plan.written,
+        "failed": len(plan.errors),
         "resumed": plan.snapshot is not None,
     }
+    if plan.errors:
+        sys.stderr.write(
+            f"synod check: {len(plan.errors)} checkpoint write(s) failed, the last: {plan.errors[-1]}\n"
+        )
     if plan.written and result.stopped_by in ("interrupted", "time", "memory"):
         sys.stderr.write(
             f"synod check: checkpoint saved in {plan.directory}; continue with the same options and "

@@ -71,7 +71,7 @@ class _Bfs:
         if plan is not None and (stop or self.latch.pending or plan.due()):
             from explorer.engine.snapshots import save_bfs
 
-            save_bfs(self, frontier, position, new_frontier, pending, expanded)
+            save_bfs(self, frontier, position, new_frontier, pending, expanded, mid_level=True)
         self.latch.deliver()
         return stop
 
@@ -86,7 +86,7 @@ class _Bfs:
         if plan is not None and (plan.level_ended() or self.latch.pending):
             from explorer.engine.snapshots import save_bfs
 
-            save_bfs(self, frontier, 0, [], [], expanded)
+            save_bfs(self, frontier, 0, [], [], expanded, mid_level=False)
         self.latch.deliver()
 
     def violation_at(self, ordinal: int, prop: Property[Any]) -> bool:
@@ -256,8 +256,8 @@ def _levels(state: _Bfs) -> bool:
         if snapshot is not None:
             from explorer.engine.snapshots import restore_bfs
 
-            frontier, next_frontier, pending, expanded = restore_bfs(state, snapshot)
-            carry, stop = (next_frontier, pending), False
+            frontier, carry, expanded = restore_bfs(state, snapshot)
+            stop = False
         else:
             frontier, stop = state.initial_frontier()
             expanded = 0

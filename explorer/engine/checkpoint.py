@@ -102,6 +102,7 @@ class CheckpointPlan:
     every_levels: int | None = None
     snapshot: Snapshot | None = None
     written: int = 0  # checkpoints written in this session
+    errors: list[str] = field(default_factory=list)  # writes that failed (the previous one stays)
     last_write_s: float = 0.0  # how long the last one took
     next_due: float = field(default=0.0)
     levels_since: int = 0
@@ -127,7 +128,16 @@ class CheckpointPlan:
         return (self.every_levels is not None and self.levels_since >= self.every_levels) or self.due()
 
     def write(self, strategy: str, counters: dict[str, Any], sections: dict[str, Iterable[bytes]]) -> None:
-        """Write one checkpoint atomically (see the module docstring)."""
+        """Write one checkpoint atomically (see the module docstring). A write that fails
+        (a full disk) is noted in :attr:`errors` and the search goes on: the previous
+        checkpoint stays, and the next period tries again."""
+        try:
+            self._write(strategy, counters, sections)
+        except OSError as exc:
+            self.errors.append(f"{self.path}: {exc.strerror or exc}")
+            self.reset_clock()
+
+    def _write(self, strategy: str, counters: dict[str, Any], sections: dict[str, Iterable[bytes]]) -> None:
         started = time.monotonic()
         self.directory.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".checkpoint-", suffix=".tmp", dir=self.directory)

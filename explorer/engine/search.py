@@ -106,6 +106,10 @@ def check_checkpointable(settings: SearchSettings) -> None:
         raise ConfigError(
             "--checkpoint and --resume apply to the one-process search: drop --workers and --backend ray"
         )
+    if settings.por:
+        # its statistics (and whether anything was pruned, which decides completeness
+        # under a depth bound) count one session
+        raise ConfigError("--por does not combine with --checkpoint or --resume yet")
 
 
 def _new_run(

@@ -94,10 +94,13 @@ def save_bfs(
     next_frontier: Iterable[tuple[int, Any]],
     pending: list[tuple[int, list[Any]]],
     expanded: int,
+    mid_level: bool,
 ) -> None:
-    """Write a checkpoint of a BFS at a safe point (see the module docstring)."""
+    """Write a checkpoint of a BFS at a safe point (see the module docstring);
+    ``mid_level``: inside a level (else between two, ``frontier`` the next one)."""
     run = bfs.run
     counters = {
+        "mid_level": mid_level,
         "level_sizes": list(bfs.level_sizes),
         "generated": bfs.generated,
         "at_bound": bfs.at_bound,
@@ -118,9 +121,10 @@ def save_bfs(
     )
 
 
-def restore_bfs(bfs: _Bfs, snapshot: Snapshot) -> tuple[Any, Any, list[tuple[int, list[Any]]], int]:
-    """Rebuild a BFS from ``snapshot``; returns (the rest of the frontier, the next
-    frontier so far, the pending final properties, states expanded so far)."""
+def restore_bfs(bfs: _Bfs, snapshot: Snapshot) -> tuple[Any, tuple[Any, list[tuple[int, list[Any]]]] | None, int]:
+    """Rebuild a BFS from ``snapshot``; returns (the rest of the frontier, the level in
+    progress to carry on with: the next frontier and the pending final properties so
+    far, or None between two levels; states expanded so far)."""
     _expect(snapshot, "bfs")
     run = bfs.run
     c = snapshot.counters
@@ -139,7 +143,8 @@ def restore_bfs(bfs: _Bfs, snapshot: Snapshot) -> tuple[Any, Any, list[tuple[int
     finals = {p.name: p for p in run.final}
     pending = [(o, [finals[n] for n in names]) for o, names in pickle.loads(snapshot.one("pending"))]
     _restore_run(run, snapshot.one("run"))
-    return frontier, next_frontier, pending, int(c["expanded"])
+    carry = (next_frontier, pending) if c["mid_level"] else None
+    return frontier, carry, int(c["expanded"])
 
 
 def save_dfs(dfs: _Dfs) -> None:
