@@ -102,7 +102,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         ),
     )
     search.add_argument("--time-limit", type=float, metavar="T", help="wall-time limit in seconds")
-    search.add_argument("--max-memory", type=int, metavar="MB", help="memory limit of the search in MB")
+    search.add_argument(
+        "--max-memory", type=int, metavar="MB",
+        help="memory bound in MB: past it the one-process bfs spills its frontier to disk, other searches stop",
+    )
     search.add_argument("--seed", type=int, default=0, metavar="S", help="random/swarm seed (default 0)")
     search.add_argument(
         "--walks", type=bound_value, metavar="W",

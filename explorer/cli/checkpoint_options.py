@@ -40,7 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("checkpoints (bfs and dfs in one process; docs/checkpoint.md)")
     group.add_argument(
         "--checkpoint", metavar="DIR",
-        help="write checkpoints into DIR: periodically, and when a signal, --time-limit or a bound stops the search",
+        help="write checkpoints into DIR: periodically, and when Ctrl-C, SIGTERM, --time-limit (or dfs's --max-memory) stops the search",
     )
     group.add_argument(
         "--resume", metavar="DIR",
