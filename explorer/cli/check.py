@@ -384,11 +384,18 @@ def _save_traces(
     return saved
 
 
+def _run_portfolio(args: argparse.Namespace) -> int:
+    if args.checkpoint is not None or args.resume is not None:
+        sys.stderr.write("synod check: --checkpoint and --resume apply to a check of one world, not the portfolio\n")
+        return 2
+    from explorer.cli.portfolio import main as portfolio_main
+
+    return portfolio_main(args, _check_dir_writable, check_output_file)
+
+
 def run(args: argparse.Namespace) -> int:
     if portfolio_cli.wants_portfolio(args):
-        from explorer.cli.portfolio import main as portfolio_main
-
-        return portfolio_main(args, _check_dir_writable, check_output_file)
+        return _run_portfolio(args)
     from explorer.cli.console import StdoutConsole
     from explorer.cli.progress import ProgressDisplay
     from explorer.cli.report import CheckReport, PropertyInfo
