@@ -46,6 +46,7 @@ PAXOS_DEFAULT_DEPTH = 8
 PAXOS_DEFAULT_MAX_STATES = 250_000
 DEFAULT_CUSTOM_BOUNDS = DefaultBounds(max_states=1_000_000)
 MAX_WORKERS = 64
+MAX_MEMORY_HELP = "memory bound in MB: past it the one-process bfs spills its frontier to disk, other searches stop"
 
 # CheckConfig fields and the options that set them (to tell which the user gave).
 _CONFIG_OPTIONS = {
@@ -102,10 +103,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         ),
     )
     search.add_argument("--time-limit", type=float, metavar="T", help="wall-time limit in seconds")
-    search.add_argument(
-        "--max-memory", type=int, metavar="MB",
-        help="memory bound in MB: past it the one-process bfs spills its frontier to disk, other searches stop",
-    )
+    search.add_argument("--max-memory", type=int, metavar="MB", help=MAX_MEMORY_HELP)
     search.add_argument("--seed", type=int, default=0, metavar="S", help="random/swarm seed (default 0)")
     search.add_argument(
         "--walks", type=bound_value, metavar="W",
