@@ -58,6 +58,14 @@ class _Bfs:
         if self.spill is not None and self.run.over_memory:
             frontier.spill()
 
+    def spill_if_over_now(self, frontier: Frontier) -> None:
+        """Spill ``frontier`` if memory is past the bound now (after a level, and while a
+        checkpoint's frontier is read back, a chunk at a time)."""
+        max_mb = self.run.settings.max_memory_mb
+        if self.spill is not None and max_mb is not None:
+            self.run.over_memory = memory_mb() >= max_mb
+            self.spill_if_over(frontier)
+
     def safe_point(
         self, frontier: Frontier, position: int, new_frontier: Frontier, pending: Pending, distinct: int, expanded: int
     ) -> bool:
@@ -78,10 +86,7 @@ class _Bfs:
     def level_ended(self, frontier: Frontier, expanded: int) -> None:
         """After a level: spilling, and a checkpoint when one is due (by levels or time) or
         a signal is pending."""
-        if self.spill is not None:
-            max_mb = self.run.settings.max_memory_mb
-            self.run.over_memory = max_mb is not None and memory_mb() >= max_mb
-            self.spill_if_over(frontier)
+        self.spill_if_over_now(frontier)  # the same test: past the bound, to disk
         plan = self.run.checkpoint
         if plan is not None and (plan.level_ended() or self.latch.pending):
             from explorer.engine.snapshots import save_bfs

@@ -137,9 +137,10 @@ def restore_bfs(bfs: _Bfs, snapshot: Snapshot) -> tuple[Any, tuple[Any, list[tup
     bfs.at_bound = int(c["at_bound"])
     frontier, next_frontier = bfs.new_frontier(), bfs.new_frontier()
     for target, name in ((frontier, "frontier"), (next_frontier, "next")):
-        for pair in _pairs(snapshot.sections.get(name, []), run):
-            target.append(pair)
-        bfs.spill_if_over(target)
+        for piece in snapshot.sections.get(name, []):
+            for pair in _pairs([piece], run):
+                target.append(pair)
+            bfs.spill_if_over_now(target)  # a chunk at a time, past the memory bound
     finals = {p.name: p for p in run.final}
     pending = [(o, [finals[n] for n in names]) for o, names in pickle.loads(snapshot.one("pending"))]
     _restore_run(run, snapshot.one("run"))
