@@ -95,9 +95,11 @@ class PortfolioWorld:
         return f"{self.strategy} to {bound}" + (" (a sample)" if self.sample else "")
 
 
-def _multi(nodes: int, clients: int, ops: int = 1, faults: Faults | None = None, **kw: Any) -> CheckConfig:
+def _multi(
+    nodes: int, clients: int, ops: int = 1, faults: Faults | None = None, ballots: int = 2, **kw: Any
+) -> CheckConfig:
     return CheckConfig(
-        model="multipaxos", nodes=nodes, clients=clients, ops=ops, ballots=2,
+        model="multipaxos", nodes=nodes, clients=clients, ops=ops, ballots=ballots,
         faults=faults or Faults(), **kw,
     )
 
@@ -199,6 +201,32 @@ DEFAULT_PORTFOLIO: tuple[PortfolioWorld, ...] = (
         "a lagging replica in a three-replica majority world: a crash while decisions flow",
         _multi(3, 1, ops=2, faults=Faults(crash=1)),
         depth=8,  # grows
+    ),
+    PortfolioWorld(
+        "election-retry",
+        "an opening election on two replicas (q1=2) where one may crash: a candidate whose "
+        "Prepare goes unanswered must campaign again (quiescence: no live replica is left "
+        "unable to campaign while none leads)",
+        _multi(2, 0, faults=Faults(crash=1), phase1_quorum=2, phase2_quorum=1,
+               extra=(("initial_leader", None),)),
+        depth=8,
+    ),
+    PortfolioWorld(
+        "progress-failover",
+        "bounded liveness: no elections (one ballot, replica 1 leads), the client first "
+        "asks replica 0, which may crash: its retry must reach the leader, and once "
+        "nothing can happen every operation has completed (property progress)",
+        _multi(2, 1, faults=Faults(crash=1), ballots=1, phase1_quorum=2, phase2_quorum=1,
+               extra=(("client_targets", (0,)), ("initial_leader", 1), ("progress", True))),
+        depth=8,
+    ),
+    PortfolioWorld(
+        "progress-replies",
+        "bounded liveness without retries: no elections, no faults, two clients; the "
+        "leader must answer every operation it applies (property progress)",
+        _multi(2, 2, ballots=1, phase1_quorum=2, phase2_quorum=1,
+               extra=(("progress", True), ("retries", 0))),
+        depth=10,
     ),
     PortfolioWorld(
         "basic-duel-deep",

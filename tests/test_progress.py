@@ -1,0 +1,83 @@
+"""Truthful messages, elections retried, bounded progress (explorer/models/paxos_progress.py).
+
+Each property fails on the generated mutant it was written for (docs/mutation.md, the
+gaps closed), in the small portfolio world built for it, and holds on the correct
+protocol there (tests/test_portfolio.py runs every world).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from explorer.models.config import CheckConfig
+from explorer.models.paxos_progress import PROGRESS, TRUTHFUL_MESSAGES, untruthful
+from explorer.models.portfolio import DEFAULT_PORTFOLIO, select_world
+from explorer.models.portfolio_run import run_world
+from explorer.models.registry import build_model
+from explorer.mutants.mutate import generate
+from explorer.mutants.mutate_run import MutationJob, run_mutants
+from paxos_core.messages import Accepted, Nack, Promise
+from paxos_core.multi import MultiDurable, MultiState, MultiVolatile
+
+REPO = Path(__file__).resolve().parent.parent
+
+# (mutant id, the world that kills it, the property that fails there)
+GAPS = [
+    ("multi.py:208:drop:872579", "election-retry", "quiescence"),  # a candidate never re-arms its timer
+    ("multi.py:314:swap:455427", "election-retry", TRUTHFUL_MESSAGES),  # Nack(promised, ballot)
+    ("client.py:72:constant:16aeac", "progress-failover", PROGRESS),  # a retry to the same replica
+    ("multi.py:306:drop:119260", "progress-replies", PROGRESS),  # the leader never replies
+]
+
+
+@pytest.fixture(autouse=True)
+def _run_from_repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+
+
+def acceptor(promised: tuple[int, int], votes: tuple[tuple[int, tuple[int, int], str], ...] = ()) -> MultiState:
+    return MultiState(MultiDurable(promised=promised, votes=votes), MultiVolatile())
+
+
+def test_a_nack_citing_a_lower_or_unmade_promise_is_untruthful() -> None:
+    state = acceptor((2, 1))
+    assert untruthful(0, Nack((1, 0), (2, 1)), state) is None
+    assert "lower promise" in (untruthful(0, Nack((2, 1), (1, 0)), state) or "")
+    assert "promised only" in (untruthful(0, Nack((1, 0), (3, 1)), state) or "")
+
+
+def test_promises_and_accepteds_must_report_votes_cast() -> None:
+    vote = (0, (1, 0), "a")
+    state = acceptor((2, 1), (vote,))
+    assert untruthful(0, Promise((2, 1), (vote,)), state) is None
+    assert "never voted" in (untruthful(0, Promise((2, 1), ((0, (1, 0), "b"),)), state) or "")
+    assert "promise is" in (untruthful(0, Promise((3, 1), ()), state) or "")
+    assert untruthful(0, Accepted((1, 0), 0, "a"), state) is None
+    assert "never voted" in (untruthful(0, Accepted((2, 1), 0, "a"), state) or "")
+
+
+def test_progress_is_checked_only_where_a_world_asks_for_it() -> None:
+    names = {p.name for p in build_model(select_world(DEFAULT_PORTFOLIO, "progress-replies").config).properties()}
+    assert {PROGRESS, TRUTHFUL_MESSAGES} <= names
+    plain = {p.name for p in build_model(CheckConfig(model="multipaxos", clients=1)).properties()}
+    assert TRUTHFUL_MESSAGES in plain and PROGRESS not in plain
+
+
+def test_the_new_worlds_witness_what_applies_there() -> None:
+    for name in ("election-retry", "progress-failover", "progress-replies"):
+        outcome = run_world(select_world(DEFAULT_PORTFOLIO, name))
+        assert outcome.verdict == "holds", (name, outcome.violations)
+        assert all(outcome.result.sometimes.values()), (name, outcome.result.sometimes)
+
+
+def test_each_gap_mutant_is_killed_by_its_world_and_property(tmp_path: Path) -> None:
+    mutants, sources = generate("paxos_core", ["client.py", "multi.py"])
+    by_id = {m.id: m for m in mutants}
+    results = []
+    for mutant_id, world, _ in GAPS:
+        job = MutationJob(world=world, budget_s=300, traces=str(tmp_path))
+        [result] = run_mutants(job, [by_id[mutant_id]], sources)
+        results.append((result.status, result.world, result.property))
+    assert results == [("killed", world, prop) for _, world, prop in GAPS]
