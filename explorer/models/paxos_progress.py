@@ -32,7 +32,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from explorer.actors import ActorModel, World
+from explorer.actors import ActorModel, Reads, World
 from explorer.engine.model import Property
 from explorer.models.config import CheckConfig
 from paxos_core.accessors import is_leader, promised_ballot, votes_cast
@@ -116,13 +116,13 @@ def _progress(quiescent: Any, replicas: tuple[int, ...]) -> Any:
     return holds
 
 
-def progress_properties(model: ActorModel, config: CheckConfig, quiescent: Any) -> list[Property[World]]:
+def progress_properties(
+    model: ActorModel, config: CheckConfig, quiescent: Any, reads: Reads
+) -> list[Property[World]]:
     """``truthful messages`` always; ``progress`` when ``config.extra`` asks for it
-    (``quiescent`` is the quiescence property's test of a world)."""
-    from explorer.models.paxos_properties import replica_reads
-
+    (``quiescent`` is the quiescence property's test of a world, ``reads`` what the
+    replica views read)."""
     replicas = tuple(range(config.nodes))
-    reads = replica_reads(config.nodes)
     props: list[Property[World]] = [
         Property.always(
             TRUTHFUL_MESSAGES, _truthful(model, frozenset(replicas)),

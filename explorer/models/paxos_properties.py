@@ -53,6 +53,7 @@ from checker import invariants as inv
 from explorer.actors import ActorAction, ActorModel, FireTimer, Reads, World
 from explorer.engine.model import Property
 from explorer.models.config import CheckConfig
+from explorer.models.paxos_progress import election_problems, progress_properties
 from explorer.models.paxos_views import (
     LinearizabilityCache,
     PaxosViews,
@@ -452,13 +453,11 @@ def make_checked(model: ActorModel, config: CheckConfig, cluster: ClusterConfig)
     """
     model.__class__ = PaxosModel
     assert isinstance(model, PaxosModel)
-    from explorer.models.paxos_progress import progress_properties
-
     quiescence = _Quiescence(model, config)
     model._properties = (
         *paxos_properties(config, cluster),
         *quiescence_properties(model, config, quiescence),
-        *progress_properties(model, config, quiescence.quiescent),
+        *progress_properties(model, config, quiescence.quiescent, replica_reads(config.nodes)),
     )
     model._transition = transition_check(config.nodes)
     return model
@@ -573,8 +572,6 @@ class _Quiescence:
             return quiescence_problems(logs, logs_as_applied(logs), (), command_id, converged, chosen)
         acknowledged = [(ev.client, ev.seq) for ev in world.history if type(ev) is Complete]
         converged = world.budgets[0] == self.drops  # no message was dropped
-        from explorer.models.paxos_progress import election_problems
-
         return quiescence_problems(logs, applied, acknowledged, command_id, converged) + election_problems(
             self.model, world, self.ballots
         )
