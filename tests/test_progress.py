@@ -29,6 +29,7 @@ GAPS = [
     ("multi.py:314:swap:455427", "election-retry", TRUTHFUL_MESSAGES),  # Nack(promised, ballot)
     ("client.py:72:constant:16aeac", "progress-failover", PROGRESS),  # a retry to the same replica
     ("multi.py:306:drop:119260", "progress-replies", PROGRESS),  # the leader never replies
+    ("basic.py:116:negate:675add", "basic-crash", "quiescence"),  # a proposer never retries
 ]
 
 
@@ -73,7 +74,7 @@ def test_the_new_worlds_witness_what_applies_there() -> None:
 
 
 def test_each_gap_mutant_is_killed_by_its_world_and_property(tmp_path: Path) -> None:
-    mutants, sources = generate("paxos_core", ["client.py", "multi.py"])
+    mutants, sources = generate("paxos_core", ["basic.py", "client.py", "multi.py"])
     by_id = {m.id: m for m in mutants}
     results = []
     for mutant_id, world, _ in GAPS:

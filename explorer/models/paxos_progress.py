@@ -18,6 +18,10 @@ that keep being retried, and (in worlds built for it) operations that always com
   cancels it), so at quiescence without a leader every live replica has spent the
   ballot bound. A candidate that forgets to re-arm the timer after a failed campaign
   is stuck for ever, and this says so.
+- proposer retry (part of the quiescence property, Basic Paxos): in a quiescent world no
+  live proposer holds a value it has not seen chosen, with its next ballot within the
+  bound, and no retry timer armed (the same argument: a correct proposer keeps the
+  timer armed exactly while it has a value to get chosen).
 - ``progress`` (always, only in worlds whose ``extra`` sets ``progress``): in a
   quiescent world where a live replica leads, every operation a client invoked has
   completed. This is bounded liveness, and it is sound only in a world where the
@@ -39,7 +43,9 @@ from paxos_core.accessors import is_leader, promised_ballot, votes_cast
 from paxos_core.events import Complete, Invoke
 from paxos_core.messages import Accepted, Nack, Promise
 
-__all__ = ["PROGRESS", "TRUTHFUL_MESSAGES", "election_problems", "progress_properties", "untruthful"]
+__all__ = [
+    "PROGRESS", "TRUTHFUL_MESSAGES", "election_problems", "progress_properties", "retry_problems", "untruthful",
+]
 
 TRUTHFUL_MESSAGES = "truthful messages"
 PROGRESS = "progress"
@@ -99,6 +105,28 @@ def election_problems(model: ActorModel, world: World, ballots: int) -> list[str
             problems.append(
                 f"replica {r} has no election timer armed and no live replica leads: it could still "
                 f"campaign (round {d.round_used} is within the bound) but never will"
+            )
+    return problems
+
+
+def retry_problems(model: ActorModel, world: World, ballots: int) -> list[str]:
+    """Basic Paxos at quiescence: live proposers that hold a value not yet learned, whose
+    next ballot fits the bound, but whose ``"retry"`` timer is not armed (a correct
+    proposer keeps it armed exactly while it has a value to get chosen)."""
+    problems: list[str] = []
+    for r in model.servers:
+        if r in world.crashed:
+            continue
+        i = model.index[r]
+        state = world.actors[i]
+        vol, d = state.volatile, state.durable
+        if vol is None or vol.value is None or d.learned is not None or "retry" in world.timers[i]:
+            continue
+        rules: Any = getattr(model.nodes[i], "rules")  # noqa: B009 (a Basic replica's BallotRules)
+        if rules.next_round(d.round_used, d.promised) <= ballots:
+            problems.append(
+                f"replica {r} holds a value it has not seen chosen and could try a higher ballot "
+                "within the bound, but its retry timer is not armed: it never will"
             )
     return problems
 

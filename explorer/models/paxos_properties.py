@@ -53,7 +53,7 @@ from checker import invariants as inv
 from explorer.actors import ActorAction, ActorModel, FireTimer, Reads, World
 from explorer.engine.model import Property
 from explorer.models.config import CheckConfig
-from explorer.models.paxos_progress import election_problems, progress_properties
+from explorer.models.paxos_progress import election_problems, progress_properties, retry_problems
 from explorer.models.paxos_views import (
     LinearizabilityCache,
     PaxosViews,
@@ -569,7 +569,9 @@ class _Quiescence:
             converged = world.budgets[0] == self.drops and world.budgets[2] == self.crashes
             votes = [inv.Vote(r, slot, b, v) for r in self.replicas for slot, b, v in votes_cast(actors[r])]
             chosen = {slot: next(iter(vals)) for slot, vals in inv.chosen_values(votes, self.quorum).items()}
-            return quiescence_problems(logs, logs_as_applied(logs), (), command_id, converged, chosen)
+            return quiescence_problems(
+                logs, logs_as_applied(logs), (), command_id, converged, chosen
+            ) + retry_problems(self.model, world, self.ballots)
         acknowledged = [(ev.client, ev.seq) for ev in world.history if type(ev) is Complete]
         converged = world.budgets[0] == self.drops  # no message was dropped
         return quiescence_problems(logs, applied, acknowledged, command_id, converged) + election_problems(
