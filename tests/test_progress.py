@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from explorer.models.config import CheckConfig
+from explorer.models.config import CheckConfig, Faults
 from explorer.models.paxos_progress import PROGRESS, TRUTHFUL_MESSAGES, untruthful
-from explorer.models.portfolio import DEFAULT_PORTFOLIO, select_world
+from explorer.models.portfolio import DEFAULT_PORTFOLIO, PortfolioWorld, select_world
 from explorer.models.portfolio_run import run_world
 from explorer.models.registry import build_model
 from explorer.mutants.mutate import generate
@@ -30,6 +30,8 @@ GAPS = [
     ("client.py:72:constant:16aeac", "progress-failover", PROGRESS),  # a retry to the same replica
     ("multi.py:306:drop:119260", "progress-replies", PROGRESS),  # the leader never replies
     ("basic.py:116:negate:675add", "basic-crash", "quiescence"),  # a proposer never retries
+    ("client.py:84:drop:a72b57", "progress-failover", PROGRESS),  # a client's second op never starts
+    ("kv.py:33:constant:fb968c", "reads", "client-visible"),  # a get answers None
 ]
 
 
@@ -74,7 +76,7 @@ def test_the_new_worlds_witness_what_applies_there() -> None:
 
 
 def test_each_gap_mutant_is_killed_by_its_world_and_property(tmp_path: Path) -> None:
-    mutants, sources = generate("paxos_core", ["basic.py", "client.py", "multi.py"])
+    mutants, sources = generate("paxos_core", ["basic.py", "client.py", "kv.py", "multi.py"])
     by_id = {m.id: m for m in mutants}
     results = []
     for mutant_id, world, _ in GAPS:
@@ -82,3 +84,15 @@ def test_each_gap_mutant_is_killed_by_its_world_and_property(tmp_path: Path) -> 
         [result] = run_mutants(job, [by_id[mutant_id]], sources)
         results.append((result.status, result.world, result.property))
     assert results == [("killed", world, prop) for _, world, prop in GAPS]
+
+
+def test_quiescence_judges_neither_worlds_past_the_bound_nor_a_crashed_replicas_decisions_away() -> None:
+    # a leader decides alone (q2=1), replies, loses its Decide and crashes; the follower
+    # campaigns past the one-ballot bound: neither that world (cut off, not settled) nor
+    # the one before it (the crashed leader's log is durable) is a quiescence violation
+    config = CheckConfig(
+        model="multipaxos", nodes=2, clients=3, ops=1, ballots=1, phase1_quorum=2, phase2_quorum=1,
+        faults=Faults(drop=1, crash=1), extra=(("retries", 0),),
+    )
+    outcome = run_world(PortfolioWorld("lost-decide", "", config, depth=7))
+    assert outcome.result.verdict == "holds", outcome.violations

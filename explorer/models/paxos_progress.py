@@ -23,8 +23,8 @@ that keep being retried, and (in worlds built for it) operations that always com
   bound, and no retry timer armed (the same argument: a correct proposer keeps the
   timer armed exactly while it has a value to get chosen).
 - ``progress`` (always, only in worlds whose ``extra`` sets ``progress``): in a
-  quiescent world where a live replica leads, every operation a client invoked has
-  completed. This is bounded liveness, and it is sound only in a world where the
+  quiescent world where a live replica leads, every client has invoked and completed
+  every operation of its schedule. This is bounded liveness, and it is sound only in a world where the
   correct protocol cannot lose an operation: no elections (``ballots = 1`` with an
   initial leader, so no campaign fits the bound), no dropped messages, and a retry
   budget that reaches a live replica (the worlds ``progress-*`` of the default
@@ -131,7 +131,7 @@ def retry_problems(model: ActorModel, world: World, ballots: int) -> list[str]:
     return problems
 
 
-def _progress(quiescent: Any, replicas: tuple[int, ...]) -> Any:
+def _progress(quiescent: Any, replicas: tuple[int, ...], scheduled: int) -> Any:
     def holds(world: World) -> bool:
         if not quiescent(world):
             return True
@@ -139,7 +139,7 @@ def _progress(quiescent: Any, replicas: tuple[int, ...]) -> Any:
             return True
         invoked = {(ev.client, ev.seq) for ev in world.history if type(ev) is Invoke}
         done = {(ev.client, ev.seq) for ev in world.history if type(ev) is Complete}
-        return invoked <= done
+        return len(done) == scheduled and invoked <= done
 
     return holds
 
@@ -161,8 +161,8 @@ def progress_properties(
     if dict(config.extra).get("progress"):
         props.append(
             Property.always(
-                PROGRESS, _progress(quiescent, replicas),
-                "once nothing can happen and a live replica leads, every invoked operation has completed",
+                PROGRESS, _progress(quiescent, replicas, config.clients * config.ops),
+                "once nothing can happen and a live replica leads, every client ran its whole schedule",
                 reads=dataclasses.replace(reads, history=True, network=True, faults=True),
             )
         )

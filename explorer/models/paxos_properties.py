@@ -533,6 +533,8 @@ class _Quiescence:
 
     def _quiescent(self, world: World) -> bool:
         model = self.model
+        if not model.within_boundary(world):
+            return False  # past the bounds a world is cut off, not settled: not judged
         crashed = world.crashed
         for _src, dst, _msg in model.net.heads(world.network):
             if dst not in crashed:
@@ -574,6 +576,11 @@ class _Quiescence:
             ) + retry_problems(self.model, world, self.ballots)
         acknowledged = [(ev.client, ev.seq) for ev in world.history if type(ev) is Complete]
         converged = world.budgets[0] == self.drops  # no message was dropped
+        if not converged:
+            # only acknowledged operations are judged: against every durable log, a
+            # crashed replica's too (its decisions come back with it; the lost Decide
+            # is not re-sent, so it may be the only copy)
+            logs = {r: dict(learned(actors[r])) for r in self.replicas}
         return quiescence_problems(logs, applied, acknowledged, command_id, converged) + election_problems(
             self.model, world, self.ballots
         )

@@ -213,10 +213,10 @@ DEFAULT_PORTFOLIO: tuple[PortfolioWorld, ...] = (
     ),
     PortfolioWorld(
         "progress-failover",
-        "bounded liveness: no elections (one ballot, replica 1 leads), the client first "
-        "asks replica 0, which may crash: its retry must reach the leader, and once "
-        "nothing can happen every operation has completed (property progress)",
-        _multi(2, 1, faults=Faults(crash=1), ballots=1, phase1_quorum=2, phase2_quorum=1,
+        "bounded liveness: no elections (one ballot, replica 1 leads), the client (two "
+        "operations) first asks replica 0, which may crash: its retry must reach the "
+        "leader, and once nothing can happen it ran its whole schedule (property progress)",
+        _multi(2, 1, ops=2, faults=Faults(crash=1), ballots=1, phase1_quorum=2, phase2_quorum=1,
                extra=(("client_targets", (0,)), ("initial_leader", 1), ("progress", True))),
         depth=8,
     ),
@@ -227,6 +227,14 @@ DEFAULT_PORTFOLIO: tuple[PortfolioWorld, ...] = (
         _multi(2, 2, ballots=1, phase1_quorum=2, phase2_quorum=1,
                extra=(("progress", True), ("retries", 0))),
         depth=10,
+    ),
+    PortfolioWorld(
+        "reads",
+        "three clients at once (put, cas, get of one key) on a leader that decides alone, "
+        "no elections, no faults: reads and compare-and-set answered from the log's "
+        "state, every operation answered (properties client-visible, linearizable, progress)",
+        _multi(2, 3, ballots=1, phase1_quorum=2, phase2_quorum=1, extra=(("progress", True), ("retries", 0))),
+        depth=8,
     ),
     PortfolioWorld(
         "basic-duel-deep",
