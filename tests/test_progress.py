@@ -28,10 +28,13 @@ GAPS = [
     ("multi.py:208:drop:872579", "election-retry", "quiescence"),  # a candidate never re-arms its timer
     ("multi.py:314:swap:455427", "election-retry", TRUTHFUL_MESSAGES),  # Nack(promised, ballot)
     ("client.py:72:constant:16aeac", "progress-failover", PROGRESS),  # a retry to the same replica
-    ("multi.py:306:drop:119260", "progress-replies", PROGRESS),  # the leader never replies
+    ("multi.py:306:drop:119260", "progress-failover", PROGRESS),  # the leader never replies
     ("basic.py:116:negate:675add", "basic-crash", "quiescence"),  # a proposer never retries
     ("client.py:84:drop:a72b57", "progress-failover", PROGRESS),  # a client's second op never starts
     ("kv.py:33:constant:fb968c", "reads", "client-visible"),  # a get answers None
+    ("multi.py:246:drop:289e48", "election-retry", "quiescence"),  # a stepped-down leader never campaigns
+    ("multi.py:56:constant:79b816", "progress-replies", PROGRESS),  # CANDIDATE == FOLLOWER: no forwarding
+    ("multi.py:151:durable:05f99c", "crash-recovery", "agreement"),  # accepted values lost in a crash
 ]
 
 

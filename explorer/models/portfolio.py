@@ -163,6 +163,15 @@ DEFAULT_PORTFOLIO: tuple[PortfolioWorld, ...] = (
         depth=10,
     ),
     PortfolioWorld(
+        "crash-recovery",
+        "a leader that decided alone (q1=2, q2=1) crashes and restarts, and the other "
+        "replica takes over with a second client's command: the new leader must find the "
+        "decided slot in the restarted replica's Promise (durability of accepted values)",
+        _multi(2, 2, faults=Faults(crash=1), phase1_quorum=2, phase2_quorum=1,
+               extra=(("client_targets", (0, 1)),)),
+        depth=9,
+    ),
+    PortfolioWorld(
         "basic-crash",
         "Basic Paxos acceptor crash and restart between two proposers (durable promise, "
         "round and accepted value)",
@@ -204,12 +213,12 @@ DEFAULT_PORTFOLIO: tuple[PortfolioWorld, ...] = (
     ),
     PortfolioWorld(
         "election-retry",
-        "an opening election on two replicas (q1=2) where one may crash: a candidate whose "
-        "Prepare goes unanswered must campaign again (quiescence: no live replica is left "
-        "unable to campaign while none leads)",
-        _multi(2, 0, faults=Faults(crash=1), phase1_quorum=2, phase2_quorum=1,
+        "an opening election on two replicas (q1=2), three rounds, where one may crash: a "
+        "candidate whose Prepare goes unanswered, or a leader that stepped down, must "
+        "campaign again (quiescence: no live replica is left unable to campaign while none leads)",
+        _multi(2, 0, faults=Faults(crash=1), ballots=3, phase1_quorum=2, phase2_quorum=1,
                extra=(("initial_leader", None),)),
-        depth=8,
+        depth=10,
     ),
     PortfolioWorld(
         "progress-failover",
@@ -222,18 +231,19 @@ DEFAULT_PORTFOLIO: tuple[PortfolioWorld, ...] = (
     ),
     PortfolioWorld(
         "progress-replies",
-        "bounded liveness without retries: no elections, no faults, two clients; the "
-        "leader must answer every operation it applies (property progress)",
+        "bounded liveness without retries: no elections, no faults, two clients, one "
+        "asking the follower: it must pass the request on, and the leader must answer "
+        "every operation it applies (property progress)",
         _multi(2, 2, ballots=1, phase1_quorum=2, phase2_quorum=1,
-               extra=(("progress", True), ("retries", 0))),
-        depth=10,
+               extra=(("client_targets", (1, 0)), ("progress", True), ("retries", 0))),
+        depth=13,  # the whole space: settling takes 11 actions (a forwarded request)
     ),
     PortfolioWorld(
         "reads",
         "three clients at once (put, cas, get of one key) on a leader that decides alone, "
         "no elections, no faults: reads and compare-and-set answered from the log's "
-        "state, every operation answered (properties client-visible, linearizable, progress)",
-        _multi(2, 3, ballots=1, phase1_quorum=2, phase2_quorum=1, extra=(("progress", True), ("retries", 0))),
+        "state (properties client-visible, linearizable)",
+        _multi(2, 3, ballots=1, phase1_quorum=2, phase2_quorum=1, extra=(("retries", 0),)),
         depth=8,
     ),
     PortfolioWorld(
