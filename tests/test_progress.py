@@ -35,6 +35,8 @@ GAPS = [
     ("multi.py:246:drop:289e48", "election-retry", "quiescence"),  # a stepped-down leader never campaigns
     ("multi.py:56:constant:79b816", "progress-replies", PROGRESS),  # CANDIDATE == FOLLOWER: no forwarding
     ("multi.py:151:durable:05f99c", "crash-recovery", "agreement"),  # accepted values lost in a crash
+    ("multi.py:367:drop:7a455a", "lost-decide", "quiescence"),  # a gap seen, never asked for
+    ("multi.py:406:drop:393e4e", "progress-lossy", PROGRESS),  # a retry of an applied op not answered
 ]
 
 

@@ -576,13 +576,23 @@ class _Quiescence:
             ) + retry_problems(self.model, world, self.ballots)
         acknowledged = [(ev.client, ev.seq) for ev in world.history if type(ev) is Complete]
         converged = world.budgets[0] == self.drops  # no message was dropped
+        problems: list[str] = []
         if not converged:
             # only acknowledged operations are judged: against every durable log, a
             # crashed replica's too (its decisions come back with it; the lost Decide
             # is not re-sent, so it may be the only copy)
+            if self.drops - world.budgets[0] == 1 and not world.crashed:
+                # one lost message leaves no hole: a Decide past a gap asks for the
+                # gap (CatchUp), and a lost CatchUp or Learn means nothing else was lost
+                problems += [
+                    f"replica {r} has a hole in its decided log at quiescence: slots {sorted(logs[r])}"
+                    for r in live if sorted(logs[r]) != list(range(len(logs[r])))
+                ]
             logs = {r: dict(learned(actors[r])) for r in self.replicas}
-        return quiescence_problems(logs, applied, acknowledged, command_id, converged) + election_problems(
-            self.model, world, self.ballots
+        return (
+            problems
+            + quiescence_problems(logs, applied, acknowledged, command_id, converged)
+            + election_problems(self.model, world, self.ballots)
         )
 
 

@@ -239,6 +239,22 @@ DEFAULT_PORTFOLIO: tuple[PortfolioWorld, ...] = (
         depth=13,  # the whole space: settling takes 11 actions (a forwarded request)
     ),
     PortfolioWorld(
+        "progress-lossy",
+        "bounded liveness with one lost message: no elections, the leader decides alone, "
+        "one retry: a lost request or reply is made good by the retry, whose answer may "
+        "come from the session table (property progress)",
+        _multi(2, 1, faults=Faults(drop=1), ballots=1, phase1_quorum=2, phase2_quorum=1,
+               extra=(("progress", True),)),
+        depth=10,
+    ),
+    PortfolioWorld(
+        "lost-decide",
+        "a lost Decide on two replicas (q2=2), two operations: the follower that sees the "
+        "next decision past its gap must ask for the gap and learn it (quiescence: no hole)",
+        _multi(2, 1, ops=2, faults=Faults(drop=1), phase1_quorum=1, phase2_quorum=2),
+        depth=13,
+    ),
+    PortfolioWorld(
         "reads",
         "three clients at once (put, cas, get of one key) on a leader that decides alone, "
         "no elections, no faults: reads and compare-and-set answered from the log's "
