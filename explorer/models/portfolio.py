@@ -248,6 +248,14 @@ DEFAULT_PORTFOLIO: tuple[PortfolioWorld, ...] = (
         depth=10,
     ),
     PortfolioWorld(
+        "progress-pipeline",
+        "bounded liveness, two clients' commands in flight at once (q2=2, no elections, no "
+        "faults, no retries): the leader tracks each slot's acknowledgements apart",
+        _multi(2, 2, ballots=1, phase1_quorum=1, phase2_quorum=2,
+               extra=(("progress", True), ("retries", 0))),
+        depth=14,
+    ),
+    PortfolioWorld(
         "lost-decide",
         "a lost Decide on two replicas (q2=2), two operations: the follower that sees the "
         "next decision past its gap must ask for the gap and learn it (quiescence: no hole)",
