@@ -260,7 +260,7 @@ DEFAULT_PORTFOLIO: tuple[PortfolioWorld, ...] = (
         "a lost Decide on two replicas (q2=2), two operations: the follower that sees the "
         "next decision past its gap must ask for the gap and learn it (quiescence: no hole)",
         _multi(2, 1, ops=2, faults=Faults(drop=1), phase1_quorum=1, phase2_quorum=2),
-        depth=13,
+        depth=14,
     ),
     PortfolioWorld(
         "reads",
