@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from explorer.models.config import CheckConfig, Faults
-from explorer.models.paxos_progress import PROGRESS, TRUTHFUL_MESSAGES, untruthful
+from explorer.models.paxos_progress import PROGRESS, STEPS_DOWN, TRUTHFUL_MESSAGES, untruthful
 from explorer.models.portfolio import DEFAULT_PORTFOLIO, PortfolioWorld, select_world
 from explorer.models.portfolio_run import run_world
 from explorer.models.registry import build_model
@@ -40,6 +40,7 @@ GAPS = [
     ("multi.py:406:drop:393e4e", "progress-lossy", PROGRESS),  # a retry of an applied op not answered
     ("multi.py:351:bound:b5702c", "progress-pipeline", PROGRESS),  # one slot's acks update drops the next
     ("multi.py:374:compare:8034ce", "lost-decide", "quiescence"),  # Learn leaves the asked-for slot out
+    ("multi.py:361:drop:b3343e", "election-retry", STEPS_DOWN),  # a refused candidate keeps campaigning
 ]
 
 
@@ -73,7 +74,9 @@ def test_progress_is_checked_only_where_a_world_asks_for_it() -> None:
     names = {p.name for p in build_model(select_world(DEFAULT_PORTFOLIO, "progress-replies").config).properties()}
     assert {PROGRESS, TRUTHFUL_MESSAGES} <= names
     plain = {p.name for p in build_model(CheckConfig(model="multipaxos", clients=1)).properties()}
-    assert TRUTHFUL_MESSAGES in plain and PROGRESS not in plain
+    assert {TRUTHFUL_MESSAGES, STEPS_DOWN} <= plain and PROGRESS not in plain
+    basic = {p.name for p in build_model(CheckConfig(model="basic", clients=1)).properties()}
+    assert TRUTHFUL_MESSAGES in basic and STEPS_DOWN not in basic
 
 
 def test_the_new_worlds_witness_what_applies_there() -> None:

@@ -11,6 +11,11 @@ that keep being retried, and (in worlds built for it) operations that always com
   message in flight stays truthful once sent: the property is an invariant of the
   correct protocol. A mutant that builds a message wrong (arguments swapped) is caught
   when it sends it, though the receiver may only lose liveness by it.
+- ``steps down`` (always, Multi-Paxos): a leader or candidate has promised exactly its
+  own ballot ``(round_used, me)``. Campaigning promises it; a higher ballot seen in a
+  Prepare, an Accept or a Nack raises the promise *and* makes the replica step down.
+  A leader that keeps leading after a refusal (it would propose, in vain, at a ballot
+  the acceptors have moved past, and never campaign again) breaks it.
 - election retry (part of the quiescence property, Multi-Paxos): in a quiescent world
   with no live leader, no live replica could still campaign within the ballot bound but
   has no election timer armed. A correct replica that does not lead always has its
@@ -42,12 +47,14 @@ from explorer.models.config import CheckConfig
 from paxos_core.accessors import is_leader, promised_ballot, votes_cast
 from paxos_core.events import Complete, Invoke
 from paxos_core.messages import Accepted, Nack, Promise
+from paxos_core.multi import FOLLOWER
 
 __all__ = [
-    "PROGRESS", "TRUTHFUL_MESSAGES", "election_problems", "progress_properties", "retry_problems", "untruthful",
+    "PROGRESS", "STEPS_DOWN", "TRUTHFUL_MESSAGES", "election_problems", "progress_properties", "retry_problems", "untruthful",
 ]
 
 TRUTHFUL_MESSAGES = "truthful messages"
+STEPS_DOWN = "steps down"
 PROGRESS = "progress"
 
 
@@ -71,6 +78,20 @@ def untruthful(src: int, msg: Any, sender: Any) -> str | None:
     elif kind is Accepted and (msg.slot, msg.ballot, msg.value) not in votes_cast(sender):
         return f"replica {src} said Accepted{tuple(msg)} but never voted so"
     return None
+
+
+def _steps_down(replicas: tuple[int, ...]) -> Any:
+    def holds(world: World) -> bool:
+        for r in replicas:
+            state = world.actors[r]
+            vol = state.volatile
+            if vol is not None and vol.role != FOLLOWER:
+                d = state.durable
+                if d.promised != (d.round_used, r):
+                    return False
+        return True
+
+    return holds
 
 
 def _truthful(model: ActorModel, replicas: frozenset[int]) -> Any:
@@ -158,6 +179,15 @@ def progress_properties(
             reads=dataclasses.replace(reads, network=True),
         )
     ]
+    if config.model == "multipaxos":
+        props.append(
+            Property.always(
+                STEPS_DOWN, _steps_down(replicas),
+                "a leader or candidate has promised exactly its own ballot: it steps down "
+                "when it promises, accepts or is refused with a higher one",
+                reads=reads,
+            )
+        )
     if dict(config.extra).get("progress"):
         props.append(
             Property.always(
