@@ -6,7 +6,8 @@ into a fresh temporary directory, writes the mutated module there, and starts
 first on ``PYTHONPATH``: the project's own files are never touched, and the mutant is
 loaded from source in that process only. A process that outlives the per-mutant budget
 is killed (with its process group) and the mutant counted as timed out. So is one that
-outgrows the per-mutant memory budget (its address space is capped with ``RLIMIT_AS``):
+outgrows the per-mutant memory budget (the worker caps its own address space with ``RLIMIT_AS``
+as it starts; a pre-exec hook is unsafe beside the runner's threads):
 a mutant can make a step build ever larger states, and one such process once held
 17.6 GB of a shared machine's memory before the wall budget ran out.
 """
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import shutil
 import signal
 import subprocess
@@ -81,18 +81,6 @@ def _prepare(job: MutationJob, mutant: Mutant, source: str, root: Path) -> Path:
     return work
 
 
-def _memory_cap(memory_mb: int | None) -> Callable[[], None] | None:
-    """A pre-exec hook capping the child's address space (None: no cap)."""
-    if memory_mb is None:
-        return None
-    limit = memory_mb * 1024 * 1024
-
-    def cap() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-
-    return cap
-
-
 def _out_of_memory(out: str, err: str) -> bool:
     """Whether the worker ran out of its address space (a MemoryError it reported, or
     one raised where it could not report it)."""
@@ -116,7 +104,7 @@ def run_mutant(job: MutationJob, mutant: Mutant, source: str, root: Path | None 
         proc = subprocess.Popen(
             [sys.executable, "-m", "explorer.cli.mutate_worker"], cwd=work, env=env,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            start_new_session=True, preexec_fn=_memory_cap(job.memory_mb),
+            start_new_session=True
         )
         try:
             out, err = proc.communicate(json.dumps(request), timeout=job.budget_s)
