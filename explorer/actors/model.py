@@ -13,7 +13,7 @@ symmetry.py; this module puts them together as one :class:`Model`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from explorer.actors import symmetry as _symmetry
@@ -230,6 +230,17 @@ class ActorModel(WorldReading, Reducible, Model[World, ActorAction]):
         if kind == "heal":
             return world._replace(isolated=())
         raise ValueError(f"unknown action {action!r}")
+
+    def successors(self, state: World) -> Iterator[tuple[ActorAction, World]]:
+        # Every generated edge goes through next_state (a subclass may check steps
+        # there). The successors' fingerprints are computed from this world's
+        # (explorer/actors/fingerprints.py).
+        self.fingerprints.expanding(state)
+        next_state = self.next_state
+        for action in self.actions(state):
+            nxt = next_state(state, action)
+            if nxt is not None:
+                yield action, nxt
 
     def properties(self) -> Sequence[Property[World]]:
         return self._properties
