@@ -1,6 +1,6 @@
 """Breadth-first search: shortest counterexamples, compact parent records.
 
-The visited set (explorer/engine/visited.py) holds the fingerprints and, per state in
+The visited set (explorer/engine/visited.py: an open-addressing table) holds the fingerprints and, per state in
 admission order (its *ordinal*), the parent's ordinal and the index of the step among
 the parent's successors; initial states have parent -1 and the index of the initial
 state. A counterexample path is rebuilt by re-executing the recorded indices from the
@@ -108,7 +108,7 @@ class _Bfs:
         successors = run.model.successors
         fp_of = run.model.fingerprint
         visited = self.visited
-        seen, parent_of, step_of = visited.seen, visited.parent, visited.step
+        admit = visited.admit
         max_states = run.settings.max_states
         check_new = bool(run.always or run.sometimes_props)
         check_final = bool(run.final)
@@ -118,19 +118,14 @@ class _Bfs:
         append = new_frontier.append
         pending: Pending = []
         stop = False
-        ordinal = len(parent_of) - 1
         for pord, state in frontier:
             index = -1
             for index, (_action, nxt) in enumerate(successors(state)):
                 if nxt == state:
                     continue  # a stuttering step: the state is known
-                fp = fp_of(representative(nxt) if representative else nxt)
-                if fp in seen:
-                    continue
-                seen.add(fp)
-                parent_of.append(pord)
-                step_of.append(index)
-                ordinal += 1
+                ordinal = admit(fp_of(representative(nxt) if representative else nxt), pord, index)
+                if ordinal < 0:
+                    continue  # seen before
                 if check_new:
                     prop = run.failed_always(nxt)
                     if prop is not None and violation_at(ordinal, prop):
@@ -163,7 +158,7 @@ class _Bfs:
                 break
             expanded += 1
             if not expanded & TICK_MASK and run.tick(
-                ordinal + 1,
+                len(visited),
                 self.generated,
                 len(self.level_sizes),
                 len(frontier) + len(new_frontier),
