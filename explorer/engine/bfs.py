@@ -5,7 +5,8 @@ admission order (its *ordinal*), the parent's ordinal and the index of the step 
 the parent's successors; initial states have parent -1 and the index of the initial
 state. A counterexample path is rebuilt by re-executing the recorded indices from the
 initial state (:func:`explorer.engine.run.rebuild_path`), so no state is kept beyond the
-frontier, and the frontier holds ``(ordinal, state)`` pairs.
+frontier, and the frontier holds ``(ordinal, state)`` pairs, each state as the model's
+``encode`` hook gives it (default: the state itself; decoded when it is expanded).
 
 The states of the last level under a depth bound are never expanded, so they are not
 kept either: their ``final`` properties are judged as they are admitted, and any that
@@ -34,6 +35,8 @@ class _Bfs:
         model = run.model
         self.representative = model.representative if run.settings.symmetry else None
         self.within = model.within_boundary if overrides(model, "within_boundary") else None
+        self.encode = model.encode if overrides(model, "encode") else None
+        self.decode = model.decode if overrides(model, "decode") else None
         self.visited = Visited()
         self.level_sizes: list[int] = []
         self.generated = 0
@@ -68,7 +71,7 @@ class _Bfs:
                         stop = True
                         break
                 continue
-            frontier.append((ordinal, state))
+            frontier.append((ordinal, self.encode(state) if self.encode else state))
         self.level_sizes.append(len(visited))
         max_states = run.settings.max_states
         if max_states is not None and len(visited) >= max_states and not stop:
@@ -78,8 +81,9 @@ class _Bfs:
 
     def finals_at_depth_bound(self, frontier: Frontier) -> bool:
         """Check ``final`` properties on a frontier the depth bound cuts; True to stop."""
-        for ordinal, state in frontier:
-            prop = self.run.failed_final(state)
+        decode = self.decode
+        for ordinal, data in frontier:
+            prop = self.run.failed_final(decode(data) if decode else data)
             if prop is not None and self.violation_at(ordinal, prop):
                 return True
         return False
@@ -116,9 +120,11 @@ class _Bfs:
         violation_at = self.violation_at
         new_frontier: Frontier = []
         append = new_frontier.append
+        encode, decode = self.encode, self.decode
         pending: Pending = []
         stop = False
-        for pord, state in frontier:
+        for pord, data in frontier:
+            state = decode(data) if decode else data
             index = -1
             for index, (_action, nxt) in enumerate(successors(state)):
                 if nxt == state:
@@ -144,7 +150,7 @@ class _Bfs:
                         if failing:
                             pending.append((ordinal, failing))
                 else:
-                    append((ordinal, nxt))
+                    append((ordinal, encode(nxt) if encode else nxt))
                 if max_states is not None and ordinal + 1 >= max_states:
                     run.stopped_by = "states"
                     stop = True
