@@ -5,8 +5,9 @@ admission order (its *ordinal*), the parent's ordinal and the index of the step 
 the parent's successors; initial states have parent -1 and the index of the initial
 state. A counterexample path is rebuilt by re-executing the recorded indices from the
 initial state (:func:`explorer.engine.run.rebuild_path`), so no state is kept beyond the
-frontier, and the frontier holds ``(ordinal, state)`` pairs, each state as the model's
-``encode`` hook gives it (default: the state itself; decoded when it is expanded).
+frontier. The frontier (:class:`Frontier`) holds per state its ordinal, in an
+``array('i')``, and the state as the model's ``encode`` hook gives it (default: the state
+itself; the actor model gives bytes), decoded when it is expanded.
 
 The states of the last level under a depth bound are never expanded, so they are not
 kept either: their ``final`` properties are judged as they are admitted, and any that
@@ -15,6 +16,8 @@ fail are reported after the level, in the order the frontier would have given.
 
 from __future__ import annotations
 
+from array import array
+from collections.abc import Iterator
 from typing import Any
 
 from explorer.engine.model import Property
@@ -22,7 +25,28 @@ from explorer.engine.results import SearchResult
 from explorer.engine.run import TICK_MASK, Run, overrides, violation_from_parents
 from explorer.engine.visited import Visited
 
-Frontier = list[tuple[int, Any]]
+
+class Frontier:
+    """One BFS level waiting to be expanded: per state, in admission order, its ordinal
+    (``ordinals``, an ``array('i')``) and its encoding (``states``: what the model's
+    ``encode`` hook gave, the state itself by default)."""
+
+    __slots__ = ("ordinals", "states")
+
+    def __init__(self) -> None:
+        self.ordinals = array("i")
+        self.states: list[Any] = []
+
+    def append(self, ordinal: int, data: Any) -> None:
+        self.ordinals.append(ordinal)
+        self.states.append(data)
+
+    def __len__(self) -> int:
+        return len(self.states)
+
+    def __iter__(self) -> Iterator[tuple[int, Any]]:
+        return zip(self.ordinals, self.states, strict=True)
+
 #: (ordinal, the final properties that fail there, in declaration order)
 Pending = list[tuple[int, list[Property[Any]]]]
 
@@ -52,7 +76,7 @@ class _Bfs:
         """Admit the initial states; returns (frontier, stop)."""
         run, representative, within = self.run, self.representative, self.within
         visited = self.visited
-        frontier: Frontier = []
+        frontier = Frontier()
         stop = False
         for i, state in enumerate(run.model.init_states()):
             fp = run.model.fingerprint(representative(state) if representative else state)
@@ -71,7 +95,7 @@ class _Bfs:
                         stop = True
                         break
                 continue
-            frontier.append((ordinal, self.encode(state) if self.encode else state))
+            frontier.append(ordinal, self.encode(state) if self.encode else state)
         self.level_sizes.append(len(visited))
         max_states = run.settings.max_states
         if max_states is not None and len(visited) >= max_states and not stop:
@@ -118,8 +142,8 @@ class _Bfs:
         check_final = bool(run.final)
         finals = run.final
         violation_at = self.violation_at
-        new_frontier: Frontier = []
-        append = new_frontier.append
+        new_frontier = Frontier()
+        append_ordinal, append_state = new_frontier.ordinals.append, new_frontier.states.append
         encode, decode = self.encode, self.decode
         pending: Pending = []
         stop = False
@@ -150,7 +174,8 @@ class _Bfs:
                         if failing:
                             pending.append((ordinal, failing))
                 else:
-                    append((ordinal, encode(nxt) if encode else nxt))
+                    append_ordinal(ordinal)
+                    append_state(encode(nxt) if encode else nxt)
                 if max_states is not None and ordinal + 1 >= max_states:
                     run.stopped_by = "states"
                     stop = True
