@@ -231,3 +231,19 @@ def test_a_broken_step_world_stays_whole_in_the_frontier() -> None:
     broken.step_problems = {"stability": ["replica 0 forgot slot 0"]}
     model = default_model()
     assert model.encode(broken) is broken and model.decode(model.encode(broken)) is broken
+
+
+@pytest.mark.parametrize("network", ["unordered", "fifo"])
+def test_a_change_of_entry_moves_the_network_fingerprint_by_the_entries_difference(network: str) -> None:
+    model = ActorModel(
+        {0: CounterServer(), 1: CounterServer(), 2: RetryClient(), 3: RetryClient(server=1)},
+        servers=[0, 1],
+        network=network,
+        faults=Faults(dup=1),
+    )
+    checked = 0
+    for world in worlds_by_bfs(model, 4):
+        scratch = WorldFingerprints(len(model.addresses), model.net)  # nothing carried
+        assert model.fingerprints.network(world.network) == scratch.network(world.network)
+        checked += len(world.network)
+    assert checked > 100

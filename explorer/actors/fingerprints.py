@@ -75,6 +75,7 @@ class WorldFingerprints:
         self.networks = IdCache(8192)
         self.last_network: tuple[Entries | None, int] = (None, 0)
         self.entry_fingerprint = net.entry_fingerprint
+        self.entry_change = net.entry_change
         self.envelopes: dict[tuple[int, int, int], tuple[Any, int]] = {}
         self.pack_envelope = struct.Struct("<3Q").pack
         self.small: dict[tuple[Any, ...], int] = {}
@@ -134,11 +135,7 @@ class WorldFingerprints:
 
     def moved(self, fp: int, old: Entry | None, new: Entry | None) -> int:
         """A network's fingerprint ``fp`` after entry ``old`` became ``new`` (None: no entry)."""
-        if old is not None:
-            fp -= self.entry_fingerprint(old, self.envelope)
-        if new is not None:
-            fp += self.entry_fingerprint(new, self.envelope)
-        return fp & MASK
+        return (fp + self.entry_change(old, new, self.envelope)) & MASK
 
     def note(self, network: Entries, fp: int) -> None:
         """``network``'s fingerprint is ``fp`` (kept for the world the step is building)."""
