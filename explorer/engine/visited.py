@@ -98,8 +98,21 @@ class Visited:
 
     def admit(self, fp: int, parent: int, step: int) -> int:
         """Admit ``fp`` if it is new: its ordinal, or -1 when it was seen before (the
-        BFS's one call per generated state)."""
-        if not self.insert(fp):
+        BFS's one call per generated state: the probe of :meth:`insert` inlined)."""
+        if fp:
+            table, mask = self.table, self.mask
+            i = fp >> self.shift
+            held = table[i]
+            while held:
+                if held == fp:
+                    return -1
+                i = (i + 1) & mask
+                held = table[i]
+            table[i] = fp
+            self.count += 1
+            if self.count * 4 > len(table) * 3:
+                self._grow()
+        elif not self.insert(fp):
             return -1
         self.parent.append(parent)
         self.step.append(step)
