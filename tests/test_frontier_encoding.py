@@ -52,3 +52,16 @@ def test_a_frontier_cut_at_depth_zero_is_judged_decoded() -> None:
     model = EncodedGrid(n=6, final_ok=lambda s: s != (0, 0))
     result = search(model, SearchSettings(max_depth=0))
     assert [v.states[-1] for v in result.violations] == [(0, 0)] and model.decoded == 1
+
+
+def test_the_frontier_gives_back_what_it_was_given_in_order() -> None:
+    from explorer.engine.frontier import Frontier
+
+    given: list[tuple[int, Any]] = [(0, b"abc"), (1, (3, 4)), (2, b""), (7, b"\x00\xff"), (9, None), (4, b"z")]
+    frontier = Frontier()
+    for ordinal, data in given:
+        frontier.append(ordinal, data)
+    assert len(frontier) == len(given)
+    back = list(frontier)
+    assert back == given and all(type(b) is type(g) for (_, b), (_, g) in zip(back, given, strict=True))
+    assert bytes(frontier.blob) == b"abc\x00\xffz"  # the bytes laid end to end, nothing else

@@ -1,13 +1,13 @@
 """Breadth-first search: shortest counterexamples, compact parent records.
 
-The visited set (explorer/engine/visited.py: an open-addressing table) holds the fingerprints and, per state in
-admission order (its *ordinal*), the parent's ordinal and the index of the step among
-the parent's successors; initial states have parent -1 and the index of the initial
-state. A counterexample path is rebuilt by re-executing the recorded indices from the
+The visited set (explorer/engine/visited.py: an open-addressing table) holds the
+fingerprints and, per state in admission order (its *ordinal*), the parent's ordinal
+and the index of the step among the parent's successors; initial states have parent -1
+and the index of the initial state. A counterexample path is rebuilt by re-executing the recorded indices from the
 initial state (:func:`explorer.engine.run.rebuild_path`), so no state is kept beyond the
-frontier. The frontier (:class:`Frontier`) holds per state its ordinal, in an
-``array('i')``, and the state as the model's ``encode`` hook gives it (default: the state
-itself; the actor model gives bytes), decoded when it is expanded.
+frontier. The frontier (explorer/engine/frontier.py) holds per state its ordinal and the
+state as the model's ``encode`` hook gives it (default: the state itself; the actor
+model gives bytes, laid end to end in one bytearray), decoded when it is expanded.
 
 The states of the last level under a depth bound are never expanded, so they are not
 kept either: their ``final`` properties are judged as they are admitted, and any that
@@ -16,36 +16,13 @@ fail are reported after the level, in the order the frontier would have given.
 
 from __future__ import annotations
 
-from array import array
-from collections.abc import Iterator
 from typing import Any
 
+from explorer.engine.frontier import Frontier
 from explorer.engine.model import Property
 from explorer.engine.results import SearchResult
 from explorer.engine.run import TICK_MASK, Run, overrides, violation_from_parents
 from explorer.engine.visited import Visited
-
-
-class Frontier:
-    """One BFS level waiting to be expanded: per state, in admission order, its ordinal
-    (``ordinals``, an ``array('i')``) and its encoding (``states``: what the model's
-    ``encode`` hook gave, the state itself by default)."""
-
-    __slots__ = ("ordinals", "states")
-
-    def __init__(self) -> None:
-        self.ordinals = array("i")
-        self.states: list[Any] = []
-
-    def append(self, ordinal: int, data: Any) -> None:
-        self.ordinals.append(ordinal)
-        self.states.append(data)
-
-    def __len__(self) -> int:
-        return len(self.states)
-
-    def __iter__(self) -> Iterator[tuple[int, Any]]:
-        return zip(self.ordinals, self.states, strict=True)
 
 #: (ordinal, the final properties that fail there, in declaration order)
 Pending = list[tuple[int, list[Property[Any]]]]
@@ -143,7 +120,7 @@ class _Bfs:
         finals = run.final
         violation_at = self.violation_at
         new_frontier = Frontier()
-        append_ordinal, append_state = new_frontier.ordinals.append, new_frontier.states.append
+        append = new_frontier.append
         encode, decode = self.encode, self.decode
         pending: Pending = []
         stop = False
@@ -174,8 +151,7 @@ class _Bfs:
                         if failing:
                             pending.append((ordinal, failing))
                 else:
-                    append_ordinal(ordinal)
-                    append_state(encode(nxt) if encode else nxt)
+                    append(ordinal, encode(nxt) if encode else nxt)
                 if max_states is not None and ordinal + 1 >= max_states:
                     run.stopped_by = "states"
                     stop = True
