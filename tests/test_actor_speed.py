@@ -221,6 +221,10 @@ def test_encoded_frontier_worlds_decode_to_the_same_objects(network: str) -> Non
         assert decoded == world and type(decoded) is World
         assert all(x is y for x, y in zip(decoded.actors, world.actors, strict=True))
         assert model.fingerprint(decoded) == model.fingerprint(world)
+    model.codec.objects.extend([None] * 70_000)  # past 16-bit part numbers: 32-bit ones
+    for world in worlds[:20]:
+        wide = model.encode(world)
+        assert isinstance(wide, bytes) and wide[0] == 4 and model.decode(wide) == world
 
 
 def test_a_broken_step_world_stays_whole_in_the_frontier() -> None:

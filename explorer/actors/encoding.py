@@ -4,11 +4,12 @@ A world waiting in the frontier costs its live object graph (the World tuple, it
 network tuple and entry tuples, its actors and timers tuples: several hundred bytes),
 although almost every part is shared with other worlds. :class:`WorldCodec` numbers the
 parts as it meets them, once per process, and encodes a world as one ``bytes`` of
-32-bit part numbers:
+part numbers:
 
     small fields, history, actor 0, ..., actor n-1, network entry 0, ...
 
-where *small fields* is ``(crashed, timers, isolated, budgets, fires_left)``. Decoding
+where *small fields* is ``(crashed, timers, isolated, budgets, fires_left)``, after one
+byte that gives the numbers' width (2 while the tables hold at most 65,536 parts, else 4). Decoding
 looks the numbers up, so the decoded world is built from the very objects the codec
 saw: the interned node states and messages (explorer/actors/memo.py) that the memoised
 steps and the fingerprints' identity caches key on. Numbers are kept for the life of
@@ -87,14 +88,16 @@ class WorldCodec:
             key = entry_key(entry)
             number = by_value.get(key)
             numbers.append(number if number is not None else self._by_value(key, entry))
-        return array("I", numbers).tobytes()
+        if len(self.objects) <= 0xFFFF:
+            return b"\x02" + array("H", numbers).tobytes()
+        return b"\x04" + array("I", numbers).tobytes()
 
     def decode(self, data: bytes | World) -> World:
         """The world :meth:`encode` gave ``data`` for."""
         if not isinstance(data, bytes):
             return data
-        numbers = array("I")
-        numbers.frombytes(data)
+        numbers = array("H" if data[0] == 2 else "I")
+        numbers.frombytes(data[1:])
         objects = self.objects
         crashed, timers, isolated, budgets, fires_left = objects[numbers[0]]
         split = 2 + self.actors
