@@ -49,8 +49,9 @@ def test_saved_and_restored_sets_are_equal() -> None:
     for i, fp in enumerate(fps):
         visited.admit(fp, i // 2 - 1, i % 7)
     keyed = Visited()
-    keyed.add_keyed(7, -1, 0)
-    keyed.add_keyed(9, 7, 2)
+    assert keyed.add_keyed(7, -1, 0) and keyed.add_keyed(9, 7, 2) and keyed.add_keyed(0, 9, 1)
+    assert not keyed.add_keyed(9, 0, 5) and not keyed.add_keyed(0, 7, 3)  # seen: not recorded again
+    assert keyed.keyed_record(9) == (7, 2) and keyed.keyed_record(0) == (9, 1) and len(keyed.step) == 3
     for original in (visited, keyed):
         copy = Visited.from_bytes(original.to_bytes())
         assert len(copy) == len(original)

@@ -125,14 +125,30 @@ class Visited:
         self.step.append(step)
         return len(self.parent) - 1
 
-    def add_keyed(self, fp: int, parent_fp: int, step: int) -> None:
+    def add_keyed(self, fp: int, parent_fp: int, step: int) -> bool:
         """Admit a fingerprint whose parent is known by fingerprint (the parallel search:
-        the parent may live in another process). Parent fingerprints are kept in
-        ``fps``; look records up with :meth:`keyed_record`."""
-        self.insert(fp)
+        the parent may live in another process), if it is new; False when it was seen
+        before (nothing recorded). Parent fingerprints are kept in ``fps``; look records
+        up with :meth:`keyed_record`."""
+        if fp:  # the probe of :meth:`insert`, inlined (one call per generated state)
+            table, mask = self.table, self.mask
+            i = fp >> self.shift
+            held = table[i]
+            while held:
+                if held == fp:
+                    return False
+                i = (i + 1) & mask
+                held = table[i]
+            table[i] = fp
+            self.count += 1
+            if self.count * 4 > len(table) * 3:
+                self._grow()
+        elif not self.insert(fp):
+            return False
         self.fps.append(fp)
         self.fps.append(parent_fp & 0xFFFFFFFFFFFFFFFF)  # -1 (an initial state) as 2**64 - 1
         self.step.append(step)
+        return True
 
     def keyed_record(self, fp: int) -> tuple[int, int] | None:
         """(parent fingerprint or -1, step) of ``fp`` admitted by :meth:`add_keyed`, or None.
