@@ -1,11 +1,14 @@
 """Breadth-first search: shortest counterexamples, compact parent records.
 
-The visited set (explorer/engine/visited.py) holds the fingerprints and, per state in
-admission order (its *ordinal*), the parent's ordinal and the index of the step among
-the parent's successors; initial states have parent -1 and the index of the initial
-state. A counterexample path is rebuilt by re-executing the recorded indices from the
-initial state (:func:`explorer.engine.run.rebuild_path`), so no state is kept beyond the
-frontier, and the frontier holds ``(ordinal, state)`` pairs.
+The visited set (explorer/engine/visited.py: an open-addressing table) holds the
+fingerprints and, per state in admission order (its *ordinal*), the parent's ordinal
+and the index of the step among the parent's successors; initial states have parent -1
+and the index of the initial state. A counterexample path is rebuilt by re-executing
+the recorded indices from the initial state (:func:`explorer.engine.run.rebuild_path`),
+so no state is kept beyond the frontier. The frontier (explorer/engine/frontier.py)
+holds per state its ordinal and the state as the model's ``encode`` hook gives it
+(default: the state itself; the actor model gives bytes, laid end to end in one
+bytearray), decoded when it is expanded.
 
 The states of the last level under a depth bound are never expanded, so they are not
 kept either: their ``final`` properties are judged as they are admitted, and any that
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from explorer.engine.frontier import Frontier
 from explorer.engine.interrupts import SignalLatch, latched_signals
 from explorer.engine.model import Property
 from explorer.engine.results import SearchResult
@@ -29,8 +33,8 @@ from explorer.engine.run import TICK_MASK, Run, memory_mb, overrides, violation_
 from explorer.engine.spill import SpillArea, SpillFrontier
 from explorer.engine.visited import Visited
 
-#: a list of (ordinal, state), or a SpillFrontier (the same, partly on disk)
-Frontier = Any
+#: a level of states: in memory, or partly on disk past the memory bound
+Level = Frontier | SpillFrontier
 #: (ordinal, the final properties that fail there, in declaration order)
 Pending = list[tuple[int, list[Property[Any]]]]
 
@@ -43,6 +47,8 @@ class _Bfs:
         model = run.model
         self.representative = model.representative if run.settings.symmetry else None
         self.within = model.within_boundary if overrides(model, "within_boundary") else None
+        self.encode = model.encode if overrides(model, "encode") else None
+        self.decode = model.decode if overrides(model, "decode") else None
         self.visited = Visited()
         self.level_sizes: list[int] = []
         self.generated = 0
@@ -50,15 +56,15 @@ class _Bfs:
         self.latch = SignalLatch()  # replaced by an active one when checkpointing
         self.spill: SpillArea | None = SpillArea() if run.spills else None
 
-    def new_frontier(self) -> Frontier:
+    def new_frontier(self) -> Level:
         """An empty frontier: a list, or one that spills past the memory bound."""
-        return [] if self.spill is None else SpillFrontier(self.spill)
+        return Frontier() if self.spill is None else SpillFrontier(self.spill)
 
-    def spill_if_over(self, frontier: Frontier) -> None:
-        if self.spill is not None and self.run.over_memory:
+    def spill_if_over(self, frontier: Level) -> None:
+        if isinstance(frontier, SpillFrontier) and self.run.over_memory:
             frontier.spill()
 
-    def spill_if_over_now(self, frontier: Frontier) -> None:
+    def spill_if_over_now(self, frontier: Level) -> None:
         """Spill ``frontier`` if memory is past the bound now (after a level, and while a
         checkpoint's frontier is read back, a chunk at a time)."""
         max_mb = self.run.settings.max_memory_mb
@@ -67,7 +73,7 @@ class _Bfs:
             self.spill_if_over(frontier)
 
     def safe_point(
-        self, frontier: Frontier, position: int, new_frontier: Frontier, pending: Pending, distinct: int, expanded: int
+        self, frontier: Level, position: int, new_frontier: Level, pending: Pending, distinct: int, expanded: int
     ) -> bool:
         """Between two expansions (``position`` pairs of ``frontier`` done): bounds and
         progress, spilling, and a checkpoint when one is due or a signal is pending
@@ -83,7 +89,7 @@ class _Bfs:
         self.latch.deliver()
         return stop
 
-    def level_ended(self, frontier: Frontier, expanded: int) -> None:
+    def level_ended(self, frontier: Level, expanded: int) -> None:
         """After a level: spilling, and a checkpoint when one is due (by levels or time) or
         a signal is pending."""
         self.spill_if_over_now(frontier)  # the same test: past the bound, to disk
@@ -91,7 +97,7 @@ class _Bfs:
         if plan is not None and (plan.level_ended() or self.latch.pending):
             from explorer.engine.snapshots import save_bfs
 
-            save_bfs(self, frontier, 0, [], [], expanded, mid_level=False)
+            save_bfs(self, frontier, 0, Frontier(), [], expanded, mid_level=False)
         self.latch.deliver()
 
     def violation_at(self, ordinal: int, prop: Property[Any]) -> bool:
@@ -100,11 +106,11 @@ class _Bfs:
             violation_from_parents(self.run.model, self.visited.record, ordinal, prop)
         )
 
-    def initial_frontier(self) -> tuple[Frontier, bool]:
+    def initial_frontier(self) -> tuple[Level, bool]:
         """Admit the initial states; returns (frontier, stop)."""
         run, representative, within = self.run, self.representative, self.within
         visited = self.visited
-        frontier: Frontier = []
+        frontier = self.new_frontier()
         stop = False
         for i, state in enumerate(run.model.init_states()):
             fp = run.model.fingerprint(representative(state) if representative else state)
@@ -123,7 +129,7 @@ class _Bfs:
                         stop = True
                         break
                 continue
-            frontier.append((ordinal, state))
+            frontier.append(ordinal, self.encode(state) if self.encode else state)
         self.level_sizes.append(len(visited))
         max_states = run.settings.max_states
         if max_states is not None and len(visited) >= max_states and not stop:
@@ -131,10 +137,11 @@ class _Bfs:
             stop = True
         return frontier, stop
 
-    def finals_at_depth_bound(self, frontier: Frontier) -> bool:
+    def finals_at_depth_bound(self, frontier: Level) -> bool:
         """Check ``final`` properties on a frontier the depth bound cuts; True to stop."""
-        for ordinal, state in frontier:
-            prop = self.run.failed_final(state)
+        decode = self.decode
+        for ordinal, data in frontier:
+            prop = self.run.failed_final(decode(data) if decode else data)
             if prop is not None and self.violation_at(ordinal, prop):
                 return True
         return False
@@ -153,8 +160,8 @@ class _Bfs:
         return False
 
     def next_level(
-        self, frontier: Frontier, expanded: int, last: bool, carry: tuple[Frontier, Pending] | None = None
-    ) -> tuple[Frontier, int, bool, Pending]:
+        self, frontier: Level, expanded: int, last: bool, carry: tuple[Level, Pending] | None = None
+    ) -> tuple[Level, int, bool, Pending]:
         """Expand one level; returns (next frontier, states expanded so far, stop, the
         final properties failing on it when ``last``, the level the depth bound cuts).
         ``carry``: the next frontier and pending properties so far (a resumed level).
@@ -166,7 +173,7 @@ class _Bfs:
         successors = run.model.successors
         fp_of = run.model.fingerprint
         visited = self.visited
-        seen, parent_of, step_of = visited.seen, visited.parent, visited.step
+        admit = visited.admit
         max_states = run.settings.max_states
         check_new = bool(run.always or run.sometimes_props)
         check_final = bool(run.final)
@@ -174,22 +181,19 @@ class _Bfs:
         violation_at = self.violation_at
         new_frontier, pending = carry if carry is not None else (self.new_frontier(), [])
         append = new_frontier.append
+        encode, decode = self.encode, self.decode
         signalled = self.latch.pending
         first = expanded
         stop = False
-        ordinal = len(parent_of) - 1
-        for pord, state in frontier:
+        for pord, data in frontier:
+            state = decode(data) if decode else data
             index = -1
             for index, (_action, nxt) in enumerate(successors(state)):
                 if nxt == state:
                     continue  # a stuttering step: the state is known
-                fp = fp_of(representative(nxt) if representative else nxt)
-                if fp in seen:
-                    continue
-                seen.add(fp)
-                parent_of.append(pord)
-                step_of.append(index)
-                ordinal += 1
+                ordinal = admit(fp_of(representative(nxt) if representative else nxt), pord, index)
+                if ordinal < 0:
+                    continue  # seen before
                 if check_new:
                     prop = run.failed_always(nxt)
                     if prop is not None and violation_at(ordinal, prop):
@@ -208,7 +212,7 @@ class _Bfs:
                         if failing:
                             pending.append((ordinal, failing))
                 else:
-                    append((ordinal, nxt))
+                    append(ordinal, encode(nxt) if encode else nxt)
                 if max_states is not None and ordinal + 1 >= max_states:
                     run.stopped_by = "states"
                     stop = True
@@ -222,7 +226,7 @@ class _Bfs:
                 break
             expanded += 1
             if (signalled or not expanded & TICK_MASK) and self.safe_point(
-                frontier, expanded - first, new_frontier, pending, ordinal + 1, expanded
+                frontier, expanded - first, new_frontier, pending, len(visited), expanded
             ):
                 stop = True
                 break
@@ -255,7 +259,7 @@ def _levels(state: _Bfs) -> bool:
     """The levels of a BFS (from a checkpoint, if any); True when it completed."""
     run = state.run
     max_depth = run.settings.max_depth
-    carry: tuple[Frontier, Pending] | None = None
+    carry: tuple[Level, Pending] | None = None
     try:
         snapshot = run.checkpoint.snapshot if run.checkpoint is not None else None
         if snapshot is not None:

@@ -156,6 +156,20 @@ class Model(Generic[S, A]):
         """
         return state
 
+    def encode(self, state: S) -> Any:
+        """A compact stand-in for ``state`` while it waits in the BFS frontier.
+
+        Default: the state itself. Override it (with :meth:`decode`) when a live state
+        costs much more memory than a description of it, e.g. numbers of parts shared
+        between states (the actor model does, explorer/actors/encoding.py). Only this
+        process decodes it: it may refer to tables the model keeps.
+        """
+        return state
+
+    def decode(self, data: Any) -> S:
+        """The state :meth:`encode` gave ``data`` for (equal to it; used to expand it)."""
+        return data
+
     def ample_sets(self, state: S, actions: Sequence[A]) -> Iterable[Ample] | None:
         """Candidate reduced expansions of ``state`` (partial-order reduction), best first.
 

@@ -39,14 +39,17 @@ __all__ = ["restore_bfs", "restore_dfs", "save_bfs", "save_dfs"]
 CHUNK = 4096
 
 
-def _chunks(pairs: Iterable[tuple[int, Any]]) -> Iterator[bytes]:
+def _chunks(pairs: Iterable[tuple[int, Any]], decode: Any = None) -> Iterator[bytes]:
+    """Frontier pairs as pickled pieces, the states by value: a frontier's encodings
+    (``decode``'s input) may name tables of this process only."""
     it = iter(pairs)
     while True:
         chunk = list(itertools.islice(it, CHUNK))
         if not chunk:
             return
         ordinals = array("q", [o for o, _ in chunk])
-        yield pickle.dumps((ordinals.tobytes(), [s for _, s in chunk]), protocol=5)
+        states = [decode(s) for _, s in chunk] if decode else [s for _, s in chunk]
+        yield pickle.dumps((ordinals.tobytes(), states), protocol=5)
 
 
 def _pairs(pieces: list[bytes], run: Run) -> Iterator[tuple[int, Any]]:
@@ -113,8 +116,8 @@ def save_bfs(
         counters,
         {
             "visited": [bfs.visited.to_bytes()],
-            "frontier": _chunks(itertools.islice(frontier, position, None)),
-            "next": _chunks(next_frontier),
+            "frontier": _chunks(itertools.islice(frontier, position, None), bfs.decode),
+            "next": _chunks(next_frontier, bfs.decode),
             "pending": [pickle.dumps(names, protocol=5)],
             "run": [_run_state(run)],
         },
@@ -136,10 +139,11 @@ def restore_bfs(bfs: _Bfs, snapshot: Snapshot) -> tuple[Any, tuple[Any, list[tup
     bfs.generated = int(c["generated"])
     bfs.at_bound = int(c["at_bound"])
     frontier, next_frontier = bfs.new_frontier(), bfs.new_frontier()
+    encode = bfs.encode
     for target, name in ((frontier, "frontier"), (next_frontier, "next")):
         for piece in snapshot.sections.get(name, []):
-            for pair in _pairs([piece], run):
-                target.append(pair)
+            for ordinal, state in _pairs([piece], run):
+                target.append(ordinal, encode(state) if encode else state)
             bfs.spill_if_over_now(target)  # a chunk at a time, past the memory bound
     finals = {p.name: p for p in run.final}
     pending = [(o, [finals[n] for n in names]) for o, names in pickle.loads(snapshot.one("pending"))]

@@ -1,10 +1,13 @@
 """A BFS frontier that moves to disk past the memory bound (``--max-memory``).
 
-The one-process BFS keeps the next level's frontier as ``(ordinal, state)`` pairs. With a
-memory bound, it is a :class:`SpillFrontier`: pairs are appended to an in-memory list (the
-hot loop calls that list's own ``append``), and at every safe point of the search where
-the process's resident memory is at or past the bound, the list so far is pickled as one
-chunk onto the end of a file and emptied. Iterating yields the chunks from the file in
+The one-process BFS keeps the next level's frontier as a
+:class:`~explorer.engine.frontier.Frontier` (ordinals and encoded states). With a memory
+bound, it is a :class:`SpillFrontier`: states are appended to an in-memory Frontier (the
+hot loop calls its own ``append``), and at every safe point of the search where the
+process's resident memory is at or past the bound, that Frontier so far is pickled as
+one chunk onto the end of a file and emptied in place. The encodings may name a
+process's own tables (the actor model's part numbers): spill files are read back by the
+process that wrote them only. Iterating yields the chunks from the file in
 order, then what is still in memory: the same pairs in the same order as a list would
 hold, so counts, parents and counterexamples do not change (tested). Only the chunk
 being read is in memory.
@@ -24,6 +27,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from explorer.engine.frontier import Frontier
 
 __all__ = ["SpillArea", "SpillFrontier"]
 
@@ -55,12 +60,12 @@ class SpillArea:
 
 
 class SpillFrontier:
-    """A list of ``(ordinal, state)`` pairs whose older part may live in a file."""
+    """A :class:`Frontier` whose older part may live in a file."""
 
     def __init__(self, area: SpillArea) -> None:
         self.area = area
-        self.buffer: list[tuple[int, Any]] = []
-        self.append = self.buffer.append  # the hot loop's append: a list's own
+        self.buffer = Frontier()
+        self.append = self.buffer.append  # the hot loop's append: the buffer's own
         self.path: Path | None = None
         self.on_disk = 0
 
@@ -82,7 +87,7 @@ class SpillFrontier:
         self.on_disk += len(self.buffer)
         self.area.spilled_states += len(self.buffer)
         self.area.spilled_bytes += len(blob)
-        self.buffer.clear()  # the same list: ``append`` stays bound to it
+        self.buffer.clear()  # the same Frontier: ``append`` stays bound to it
 
     def __iter__(self) -> Iterator[tuple[int, Any]]:
         if self.path is not None:
@@ -93,7 +98,7 @@ class SpillFrontier:
                         break
                     (length,) = _LENGTH.unpack(head)
                     yield from pickle.loads(spilled.read(length))
-        yield from list(self.buffer)
+        yield from list(self.buffer)  # a copy: the level may go on appending
 
     def discard(self) -> None:
         """Remove the file (the level that read this frontier is done)."""

@@ -46,7 +46,7 @@ its meaning.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from checker import invariants as inv
@@ -111,17 +111,27 @@ def step_problems(world: World) -> dict[str, list[str]]:
 Condition = Callable[["_PaxosChecks", World], bool]
 
 
+_CACHED: list[str] = []  # the conditions cached by view, in the order of their verdict bits
+
+
 def _by_view(condition: Condition) -> Condition:
     """Cache the condition's verdict by the world's view: its replicas' states and its
     history (what every view of PaxosViews reads). Worlds share these objects (the actor
-    model interns node states), so most worlds are judged by one dictionary lookup."""
+    model interns node states), so most worlds are judged by one dictionary lookup. A
+    view's verdicts are one int, two bits per condition: known, and the verdict."""
     name = condition.__name__
+    known = 2 << (2 * len(_CACHED))
+    holds = known >> 1
+    _CACHED.append(name)
 
     def cached(self: _PaxosChecks, world: World) -> bool:
-        verdicts = self.verdicts_of(world)
-        verdict = verdicts.get(name)
-        if verdict is None:
-            verdict = verdicts[name] = condition(self, world)
+        last = self.last_view
+        key = last[1] if last[0] is world else self.view_key(world)
+        bits = self.by_view.get(key, 0)
+        if bits & known:
+            return bool(bits & holds)
+        verdict = condition(self, world)
+        self.by_view[key] = bits | known | (holds if verdict else 0)
         return verdict
 
     cached.__name__ = name
@@ -145,25 +155,26 @@ class _PaxosChecks:
         # Votes only grow, and most worlds share their replicas' vote tuples with many
         # others: what they chose is computed once per distinct set of vote tuples.
         self.chosen_by_votes: dict[tuple[Any, ...], dict[int, set[Any]]] = {}
-        # verdicts by view: ids of (replica states..., history) -> (those objects, verdicts)
-        self.by_view: dict[tuple[int, ...], tuple[tuple[Any, ...], dict[str, bool]]] = {}
-        self.last_view: tuple[World | None, dict[str, bool]] = (None, {})
+        # verdicts by view (see _by_view): the view's key is one int made of its parts'
+        # numbers, given by identity (the parts kept alive in ``parts``)
+        self.by_view: dict[int, int] = {}
+        self.part_numbers: dict[int, int] = {}
+        self.parts: list[Any] = []
+        self.last_view: tuple[World | None, int] = (None, 0)
 
-    def verdicts_of(self, world: World) -> dict[str, bool]:
-        """The verdicts cached for the world's view (see :func:`_by_view`)."""
-        last_world, verdicts = self.last_view
-        if last_world is world:
-            return verdicts
-        view = (*world.actors[: self.views.nodes], world.history)
-        key = tuple([id(part) for part in view])
-        entry = self.by_view.get(key)
-        # The entry keeps its objects alive, so equal ids mean the very same objects.
-        if entry is None:
-            if len(self.by_view) >= 100_000:
-                self.by_view.clear()
-            entry = self.by_view[key] = (view, {})
-        self.last_view = (world, entry[1])
-        return entry[1]
+    def view_key(self, world: World) -> int:
+        """The key of the world's view: its replicas' states and its history."""
+        numbers, key = self.part_numbers, 0
+        for part in (*world.actors[: self.views.nodes], world.history):
+            number = numbers.get(id(part))
+            if number is None:
+                number = numbers[id(part)] = len(self.parts)
+                self.parts.append(part)
+            key = (key << 32) | number
+        if len(self.by_view) >= 200_000:
+            self.by_view.clear()
+        self.last_view = (world, key)
+        return key
 
     def snap(self, world: World) -> Snapshot:
         last = self.last
@@ -382,24 +393,40 @@ TransitionCheck = Callable[[World, World], dict[str, list[str]]]
 def transition_check(nodes: int) -> TransitionCheck:
     """Stability and promise monotonicity of one step, over the replicas that changed."""
     replicas = range(nodes)
+    # A replica's change is judged once per (replica, state before, state after): the
+    # actor model interns node states, so steps repeat those pairs by identity. Each
+    # entry keeps both states alive, so equal ids mean the very same objects.
+    judged: dict[tuple[int, int, int], tuple[Any, Any, list[tuple[str, list[str]]]]] = {}
+
+    def replica_change(r: int, old: Any, new: Any) -> list[tuple[str, list[str]]]:
+        key = (r, id(old), id(new))
+        entry = judged.get(key)
+        if entry is not None and entry[0] is old and entry[1] is new:
+            return entry[2]
+        problems: list[tuple[str, list[str]]] = []
+        old_promise, new_promise = promised_ballot(old), promised_ballot(new)
+        if new_promise < old_promise:
+            problems.append((PROMISE_MONOTONICITY, inv.promise_problems({r: old_promise}, {r: new_promise})))
+        old_learned, new_learned = learned(old), learned(new)
+        if old_learned is not new_learned and new_learned[: len(old_learned)] != old_learned:
+            unstable = inv.stability_problems({r: dict(old_learned)}, {r: dict(new_learned)})
+            if unstable:
+                problems.append((STABILITY, unstable))
+        if len(judged) >= 100_000:
+            judged.clear()
+        judged[key] = (old, new, problems)
+        return problems
 
     def check(before: World, after: World) -> dict[str, list[str]]:
         found: dict[str, list[str]] = {}
         old_actors, new_actors = before.actors, after.actors
+        if old_actors is new_actors:
+            return found
         for r in replicas:
             old, new = old_actors[r], new_actors[r]
-            if old is new:
-                continue
-            old_promise, new_promise = promised_ballot(old), promised_ballot(new)
-            if new_promise < old_promise:
-                found.setdefault(PROMISE_MONOTONICITY, []).extend(
-                    inv.promise_problems({r: old_promise}, {r: new_promise})
-                )
-            old_learned, new_learned = learned(old), learned(new)
-            if old_learned is not new_learned and new_learned[: len(old_learned)] != old_learned:
-                problems = inv.stability_problems({r: dict(old_learned)}, {r: dict(new_learned)})
-                if problems:
-                    found.setdefault(STABILITY, []).extend(problems)
+            if old is not new:
+                for name, problems in replica_change(r, old, new):
+                    found.setdefault(name, []).extend(problems)
         return found
 
     return check
@@ -436,12 +463,8 @@ class PaxosModel(ActorModel):
             rep.step_problems = found
         return rep
 
-    def successors(self, state: World) -> Iterable[tuple[ActorAction, World]]:
-        # Every generated edge goes through next_state, so no step escapes the check.
-        for action in self.actions(state):
-            nxt = self.next_state(state, action)
-            if nxt is not None:
-                yield action, nxt
+    # successors: ActorModel's, which takes every generated edge through next_state, so
+    # no step escapes the check.
 
 
 def make_checked(model: ActorModel, config: CheckConfig, cluster: ClusterConfig) -> PaxosModel:
