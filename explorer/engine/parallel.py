@@ -35,6 +35,7 @@ from explorer.engine.visited import Visited
 __all__ = ["parallel_bfs"]
 
 Batch = list[tuple[int, int, int, Any]]  # (fingerprint, parent fingerprint, index, state)
+Parcel = tuple[int, Any, Batch]  # (sender, the model's shipped parts or None, batch)
 
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 _STOPPED_BY_SIGNAL = (-signal.SIGINT, -signal.SIGTERM)  # a Process's exitcode when killed by one
@@ -50,9 +51,15 @@ def _context() -> Any:
 class _Level:
     """What one worker found on one level."""
 
-    def __init__(self) -> None:
+    def __init__(self, last: bool = False) -> None:
         self.found: list[tuple[int, str, str]] = []  # (fingerprint, property, kind)
         self.frontier: list[tuple[int, Any]] = []
+        # The level the depth bound cuts (``last``) is not kept: its states are counted
+        # and their final properties checked as they arrive (as the one-process BFS
+        # does), the failures reported apart, as if checked at the bound.
+        self.last = last
+        self.at_bound = 0
+        self.bound: list[tuple[int, str, str]] = []
 
 
 class _Partition:
@@ -68,6 +75,16 @@ class _Partition:
         self.stop_flag, self.counters = stop_flag, counters
         self.parents = Visited()  # records keyed by fingerprint (add_keyed)
         self.adopt = model.adopt if overrides(model, "adopt") else None
+        # The frontier holds states as the model's encode hook gives them (bytes for the
+        # actor world): live object graphs kept across a level are what the cyclic
+        # garbage collector walks, over and over (a third of a worker's CPU otherwise).
+        self.encode = model.encode if overrides(model, "encode") else None
+        self.decode = model.decode if overrides(model, "decode") else None
+        # Successors for others are sent encoded, with the parts they name (each part
+        # once per destination), when the model can ship its encodings; else pickled.
+        self.ships = self.encode is not None and overrides(model, "shipped_parts")
+        self.marks = [0] * workers  # per destination: the model's mark after the last shipment
+        self.tables: list[list[Any]] = [[] for _ in range(workers)]  # per sender: its parts
         self.sent: set[int] = set()  # fingerprints already sent to their owner (never resend)
         self.frontier: list[tuple[int, Any]] = []
         self.generated = 0
@@ -92,16 +109,41 @@ class _Partition:
                 if prop is not None:
                     self.note(level, fp, prop.name, prop.kind)
             return
-        level.frontier.append((fp, state))
+        if level.last:
+            level.at_bound += 1
+            if run.final:
+                prop = run.failed_final(state)
+                if prop is not None:
+                    level.bound.append((fp, prop.name, prop.kind))
+                    if run.settings.collect:
+                        run.violated.add(prop.name)
+            return
+        level.frontier.append((fp, self.encode(state) if self.encode else state))
 
-    def admit_batch(self, level: _Level, batch: Batch) -> None:
-        """Admit states sent by another process (re-linked to this one's parts by the
-        model's ``adopt`` hook)."""
-        adopt = self.adopt
+    def admit_batch(self, level: _Level, parcel: Parcel) -> None:
+        """Admit states sent by another process: decoded through the sender's parts
+        (``decode_from``), or pickled and re-linked to this process's (``adopt``)."""
+        sender, shipment, batch = parcel
         parents = self.parents
+        if shipment is not None:
+            model, table = self.run.model, self.tables[sender]
+            model.receive_parts(shipment, table)
+            decode_from = model.decode_from
+            for fp, parent, index, data in batch:
+                if parents.add_keyed(fp, parent, index):
+                    self.admit(level, fp, decode_from(data, table))
+            return
+        adopt = self.adopt
         for fp, parent, index, state in batch:
             if parents.add_keyed(fp, parent, index):
                 self.admit(level, fp, adopt(state) if adopt else state)
+
+    def parcel(self, to: int, batch: Batch) -> Parcel:
+        """``batch`` for worker ``to``, with the parts it does not have yet."""
+        if not self.ships:
+            return self.me, None, batch
+        self.marks[to], shipment = self.run.model.shipped_parts(self.marks[to])
+        return self.me, shipment, batch
 
     def expand(self, level: _Level) -> list[Batch]:
         """Expand this partition's frontier; returns the successors owned by others."""
@@ -111,9 +153,12 @@ class _Partition:
         fp_of = run.model.fingerprint
         parents, sent, counters = self.parents, self.sent, self.counters
         add_keyed = parents.add_keyed
+        decode = self.decode
+        ship = self.encode if self.ships else None
         outgoing: list[Batch] = [[] for _ in range(workers)]
         expanded = 0
-        for pfp, state in self.frontier:
+        for pfp, data in self.frontier:
+            state = decode(data) if decode else data
             index = -1
             for index, (_action, nxt) in enumerate(successors(state)):
                 if nxt == state:
@@ -125,7 +170,7 @@ class _Partition:
                         self.admit(level, fp, nxt)
                 elif fp not in sent:
                     sent.add(fp)
-                    outgoing[owner].append((fp, pfp, index, nxt))
+                    outgoing[owner].append((fp, pfp, index, ship(nxt) if ship else nxt))
             self.generated += index + 1
             if index == -1 and run.final:
                 prop = run.failed_final(state)
@@ -141,13 +186,15 @@ class _Partition:
 
     def finals(self, level: _Level) -> None:
         """The depth bound: the frontier is where runs end."""
-        for fp, state in self.frontier:
-            prop = self.run.failed_final(state)
+        decode = self.decode
+        for fp, data in self.frontier:
+            prop = self.run.failed_final(decode(data) if decode else data)
             if prop is not None:
                 self.note(level, fp, prop.name, prop.kind)
 
     def report(self, results: Any, level: _Level, level_start: int) -> None:
         self.frontier = level.frontier
+        at_bound = len(self.frontier) if not level.last else level.at_bound
         self.counters[2 * self.me] = len(self.parents)
         self.counters[2 * self.me + 1] = self.generated
         witnessed = [name for name, seen in self.run.sometimes.items() if seen]
@@ -156,9 +203,10 @@ class _Partition:
                 "level",
                 self.me,
                 len(self.parents) - level_start,
-                len(self.frontier),
+                at_bound,
                 self.generated,
                 level.found,
+                level.bound,
                 witnessed,
                 time.process_time(),
             )
@@ -198,17 +246,17 @@ def _worker(
         if kind == "parent":
             results.put(("parent", part.parents.keyed_record(command[1])))
             continue
-        level = _Level()
+        level = _Level(last=kind == "level" and command[1])
         level_start = len(part.parents)
         if kind == "init":
-            part.admit_batch(level, command[1])
+            part.admit_batch(level, (-1, None, command[1]))
         elif kind == "final":
             part.finals(level)
         elif kind == "level":
             outgoing = part.expand(level)
             for other in range(workers):
                 if other != me:
-                    inboxes[other].put(outgoing[other])
+                    inboxes[other].put(part.parcel(other, outgoing[other]))
             for _ in range(workers - 1):
                 part.admit_batch(level, inbox.get())
         part.report(results, level, level_start)
@@ -236,6 +284,8 @@ class _Coordinator:
         ]
         self.level_sizes: list[int] = []
         self.found: list[tuple[int, str, str]] = []
+        self.bound_found: list[tuple[int, str, str]] = []  # final failures at the depth bound
+        self.bounded = False  # the depth bound's level was run last=True: finals checked
         self.worker_cpu = [0.0] * workers  # process CPU of each worker at its last report
         self.critical_path = 0.0
 
@@ -267,7 +317,7 @@ class _Coordinator:
                     if not proc.is_alive() and proc.exitcode not in (0, None):
                         raise RuntimeError(f"search worker died (exit code {proc.exitcode})") from None
                 continue
-            _, me, n_new, n_frontier, n_gen, n_found, witnessed, cpu = msg
+            _, me, n_new, n_frontier, n_gen, n_found, n_bound, witnessed, cpu = msg
             # the slowest worker's CPU on each level bounds the wall time on idle cores
             level_cpu = max(level_cpu, cpu - self.worker_cpu[me])
             self.worker_cpu[me] = cpu
@@ -275,6 +325,7 @@ class _Coordinator:
             frontier += n_frontier
             gen += n_gen
             self.found.extend(n_found)
+            self.bound_found.extend(n_bound)
             for name in witnessed:
                 self.run.sometimes[name] = True
             reports += 1
@@ -351,11 +402,15 @@ class _Coordinator:
                 return True, distinct, generated
             if settings.max_depth is not None and len(self.level_sizes) - 1 >= settings.max_depth:
                 run.stopped_by = "depth"
-                self.command("final")
-                self.gather()
+                if not self.bounded:
+                    self.command("final")
+                    self.gather()
+                self.found.extend(self.bound_found)
                 return not (self.found and not settings.collect), distinct, generated
-            self.command("level")
+            last = settings.max_depth is not None and len(self.level_sizes) >= settings.max_depth
+            self.command("level", last)
             new, frontier, generated = self.gather()
+            self.bounded = last
             distinct += new
             if new:
                 self.level_sizes.append(new)
