@@ -21,6 +21,7 @@ the partial result. A worker killed by one of these signals stops the search the
 
 from __future__ import annotations
 
+import gc
 import multiprocessing as mp
 import os
 import queue
@@ -34,8 +35,15 @@ from explorer.engine.visited import Visited
 
 __all__ = ["parallel_bfs"]
 
-Batch = list[tuple[int, int, int, Any]]  # (fingerprint, parent fingerprint, index, state)
+# Successors sent to one worker: fingerprints, parents' fingerprints, step indexes and
+# states, in four parallel lists (no tuple per state: every live tuple is one more object
+# for the cyclic garbage collector to walk while the level lasts).
+Batch = tuple[list[int], list[int], list[int], list[Any]]
 Parcel = tuple[int, Any, Batch]  # (sender, the model's shipped parts or None, batch)
+
+
+def _batch() -> Batch:
+    return [], [], [], []
 
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 _STOPPED_BY_SIGNAL = (-signal.SIGINT, -signal.SIGTERM)  # a Process's exitcode when killed by one
@@ -53,7 +61,8 @@ class _Level:
 
     def __init__(self, last: bool = False) -> None:
         self.found: list[tuple[int, str, str]] = []  # (fingerprint, property, kind)
-        self.frontier: list[tuple[int, Any]] = []
+        self.fps: list[int] = []  # the next frontier: fingerprints and (encoded) states
+        self.states: list[Any] = []
         # The level the depth bound cuts (``last``) is not kept: its states are counted
         # and their final properties checked as they arrive (as the one-process BFS
         # does), the failures reported apart, as if checked at the bound.
@@ -85,8 +94,11 @@ class _Partition:
         self.ships = self.encode is not None and overrides(model, "shipped_parts")
         self.marks = [0] * workers  # per destination: the model's mark after the last shipment
         self.tables: list[list[Any]] = [[] for _ in range(workers)]  # per sender: its parts
-        self.sent: set[int] = set()  # fingerprints already sent to their owner (never resend)
-        self.frontier: list[tuple[int, Any]] = []
+        # fingerprints already sent to their owner (never resend): an open-addressing
+        # array, not a set the garbage collector would walk entry by entry
+        self.sent = Visited()
+        self.fps: list[int] = []  # this partition's frontier (see _Level)
+        self.states: list[Any] = []
         self.generated = 0
 
     def note(self, level: _Level, fp: int, name: str, kind: str) -> None:
@@ -118,7 +130,8 @@ class _Partition:
                     if run.settings.collect:
                         run.violated.add(prop.name)
             return
-        level.frontier.append((fp, self.encode(state) if self.encode else state))
+        level.fps.append(fp)
+        level.states.append(self.encode(state) if self.encode else state)
 
     def admit_batch(self, level: _Level, parcel: Parcel) -> None:
         """Admit states sent by another process: decoded through the sender's parts
@@ -129,12 +142,12 @@ class _Partition:
             model, table = self.run.model, self.tables[sender]
             model.receive_parts(shipment, table)
             decode_from = model.decode_from
-            for fp, parent, index, data in batch:
+            for fp, parent, index, data in zip(*batch, strict=True):
                 if parents.add_keyed(fp, parent, index):
                     self.admit(level, fp, decode_from(data, table))
             return
         adopt = self.adopt
-        for fp, parent, index, state in batch:
+        for fp, parent, index, state in zip(*batch, strict=True):
             if parents.add_keyed(fp, parent, index):
                 self.admit(level, fp, adopt(state) if adopt else state)
 
@@ -151,13 +164,14 @@ class _Partition:
         successors = run.model.successors
         representative = self.representative
         fp_of = run.model.fingerprint
-        parents, sent, counters = self.parents, self.sent, self.counters
+        parents, counters = self.parents, self.counters
+        send_once = self.sent.insert
         add_keyed = parents.add_keyed
         decode = self.decode
         ship = self.encode if self.ships else None
-        outgoing: list[Batch] = [[] for _ in range(workers)]
+        outgoing = [_batch() for _ in range(workers)]
         expanded = 0
-        for pfp, data in self.frontier:
+        for pfp, data in zip(self.fps, self.states, strict=True):
             state = decode(data) if decode else data
             index = -1
             for index, (_action, nxt) in enumerate(successors(state)):
@@ -168,9 +182,12 @@ class _Partition:
                 if owner == me:
                     if add_keyed(fp, pfp, index):  # new here
                         self.admit(level, fp, nxt)
-                elif fp not in sent:
-                    sent.add(fp)
-                    outgoing[owner].append((fp, pfp, index, ship(nxt) if ship else nxt))
+                elif send_once(fp):
+                    fps, parent_fps, indexes, states = outgoing[owner]
+                    fps.append(fp)
+                    parent_fps.append(pfp)
+                    indexes.append(index)
+                    states.append(ship(nxt) if ship else nxt)
             self.generated += index + 1
             if index == -1 and run.final:
                 prop = run.failed_final(state)
@@ -187,14 +204,14 @@ class _Partition:
     def finals(self, level: _Level) -> None:
         """The depth bound: the frontier is where runs end."""
         decode = self.decode
-        for fp, data in self.frontier:
+        for fp, data in zip(self.fps, self.states, strict=True):
             prop = self.run.failed_final(decode(data) if decode else data)
             if prop is not None:
                 self.note(level, fp, prop.name, prop.kind)
 
     def report(self, results: Any, level: _Level, level_start: int) -> None:
-        self.frontier = level.frontier
-        at_bound = len(self.frontier) if not level.last else level.at_bound
+        self.fps, self.states = level.fps, level.states
+        at_bound = len(self.fps) if not level.last else level.at_bound
         self.counters[2 * self.me] = len(self.parents)
         self.counters[2 * self.me + 1] = self.generated
         witnessed = [name for name, seen in self.run.sometimes.items() if seen]
@@ -230,6 +247,10 @@ def _worker(
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+    # What we inherited (modules, the model) lives as long as we do: out of the cyclic
+    # collector's sight, its full collections need not walk it (nor write to, and so
+    # copy, the pages it shares with the coordinator).
+    gc.freeze()
     part = _Partition(me, workers, run, stop_flag, counters)
     inbox = inboxes[me]
     coordinator = os.getppid()
@@ -376,11 +397,15 @@ class _Coordinator:
     def initial_level(self) -> tuple[int, int, int]:
         """Send each initial state to its owner; returns the first gather."""
         model = self.run.model
-        batches: list[Batch] = [[] for _ in range(self.workers)]
+        batches = [_batch() for _ in range(self.workers)]
         representative = model.representative if self.run.settings.symmetry else None
         for i, state in enumerate(model.init_states()):
             fp = model.fingerprint(representative(state) if representative else state)
-            batches[fp % self.workers].append((fp, -1, i, state))
+            fps, parent_fps, indexes, states = batches[fp % self.workers]
+            fps.append(fp)
+            parent_fps.append(-1)
+            indexes.append(i)
+            states.append(state)
         for i in range(self.workers):
             self.controls[i].put(("init", batches[i]))
         return self.gather()
