@@ -372,3 +372,37 @@ def test_a_trace_without_a_usable_history_is_one_line_exit_2(
     assert main(["lin", str(path)]) == 2
     out, err = capsys.readouterr()
     assert out == "" and err.count("\n") == 1 and message in err
+
+
+# Knossos writes a history as a top-level EDN list as often as a vector (issue 12, defect 9)
+KNOSSOS_LIST = """({:process 0, :type :invoke, :f :write, :value 1}
+ {:process 1, :type :invoke, :f :read, :value nil}
+ {:process 0, :type :ok, :f :write, :value 1}
+ {:process 1, :type :ok, :f :read, :value 1})
+"""
+
+
+@pytest.mark.parametrize("wrap", ["list", "vector", "lines"])
+def test_a_jepsen_history_may_be_a_list_a_vector_or_maps_one_a_line(
+    wrap: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = KNOSSOS_LIST.strip()[1:-1]
+    text = {"list": KNOSSOS_LIST, "vector": f"[{body}]\n", "lines": body + "\n"}[wrap]
+    assert detect_format(text) == "jepsen"
+    h = parse_history(text, "auto", "k.edn")
+    assert [op.input for op in h.ops] == [("write", 1), ("read",)]
+    assert [op.line for op in h.ops] == [1, 2]  # each event keeps its own line
+    path = _write(tmp_path, "k.edn", text)
+    assert main(["lin", path]) == 0
+    stale = _write(tmp_path, "stale.edn", text.replace(":ok, :f :read, :value 1", ":ok, :f :read, :value 2"))
+    assert main(["lin", stale, "--format", "jepsen"]) == 1
+    capsys.readouterr()
+
+
+def test_an_unclosed_or_trailing_top_level_list_is_one_line_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    unclosed = _write(tmp_path, "u.edn", KNOSSOS_LIST.rstrip()[:-1])
+    assert main(["lin", unclosed]) == 2
+    assert "u.edn:1: unclosed collection (missing ')')" in capsys.readouterr().err
+    assert parse_history("()", "auto", "e.edn").ops == []
