@@ -8,9 +8,8 @@ Inputs come from tests/fuzz_inputs.py (malformed traces, histories in each forma
 four surfaces; each runs as ``python -m explorer ...`` in a scratch directory of its
 own. Printed: the exit-code distribution per surface, and the inputs that broke the
 rule: tracebacks, multi-line (or stdout-polluting) errors, files written by an exit-2
-run, undocumented exit codes, and hangs (no exit within --hang seconds). Inputs that hit
-a defect known to live in checker/ (tests/fuzz_inputs.known_checker_defect) are counted
-apart. ``--report FILE`` writes every offending input with its output.
+run, undocumented exit codes, and hangs (no exit within --hang seconds). ``--report
+FILE`` writes every offending input with its output.
 """
 
 from __future__ import annotations
@@ -33,7 +32,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.fuzz_inputs import SURFACES, judge, known_checker_defect, snapshot  # noqa: E402
+from tests.fuzz_inputs import SURFACES, judge, snapshot  # noqa: E402
 
 
 def run_one(surface: str, seed: int, hang_s: float) -> dict[str, Any]:
@@ -61,7 +60,6 @@ def run_one(surface: str, seed: int, hang_s: float) -> dict[str, Any]:
             "multi_line_error": verdict.multi_line_error,
             "files_written": verdict.files_written,
             "unexpected_code": verdict.unexpected_code,
-            "known": known_checker_defect(argv),
             "stderr": proc.stderr[-1500:] if not verdict.ok else "",
         }
 
@@ -86,7 +84,7 @@ def main() -> int:
         for row in pool.map(lambda job: run_one(job[0], job[1], args.hang), jobs):
             rows.append(row)
             if len(rows) % 500 == 0:
-                broken = sum(1 for r in rows if r["hang"] or not (r["ok"] or r["known"]))
+                broken = sum(1 for r in rows if r["hang"] or not r["ok"])
                 sys.stderr.write(f"fuzz: {len(rows):,} inputs, {broken} broke the rule, "
                                  f"{time.perf_counter() - started:,.0f} s\n")
                 sys.stderr.flush()
@@ -105,18 +103,16 @@ def main() -> int:
     for surface in surfaces:
         dist = ", ".join(f"{code}: {n:,}" for code, n in sorted(codes[surface].items()))
         print(f"  {surface:<7} exit codes  {dist}")
-    known = [r for r in rows if not r["hang"] and not r["ok"] and r["known"]]
-    bad = [r for r in rows if r["hang"] or (not r["ok"] and not r["known"])]
+    bad = [r for r in rows if r["hang"] or not r["ok"]]
     for label, key in (("tracebacks", "traceback"), ("multi-line errors", "multi_line_error"),
                        ("files written on exit 2", "files_written"), ("undocumented exit codes", "unexpected_code")):
         print(f"  {label:<24} {sum(1 for r in bad if r.get(key)):,}")
     print(f"  {'hangs':<24} {sum(1 for r in rows if r['hang']):,}")
-    print(f"  {'known checker/ defects':<24} {len(known):,}" + (f" ({known[0]['known']})" if known else ""))
     for row in bad[:10]:
         print(f"    {' '.join(a[:60] for a in row['argv'])}\n      -> {row.get('code', 'hang')}: "
               f"{(row.get('stderr') or '').strip().splitlines()[-1:] }")
     if args.report:
-        Path(args.report).write_text(json.dumps(bad + known, indent=1) + "\n")
+        Path(args.report).write_text(json.dumps(bad, indent=1) + "\n")
     return 1 if bad else 0
 
 

@@ -159,6 +159,13 @@ _JEPSEN = (
 )
 
 
+_LIN_MODELS = [
+    "register", "cas-register", "kv", "kv-cas", "synod-kv", "consensus", "nope", "", "os:getcwd",
+    *(f"tests.lin_failing_models:{name}" for name in
+      ("divides", "unhashable", "not_a_sequence", "init_fails", "describes_badly", "factory", "nothing")),
+]
+
+
 def lin_input(rng: random.Random, work: Path) -> list[str]:
     history = work / "history.txt"
     roll = rng.randrange(4)
@@ -177,7 +184,7 @@ def lin_input(rng: random.Random, work: Path) -> list[str]:
     if rng.random() < 0.5:
         argv += ["--format", rng.choice([fmt, "auto", "json", "etcd", "kv", "jepsen", "porcupine"])]
     if rng.random() < 0.2:
-        argv += ["--model", rng.choice(["register", "cas-register", "kv", "kv-cas", "synod-kv", "consensus", "nope", "", "os:getcwd"])]
+        argv += ["--model", rng.choice(_LIN_MODELS)]
     if rng.random() < 0.2:
         argv += ["--init", _junk(rng)]
     if rng.random() < 0.1:
@@ -259,18 +266,6 @@ SURFACES: dict[str, Callable[[random.Random, Path], list[str]]] = {
 
 
 # -- the rule ----------------------------------------------------------------------------
-
-
-def known_checker_defect(argv: list[str]) -> str | None:
-    """Why ``argv`` is expected to fail the rule for now: a defect inside checker/, which
-    another change is restructuring (issue 12 lists it); None for every other input."""
-    if argv[:1] == ["lin"] and "--model" in argv[:-1] and ":" in argv[argv.index("--model") + 1]:
-        return "issue 12 defect 8: synod lin --model package.module:attribute whose model raises"
-    if argv[:1] == ["lin"] and "--init" in argv[:-1]:
-        # found by bench/fuzz_cli.py: a kv history with :append and a non-string --init
-        # (e.g. --init 2) is a TypeError traceback in checker/lin_models.py (kv step)
-        return "checker/lin_models.py: kv append onto a non-string --init value raises TypeError"
-    return None
 
 
 @dataclass

@@ -220,7 +220,7 @@ def _kv_key_model(name: str, init: Any, with_append: bool, with_cas: bool) -> Ca
 
 
 def _validate_kv(
-    with_append: bool, with_cas: bool, synod: bool = False
+    with_append: bool, with_cas: bool, synod: bool = False, init: Any = None
 ) -> Callable[[tuple[Any, ...], Any], str | None]:
     def validate(inp: tuple[Any, ...], out: Any) -> str | None:
         f = inp[0] if inp else None
@@ -234,6 +234,8 @@ def _validate_kv(
         if f == "append" and with_append and n == 3:
             if not isinstance(inp[2], str):
                 return "append needs a string value"
+            if init is not None and not isinstance(init, str):
+                return f"append onto the initial value {init!r}, which is not a string (--init)"
             return None
         if f == "cas" and with_cas and n == 4:
             if out is UNKNOWN or isinstance(out, bool):
@@ -266,7 +268,7 @@ def _kv_map_model(name: str, init: Any, with_append: bool, with_cas: bool, descr
         partition=partition_by_key,
         describe_state=_describe_kv_state,
         read_only=_read_only,
-        validate=_validate_kv(with_append, with_cas),
+        validate=_validate_kv(with_append, with_cas, init=init),
         description=description,
     )
 
@@ -370,7 +372,15 @@ def make_model(name: str, init: Any = None, has_init: bool = False) -> LinModel:
         if isinstance(obj, LinModel):
             return obj
         if callable(obj):
-            made = obj(init) if has_init else obj()
+            try:
+                made = obj(init) if has_init else obj()
+            except Exception as e:  # the user's code: bad input, one line (issue 12)
+                call = f"{attr}({init!r})" if has_init else f"{attr}()"
+                detail = " ".join(str(e).split())[:200]
+                raise ModelError(
+                    f"model {name!r}: building it with {call} raised {type(e).__name__}"
+                    + (f": {detail}" if detail else "")
+                ) from None
             if isinstance(made, LinModel):
                 return made
         raise ModelError(f"{name!r} is not a LinModel nor a function returning one")

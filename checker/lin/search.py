@@ -57,6 +57,7 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from checker.lin.guard import guarded_model
 from checker.lin.history import UNKNOWN, History, Operation
 from checker.lin.models import LinModel, StepFn
 
@@ -516,9 +517,11 @@ def check(
     every refuted part gets a witness. A part whose cache passes ``max_configs``
     configurations has it emptied (memory stays bounded; the cache only prunes, so this
     is sound, just slower). Raises :class:`ModelMismatchError` if an
-    operation means nothing to the model.
+    operation means nothing to the model, and :class:`~checker.lin.guard.ModelRaised`
+    if the model's own code raises (or returns something that is not a state).
     """
     hist = history if isinstance(history, History) else History(list(history))
+    model = guarded_model(model)
     t0 = time.perf_counter()
     c0 = time.process_time()
     _validate(hist.ops, model)
