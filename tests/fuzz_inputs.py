@@ -188,7 +188,7 @@ def lin_input(rng: random.Random, work: Path) -> list[str]:
     if rng.random() < 0.2:
         argv += ["--init", _junk(rng)]
     if rng.random() < 0.1:
-        argv += [rng.choice(["--max-steps", "--max-configs", "--timeout"]), _junk(rng)]
+        argv += [rng.choice(["--max-steps", "--max-configs", "--time-limit", "--timeout"]), _junk(rng)]
     if rng.random() < 0.1:
         argv += ["--html", rng.choice(["", str(work), str(work / "no" / "v.html"), str(work / "v.html")])]
     return argv

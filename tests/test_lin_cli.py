@@ -73,6 +73,31 @@ def test_unknown_exit_code(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert main(["lin", path, "--model", "register"]) == 1
 
 
+@pytest.mark.parametrize("spelling", ["--time-limit", "--timeout"])
+def test_time_limit_is_spelled_as_check_spells_it_and_the_old_spelling_still_works(
+    spelling: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import checker.lin.cli as lin_cli
+
+    seen: list[float | None] = []
+    real_check = lin_cli.check
+
+    def spy(*args: object, **kwargs: object) -> object:
+        seen.append(kwargs["timeout"])  # type: ignore[arg-type]
+        return real_check(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(lin_cli, "check", spy)
+    path = _write(tmp_path, "ok.json", OK_JSON)
+    assert main(["lin", path, spelling, "7.5"]) == 0
+    assert main(["lin", path]) == 0
+    assert seen == [7.5, 60.0]
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        main(["lin", "--help"])
+    usage = capsys.readouterr().out
+    assert "--time-limit" in usage and "--timeout" not in usage  # the alias is hidden
+
+
 def test_html_is_bounded_and_marks_the_failure(tmp_path: Path) -> None:
     events: list[dict[str, object]] = []
     for i in range(3000):  # a long sequential history with one bad read at the end
@@ -130,7 +155,9 @@ BAD_INPUTS: list[tuple[str, str | bytes, list[str], str]] = [
     ("deep.edn", "[" * 100000 + "]" * 100000, ["--format", "jepsen"], ""),
     ("model.json", OK_JSON, ["--model", "nosuch"], "unknown model"),
     ("module.json", OK_JSON, ["--model", "nosuch.module:thing"], "cannot load"),
-    ("timeout.json", OK_JSON, ["--timeout", "-1"], "--timeout"),
+    ("timelimit.json", OK_JSON, ["--time-limit", "-1"], "--time-limit must be a positive number"),
+    ("timeout.json", OK_JSON, ["--timeout", "0"], "--time-limit must be a positive number"),  # old spelling
+    ("nan.json", OK_JSON, ["--time-limit", "nan"], "--time-limit must be a positive number"),
     ("html.json", OK_JSON, ["--html", "/nonexistent/dir/x.html"], "does not exist"),
 ]
 
@@ -145,7 +172,7 @@ def test_malformed_input_is_one_line_exit_2(
     lines = captured.err.strip().splitlines()
     assert len(lines) == 1, captured.err
     assert "Traceback" not in captured.err
-    if "--model" not in extra and "--timeout" not in extra and "--html" not in extra:
+    if not {"--model", "--timeout", "--time-limit", "--html"} & set(extra):
         assert name in lines[0]
     assert needle in lines[0]
     assert captured.out == ""
