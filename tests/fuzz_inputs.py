@@ -244,7 +244,8 @@ _PROVE_VALUES: dict[str, list[str]] = {
     "--grid-phase1": ["column", "row", "diag"],
     "--method": ["auto", "z3", "subset-sum", "magic"],
 }
-_PROVE_NUMBERS = ["--nodes", "--q1", "--q2", "--threshold1", "--threshold2", "--timeout"]
+_PROVE_NUMBERS = ["--nodes", "--phase1-quorum", "--phase2-quorum", "--q1", "--q2", "--threshold1", "--threshold2",
+                  "--time-limit", "--timeout"]
 
 
 def prove_input(rng: random.Random, work: Path) -> list[str]:
