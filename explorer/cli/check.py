@@ -431,6 +431,8 @@ def run(args: argparse.Namespace) -> int:
             return 2
     if result.stopped_by == "interrupted":
         interrupted = True
+    if note is not None:  # no symmetry to exploit: its (zero) figures mean nothing
+        result.extra.pop("symmetry", None)
 
     saved = _save_traces(model, config, settings, result, traces_dir)
 

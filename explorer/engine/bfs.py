@@ -38,6 +38,10 @@ class _Bfs:
         self.level_sizes: list[int] = []
         self.generated = 0
         self.at_bound = 0  # states of the last level within the boundary (not kept)
+        # symmetry's figures: successors its representative renamed (not their orbit's
+        # canonical member), and those of them whose canonical member was already seen
+        self.renamed = 0
+        self.folded = 0
 
     def violation_at(self, ordinal: int, prop: Property[Any]) -> bool:
         """Record a violation at the state ``ordinal``; True when the search must stop."""
@@ -119,14 +123,20 @@ class _Bfs:
         pending: Pending = []
         stop = False
         ordinal = len(parent_of) - 1
+        renamed = folded = 0
         for pord, state in frontier:
             index = -1
             for index, (_action, nxt) in enumerate(successors(state)):
                 if nxt == state:
                     continue  # a stuttering step: the state is known
-                fp = fp_of(representative(nxt) if representative else nxt)
+                rep = representative(nxt) if representative else nxt
+                fp = fp_of(rep)
                 if fp in seen:
+                    if rep is not nxt and rep != nxt:
+                        folded += 1
                     continue
+                if rep is not nxt and rep != nxt:
+                    renamed += 1
                 seen.add(fp)
                 parent_of.append(pord)
                 step_of.append(index)
@@ -170,7 +180,15 @@ class _Bfs:
             ):
                 stop = True
                 break
+        self.renamed += renamed + folded
+        self.folded += folded
         return new_frontier, expanded, stop, pending
+
+    def symmetry_figures(self) -> dict[str, Any]:
+        """``SearchResult.extra`` under symmetry: what the reduction did (counted, not estimated)."""
+        if not self.run.settings.symmetry:
+            return {}
+        return {"symmetry": {"renamed": self.renamed, "folded": self.folded}}
 
 
 def bfs(run: Run) -> SearchResult:
@@ -208,4 +226,5 @@ def bfs(run: Run) -> SearchResult:
         generated=state.generated,
         levels=len(state.level_sizes),
         level_sizes=state.level_sizes,
+        extra=state.symmetry_figures(),
     )
