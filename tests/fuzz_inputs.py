@@ -28,6 +28,8 @@ EXIT_CODES: dict[str, set[int]] = {
     "replay": {0, 1, 2, 4},
     "lin": {0, 1, 2, 3},
     "prove": {0, 1, 2, 3},
+    "explore": {0, 2},  # 0: would serve (serving is stubbed out in the fuzz)
+    "mutants": {0, 1, 2},
 }
 
 _JUNK_WORDS = [
@@ -258,11 +260,72 @@ def prove_input(rng: random.Random, work: Path) -> list[str]:
     return argv
 
 
+# -- synod explore (its options are check's, plus the trace and the server's) ------------
+
+#: ``python -c`` prelude for a real process: ``synod explore`` with serving stubbed out,
+#: so a valid input exits 0 after it would have started serving (the fuzz is about input
+#: validation, not the server; tests/test_explore_*.py test that)
+EXPLORE_PRELUDE = (
+    "import sys; from explorer.explore.server import ExploreServer; "
+    "ExploreServer.serve_forever = lambda self, *a, **k: None; "
+    "from explorer.cli.main import main; sys.exit(main())"
+)
+
+
+def explore_input(rng: random.Random, work: Path) -> list[str]:
+    roll = rng.randrange(3)
+    if roll == 0:  # a trace to open: damaged, as replay's
+        argv = ["explore", "--trace", replay_input(rng, work)[1]]
+    elif roll == 1:
+        argv = ["explore", *check_input(rng, work)[1:]]
+    else:
+        argv = ["explore"]
+    for name in rng.sample(["--port", "--host", "--depth", "--model", "--trace"], rng.randrange(0, 3)):
+        if name == "--port":
+            argv += [name, rng.choice(["0", "-1", "65536", "99999", "x", ""])]
+        elif name == "--host":
+            argv += [name, rng.choice(["127.0.0.1", "localhost", "::1", "no.such.host.invalid", "", "300.1.1.1"])]
+        elif name == "--trace":
+            argv += [name, rng.choice(["", str(work / "missing.json"), str(work)])]
+        elif name == "--model":
+            argv += [name, rng.choice(_CHECK_VALUES["--model"])]
+        else:
+            argv += [name, _junk(rng)]
+    return argv
+
+
+# -- synod mutants (cheap cases only: every input runs in a second or two) ----------------
+
+_CHEAP_MUTANTS = ["quorum-one", "phase2-off-by-one", "forget-promise-on-restart", "forward-as-own",
+                  "forget-learned-on-restart"]
+
+
+def mutants_input(rng: random.Random, work: Path) -> list[str]:
+    (work / "TRACES_FILE").write_text("not a directory")
+    argv = ["mutants", "--skip-correct", "--only", rng.choice(
+        [*_CHEAP_MUTANTS, ",".join(rng.sample(_CHEAP_MUTANTS, 2)), "", ",", "nosuch", "quorum-one,nosuch"])]
+    values = {
+        "--strategy": ["bfs", "random", "swarm", "dfs", ""],
+        "--seed": _JUNK_WORDS,
+        "--workers": ["1", "0", "-1", "x"],  # one process at most: the machine is shared
+        "--jobs": ["1", "0", "x"],
+        "--traces": [str(work / "t"), "", str(work / "TRACES_FILE"), "/proc/synod", str(work / "no" / "deeper")],
+        "--backend": ["local", "x"],  # not ray: a Ray instance per input is minutes of the shared machine
+        "--address": ["", "127.0.0.1:1"],
+    }
+    flags = ["--json", "--por", "--save-traces", "--bogus-option"]
+    for name in rng.sample(list(values) + flags, rng.randrange(0, 3)):
+        argv += [name] if name in flags else [name, rng.choice(values[name])]
+    return argv
+
+
 SURFACES: dict[str, Callable[[random.Random, Path], list[str]]] = {
     "replay": replay_input,
     "lin": lin_input,
     "check": check_input,
     "prove": prove_input,
+    "explore": explore_input,
+    "mutants": mutants_input,
 }
 
 
