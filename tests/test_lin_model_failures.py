@@ -132,3 +132,20 @@ def test_a_failing_model_in_a_real_process_prints_no_traceback(models_on_path: P
     )
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1
+
+
+def test_a_built_in_model_failing_on_an_operation_is_one_line_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # kv's append onto a number some put wrote: the built-in step raises TypeError
+    events = [
+        {"process": 0, "type": "invoke", "f": "put", "key": "k", "value": 5},
+        {"process": 0, "type": "ok"},
+        {"process": 1, "type": "invoke", "f": "append", "key": "k", "value": "x"},
+        {"process": 1, "type": "ok"},
+    ]
+    history = tmp_path / "h.json"
+    history.write_text(json.dumps({"events": events}, indent=1))
+    code, out, err = _run(["lin", str(history), "--model", "kv"], capsys)
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert "model 'kv': step(5, append('k', 'x') -> None) raised TypeError" in err

@@ -57,7 +57,7 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from checker.lin.guard import guarded_model
+from checker.lin.guard import guarded_model, step_failure
 from checker.lin.history import UNKNOWN, History, Operation
 from checker.lin.models import LinModel, StepFn
 
@@ -303,7 +303,10 @@ class PartSearch:
                 ns = table.get(state, MISS)
                 if ns is MISS:  # 7. first time this operation meets this state
                     inp, out = op_keys[op]
-                    after = step(state, inp, out)
+                    try:
+                        after = step(state, inp, out)
+                    except Exception as e:  # the model's own code: bad input (guard.py)
+                        raise step_failure(self.model.name, state, inp, out, e) from e
                     ns = table[state] = after[0] if after else ILLEGAL
                 if ns is ILLEGAL:
                     entry = nxt[entry]
