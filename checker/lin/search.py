@@ -285,8 +285,8 @@ class PartSearch:
             return self.result
         # Hot loop: everything in locals; one step = one list entry examined.
         nxt, prv, ent_op, match, bits = self.nxt, self.prv, self.ent_op, self.match, self.bits
-        tables, op_keys, twin, read_only = self.tables, self.op_keys, self.twin, self.read_only
-        pending, dominance, step = self.pending, self.dominance, self.step
+        tables, twin, read_only = self.tables, self.twin, self.read_only
+        pending, dominance = self.pending, self.dominance
         seen, stack, MISS, ILLEGAL = self.seen, self.stack, _MISS, _ILLEGAL
         seen_add, push, pop = seen.add, stack.append, stack.pop
         state, lin, remaining, entry = self.state, self.lin, self.remaining, self.entry
@@ -302,12 +302,7 @@ class PartSearch:
                 table = tables[op]
                 ns = table.get(state, MISS)
                 if ns is MISS:  # 7. first time this operation meets this state
-                    inp, out = op_keys[op]
-                    try:
-                        after = step(state, inp, out)
-                    except Exception as e:  # the model's own code: bad input (guard.py)
-                        raise step_failure(self.model.name, state, inp, out, e) from e
-                    ns = table[state] = after[0] if after else ILLEGAL
+                    ns = self._first_step(table, state, op)
                 if ns is ILLEGAL:
                     entry = nxt[entry]
                     continue
@@ -361,6 +356,16 @@ class PartSearch:
                 break
             entry = nxt[entry]
         return self._pause(state, lin, remaining, entry, steps, hits, dominated, result)
+
+    def _first_step(self, table: dict[Any, Any], state: Any, op: int) -> Any:
+        """The model's step of ``op`` from ``state``, into its step table (7)."""
+        inp, out = self.op_keys[op]
+        try:
+            after = self.step(state, inp, out)
+        except Exception as e:  # the model's own code: bad input (guard.py)
+            raise step_failure(self.model.name, state, inp, out, e) from e
+        ns = table[state] = after[0] if after else _ILLEGAL
+        return ns
 
     @property
     def cache_size(self) -> int:

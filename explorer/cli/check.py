@@ -419,7 +419,6 @@ def run(args: argparse.Namespace) -> int:
 
     properties = [PropertyInfo(p.name, p.kind, p.description) for p in model.properties()]
     title = f"synod check {config.model} ({config.variant}, {settings.strategy})"
-    interrupted = False
     with ProgressDisplay(title=title) as display:
         try:
             result: SearchResult = search(extras.search_model(model), settings, progress=display)
@@ -429,8 +428,7 @@ def run(args: argparse.Namespace) -> int:
             display.__exit__(None, None, None)
             sys.stderr.write(f"synod check: {exc}\n")
             return 2
-    if result.stopped_by == "interrupted":
-        interrupted = True
+    interrupted = result.stopped_by == "interrupted"
     if note is not None:  # no symmetry to exploit: its (zero) figures mean nothing
         result.extra.pop("symmetry", None)
 

@@ -102,12 +102,9 @@ class _Bfs:
         return False
 
     def next_level(self, frontier: Frontier, expanded: int, last: bool) -> tuple[Frontier, int, bool, Pending]:
-        """Expand one level; returns (next frontier, states expanded so far, stop, the
-        final properties failing on it when ``last``, the level the depth bound cuts).
-
-        The hot loop: locals instead of attributes, and the initial states' admission
-        repeated inline (a shared helper would cost a call per new state).
-        """
+        """Expand one level: (next frontier, states expanded so far, stop, the final
+        properties failing on the level the depth bound cuts, when ``last``). The hot
+        loop: locals, and the admission inline (a helper would cost a call per state)."""
         run, representative, within = self.run, self.representative, self.within
         successors = run.model.successors
         fp_of = run.model.fingerprint
