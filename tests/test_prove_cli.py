@@ -81,6 +81,10 @@ def test_quorum_json_witness_is_disjoint(capsys: pytest.CaptureFixture[str]) -> 
         ["quorums", "--grid", "3by4"],
         ["quorums", "--grid", "2x2", "--nodes", "5"],
         ["quorums", "--nodes", "3", "--threshold1", "2"],
+        # found by bench/fuzz_cli.py: 10^30 nodes built z3 variables forever
+        ["quorums", "--nodes", "9" * 30, "--phase1-quorum", "501", "--phase2-quorum", "7"],
+        ["quorums", "--nodes", "9" * 30, "--sets", "99"],
+        ["quorums", "--grid", "1000x1000", "--method", "z3"],
         ["paxos", "--variant", "nonsense"],
         ["paxos", "--timeout", "-1"],
         [],
