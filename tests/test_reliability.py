@@ -302,6 +302,20 @@ def test_symmetry_reports_the_reduction_where_there_is_one(
     assert json.loads(captured.out)["symmetry"] is None and "changes nothing" in captured.err
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [["--ops", "9" * 30], ["--model", "tla-paxos", "--ballots", "9" * 30], ["--ops", "-1"], ["--ballots", "1001"]],
+)
+def test_a_size_that_would_never_build_is_one_line_exit_2(
+    argv: list[str], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # found by bench/fuzz_cli.py: --ops 10^30 built a client schedule forever, and
+    # tla-paxos --ballots 10^30 its messages, both before --time-limit could stop them
+    assert main(["check", *argv, "--depth", "1", "--traces", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and ("--ops must be 0..1000" in err or "--ballots must be 0..1000" in err), err
+
+
 # -- conventions -------------------------------------------------------------------------
 
 
