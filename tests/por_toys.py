@@ -127,12 +127,41 @@ def random_properties(rng: random.Random, nodes: int) -> list[Property[World]]:
     total = rng.randrange(2 * STATES)
     props.append(Property.sometimes(f"sum is {total}", lambda w: sum(w.actors) == total, reads=reads))
     length = rng.randrange(1, 4)
+    # Both history properties read it only up to the order of adjacent events of one
+    # kind (a length; how many Invokes come before the first Complete), so reduced
+    # searches may merge worlds that differ only in that order (the history quotient);
+    # now and then one reads the exact order, which switches that merge off.
+    precedence = Reads(history=True, history_order=False)
+    props.append(
+        Property.always(f"history shorter than {length}", lambda w: len(w.history) < length, reads=precedence)
+    )
+    opening = rng.randrange(1, 3)
     props.append(
         Property.always(
-            f"history shorter than {length}", lambda w: len(w.history) < length, reads=Reads(history=True)
+            f"fewer than {opening + 1} invocations open the history",
+            lambda w: _opening_invocations(w.history) <= opening, reads=precedence,
         )
     )
+    if rng.random() < 0.2:
+        first = rng.randrange(nodes)
+        props.append(
+            Property.always(
+                f"the history does not start with node {first}",
+                lambda w: not w.history or w.history[0].client != first,
+                reads=Reads(history=True),
+            )
+        )
     return props
+
+
+def _opening_invocations(history: tuple[Any, ...]) -> int:
+    """How many Invoke events come before the first Complete."""
+    count = 0
+    for event in history:
+        if type(event) is not Invoke:
+            break
+        count += 1
+    return count
 
 
 def undeclared_properties() -> list[Property[World]]:
