@@ -107,6 +107,16 @@ def _pair(a: int, x: int, b: int, y: int) -> Callable[[World], bool]:
     return lambda w: not (w.actors[a] == x and w.actors[b] == y)
 
 
+def _quiet_not(a: int, x: int) -> Callable[[World], bool]:
+    def holds(w: World) -> bool:
+        # Either network representation keys an entry by (src, dst, ...).
+        if any(entry[0][1] not in w.crashed for entry in w.network):
+            return True
+        return bool(w.actors[a] != x)
+
+    return holds
+
+
 def random_properties(rng: random.Random, nodes: int) -> list[Property[World]]:
     reads = Reads(node=node_state)
     props: list[Property[World]] = []
@@ -115,6 +125,17 @@ def random_properties(rng: random.Random, nodes: int) -> list[Property[World]]:
         x, y = rng.randrange(STATES), rng.randrange(STATES)
         pair = Reads(node=node_state, addresses=frozenset((a, b)))
         props.append(Property.always(f"not {a}={x} and {b}={y} (#{k})", _pair(a, x, b, y), reads=pair))
+    if rng.random() < 0.5:
+        # A judgement of quiescent worlds (as Paxos's quiescence): it holds while a
+        # message to a live node is in flight, and looks at no message to a crashed one.
+        a, x = rng.randrange(nodes), rng.randrange(STATES)
+        props.append(
+            Property.always(
+                f"once nothing is in flight to a live node, {a} is not {x}", _quiet_not(a, x),
+                reads=Reads(node=node_state, addresses=frozenset((a,)), network=True, faults=True,
+                            quiescent_only=True),
+            )
+        )
     last = rng.randrange(STATES)
     props.append(
         Property.final(

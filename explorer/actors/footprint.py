@@ -72,6 +72,11 @@ class Reads:
     history_order: bool = True
     network: bool = False  # the messages in flight
     faults: bool = False  # crashed nodes, partitions, budgets, timers and timer budgets
+    #: the condition holds in every world where a message to a live (not crashed) node
+    #: is in flight, and its verdict never depends on messages to crashed nodes (a
+    #: judgement of quiescent worlds): a key step that is a delivery need not leave its
+    #: views alone (docs/por.md, "Properties of quiescent worlds")
+    quiescent_only: bool = False
 
 
 def canonical_history(history: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -233,7 +238,7 @@ class Footprints:
         ]
 
     def _offer(
-        self, world: World, positions: list[int], keys: Iterable[int],
+        self, world: World, actions: Sequence[Any], positions: list[int], keys: Iterable[int],
         successor: Callable[[int], World], group: frozenset[int] | None = None,
     ) -> Ample | None:
         """The candidate of ``positions`` if its actions pass the checks, else None."""
@@ -246,9 +251,14 @@ class Footprints:
                 return None
         key_set = set(keys)
         reads = self.uncovered(group)
+        # A key delivery is still enabled (or, ignored, still in flight) at the end of
+        # any path outside the set: a property of quiescent worlds holds there.
+        active = [r for r in reads if not r.quiescent_only]
         key_indices = tuple(
             j for j, p in enumerate(positions)
-            if p in key_set and self.unchanged(reads, world, successors[j])
+            if p in key_set and self.unchanged(
+                active if actions[p].kind == "deliver" else reads, world, successors[j]
+            )
         )
         if not key_indices:
             return None
@@ -275,7 +285,7 @@ class Footprints:
                 q for q, other in enumerate(actions)
                 if other.kind in ("drop", "dup") and (other[0], other[1], other[2]) == (src, dst, msg)
             ]
-            ample = self._offer(world, positions, (p,), successor)
+            ample = self._offer(world, actions, positions, (p,), successor)
             if ample is not None:
                 yield ample
 
@@ -298,7 +308,7 @@ class Footprints:
                 or (actions[p].kind == "deliver"
                     and not (cut_possible and (actions[p][0], actions[p][1]) in self.cuttable))
             ]
-            ample = self._offer(world, positions, keys, successor, group)
+            ample = self._offer(world, actions, positions, keys, successor, group)
             if ample is not None:
                 yield ample
 

@@ -589,8 +589,11 @@ def quiescence_properties(model: ActorModel, config: CheckConfig) -> list[Proper
             "with every acknowledged operation in it, taking effect once",
             # it reads whether anything can still happen: messages in flight, timers and
             # crashes too (partial-order reduction treats every step on them as visible)
+            # (holds wherever a message to a live node is in flight, and never looks at
+            # messages to crashed nodes: quiescent_only)
             reads=dataclasses.replace(
-                replica_reads(config.nodes), history=True, history_order=False, network=True, faults=True
+                replica_reads(config.nodes), history=True, history_order=False, network=True, faults=True,
+                quiescent_only=True,
             ),
         )
     ]
