@@ -134,6 +134,11 @@ class Footprints:
             if any((a in g) != (b in g) for g in groups)
         }
 
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_canonical"] = {}  # keyed by id: meaningless in another process
+        return state
+
     def unavailable(self) -> str | None:
         """Why the model cannot be reduced (None: it can)."""
         if self.undeclared:
