@@ -10,18 +10,27 @@ frontier, and the frontier holds ``(ordinal, state)`` pairs.
 The states of the last level under a depth bound are never expanded, so they are not
 kept either: their ``final`` properties are judged as they are admitted, and any that
 fail are reported after the level, in the order the frontier would have given.
+
+Checkpoints (``run.checkpoint``) and spilling (``--max-memory``) hook in at the *safe
+points*: after an expansion, every few hundred states or as soon as a signal is
+pending (signals are latched meanwhile, so one never cuts an expansion in half). What a
+checkpoint holds and how a BFS resumes: explorer/engine/snapshots.py; the frontier on
+disk: explorer/engine/spill.py.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from explorer.engine.interrupts import SignalLatch, latched_signals
 from explorer.engine.model import Property
 from explorer.engine.results import SearchResult
-from explorer.engine.run import TICK_MASK, Run, overrides, violation_from_parents
+from explorer.engine.run import TICK_MASK, Run, memory_mb, overrides, violation_from_parents
+from explorer.engine.spill import SpillArea, SpillFrontier
 from explorer.engine.visited import Visited
 
-Frontier = list[tuple[int, Any]]
+#: a list of (ordinal, state), or a SpillFrontier (the same, partly on disk)
+Frontier = Any
 #: (ordinal, the final properties that fail there, in declaration order)
 Pending = list[tuple[int, list[Property[Any]]]]
 
@@ -38,6 +47,52 @@ class _Bfs:
         self.level_sizes: list[int] = []
         self.generated = 0
         self.at_bound = 0  # states of the last level within the boundary (not kept)
+        self.latch = SignalLatch()  # replaced by an active one when checkpointing
+        self.spill: SpillArea | None = SpillArea() if run.spills else None
+
+    def new_frontier(self) -> Frontier:
+        """An empty frontier: a list, or one that spills past the memory bound."""
+        return [] if self.spill is None else SpillFrontier(self.spill)
+
+    def spill_if_over(self, frontier: Frontier) -> None:
+        if self.spill is not None and self.run.over_memory:
+            frontier.spill()
+
+    def spill_if_over_now(self, frontier: Frontier) -> None:
+        """Spill ``frontier`` if memory is past the bound now (after a level, and while a
+        checkpoint's frontier is read back, a chunk at a time)."""
+        max_mb = self.run.settings.max_memory_mb
+        if self.spill is not None and max_mb is not None:
+            self.run.over_memory = memory_mb() >= max_mb
+            self.spill_if_over(frontier)
+
+    def safe_point(
+        self, frontier: Frontier, position: int, new_frontier: Frontier, pending: Pending, distinct: int, expanded: int
+    ) -> bool:
+        """Between two expansions (``position`` pairs of ``frontier`` done): bounds and
+        progress, spilling, and a checkpoint when one is due or a signal is pending
+        (which is then delivered: it raises). True when a bound stops the search."""
+        run = self.run
+        stop = run.tick(distinct, self.generated, len(self.level_sizes), len(frontier) + len(new_frontier))
+        self.spill_if_over(new_frontier)
+        plan = run.checkpoint
+        if plan is not None and (stop or self.latch.pending or plan.due()):
+            from explorer.engine.snapshots import save_bfs
+
+            save_bfs(self, frontier, position, new_frontier, pending, expanded, mid_level=True)
+        self.latch.deliver()
+        return stop
+
+    def level_ended(self, frontier: Frontier, expanded: int) -> None:
+        """After a level: spilling, and a checkpoint when one is due (by levels or time) or
+        a signal is pending."""
+        self.spill_if_over_now(frontier)  # the same test: past the bound, to disk
+        plan = self.run.checkpoint
+        if plan is not None and (plan.level_ended() or self.latch.pending):
+            from explorer.engine.snapshots import save_bfs
+
+            save_bfs(self, frontier, 0, [], [], expanded, mid_level=False)
+        self.latch.deliver()
 
     def violation_at(self, ordinal: int, prop: Property[Any]) -> bool:
         """Record a violation at the state ``ordinal``; True when the search must stop."""
@@ -97,9 +152,12 @@ class _Bfs:
                     break
         return False
 
-    def next_level(self, frontier: Frontier, expanded: int, last: bool) -> tuple[Frontier, int, bool, Pending]:
+    def next_level(
+        self, frontier: Frontier, expanded: int, last: bool, carry: tuple[Frontier, Pending] | None = None
+    ) -> tuple[Frontier, int, bool, Pending]:
         """Expand one level; returns (next frontier, states expanded so far, stop, the
         final properties failing on it when ``last``, the level the depth bound cuts).
+        ``carry``: the next frontier and pending properties so far (a resumed level).
 
         The hot loop: locals instead of attributes, and the initial states' admission
         repeated inline (a shared helper would cost a call per new state).
@@ -114,9 +172,10 @@ class _Bfs:
         check_final = bool(run.final)
         finals = run.final
         violation_at = self.violation_at
-        new_frontier: Frontier = []
+        new_frontier, pending = carry if carry is not None else (self.new_frontier(), [])
         append = new_frontier.append
-        pending: Pending = []
+        signalled = self.latch.pending
+        first = expanded
         stop = False
         ordinal = len(parent_of) - 1
         for pord, state in frontier:
@@ -162,11 +221,8 @@ class _Bfs:
             if stop:
                 break
             expanded += 1
-            if not expanded & TICK_MASK and run.tick(
-                ordinal + 1,
-                self.generated,
-                len(self.level_sizes),
-                len(frontier) + len(new_frontier),
+            if (signalled or not expanded & TICK_MASK) and self.safe_point(
+                frontier, expanded - first, new_frontier, pending, ordinal + 1, expanded
             ):
                 stop = True
                 break
@@ -176,12 +232,41 @@ class _Bfs:
 def bfs(run: Run) -> SearchResult:
     """Breadth-first search within ``run.settings`` (semantics: explorer.engine.search)."""
     state = _Bfs(run)
-    max_depth = run.settings.max_depth
-    complete = False
     try:
-        frontier, stop = state.initial_frontier()
-        expanded = 0
-        while frontier and not stop:
+        with latched_signals(run.checkpoint is not None) as state.latch:
+            complete = _levels(state)
+    finally:
+        if state.spill is not None:
+            state.spill.close()
+    extra: dict[str, Any] = {}
+    if state.spill is not None:
+        extra["spill"] = state.spill.to_json()
+    return run.result(
+        complete=complete,
+        distinct=len(state.visited),
+        generated=state.generated,
+        levels=len(state.level_sizes),
+        level_sizes=state.level_sizes,
+        extra=extra,
+    )
+
+
+def _levels(state: _Bfs) -> bool:
+    """The levels of a BFS (from a checkpoint, if any); True when it completed."""
+    run = state.run
+    max_depth = run.settings.max_depth
+    carry: tuple[Frontier, Pending] | None = None
+    try:
+        snapshot = run.checkpoint.snapshot if run.checkpoint is not None else None
+        if snapshot is not None:
+            from explorer.engine.snapshots import restore_bfs
+
+            frontier, carry, expanded = restore_bfs(state, snapshot)
+            stop = False
+        else:
+            frontier, stop = state.initial_frontier()
+            expanded = 0
+        while (frontier or carry is not None) and not stop:
             depth = len(state.level_sizes) - 1  # actions taken to reach the frontier
             if max_depth is not None and depth >= max_depth:
                 run.stopped_by = "depth"
@@ -189,23 +274,21 @@ def bfs(run: Run) -> SearchResult:
                     stop = state.finals_at_depth_bound(frontier)
                 break
             last = max_depth is not None and depth + 1 >= max_depth
-            level_start = len(state.visited)
-            frontier, expanded, stop, pending = state.next_level(frontier, expanded, last)
+            level_start = sum(state.level_sizes)  # len(visited) when the level began
+            done, (frontier, expanded, stop, pending) = frontier, state.next_level(frontier, expanded, last, carry)
+            carry = None
             if len(state.visited) > level_start:
                 state.level_sizes.append(len(state.visited) - level_start)
             if last and not stop and state.at_bound:
                 run.stopped_by = "depth"  # the frontier the bound cuts was judged on admission
                 stop = state.pending_finals(pending)
                 break
-        if not stop:
-            complete = True  # exhausted, or everything up to the depth bound
+            if isinstance(done, SpillFrontier):
+                done.discard()
+            if not stop:
+                state.level_ended(frontier, expanded)
+        state.latch.deliver()  # a signal that came after the last safe point
+        return not stop  # exhausted, or everything up to the depth bound
     except KeyboardInterrupt:
         run.stopped_by = "interrupted"
-        complete = False
-    return run.result(
-        complete=complete,
-        distinct=len(state.visited),
-        generated=state.generated,
-        levels=len(state.level_sizes),
-        level_sizes=state.level_sizes,
-    )
+        return False

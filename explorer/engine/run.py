@@ -14,6 +14,7 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from explorer.engine.checkpoint import CheckpointPlan
 from explorer.engine.model import Model, Property
 from explorer.engine.results import Progress, SearchResult, SearchSettings, Violation
 
@@ -62,6 +63,12 @@ class Run:
     stopped_by: str | None = None
     next_tick: float = 0.0
     deadline: float | None = None
+    #: where and how often to write checkpoints, and what to resume from (bfs, dfs)
+    checkpoint: CheckpointPlan | None = None
+    #: past ``max_memory_mb``, note it in ``over_memory`` instead of stopping (the
+    #: one-process BFS spills its frontier to disk then: explorer/engine/spill.py)
+    spills: bool = False
+    over_memory: bool = False
 
     def __post_init__(self) -> None:
         for prop in self.model.properties():
@@ -115,7 +122,8 @@ class Run:
         mem = -1.0
         if self.settings.max_memory_mb is not None:
             mem = memory_mb()
-            if mem >= self.settings.max_memory_mb:
+            self.over_memory = mem >= self.settings.max_memory_mb
+            if self.over_memory and not self.spills:
                 self.stopped_by = "memory"
                 return True
         if now >= self.next_tick:

@@ -14,9 +14,13 @@ process's): :meth:`Visited.add_keyed` keeps the fingerprint and the parent's in 
 
 from __future__ import annotations
 
+import struct
 from array import array
 
 __all__ = ["Visited"]
+
+#: to_bytes' header: the number of fingerprints, of ordinal records and of keyed words
+_COUNTS = struct.Struct("<QQQ")
 
 
 class Visited:
@@ -70,3 +74,49 @@ class Visited:
     def record(self, ordinal: int) -> tuple[int, int]:
         """(parent ordinal or -1, step index) of the state admitted ``ordinal``-th."""
         return self.parent[ordinal], self.step[ordinal]
+
+    # -- checkpoints (explorer/engine/checkpoint.py) -------------------------------------
+
+    def to_bytes(self) -> bytes:
+        """Everything above as one byte string, canonical: the fingerprints sorted (a
+        set's order depends on its history), the arrays little-endian."""
+        seen = array("Q", sorted(self.seen))
+        arrays: list[array[int]] = [seen, self.parent, self.step, self.fps]
+        if struct.pack("=H", 1) != struct.pack("<H", 1):  # big-endian host: store little
+            arrays = [_swapped(a) for a in arrays]
+        header = _COUNTS.pack(len(self.seen), len(self.parent), len(self.fps))
+        return header + b"".join(a.tobytes() for a in arrays)
+
+    @classmethod
+    def from_bytes(cls, data: bytes | memoryview) -> Visited:
+        """The inverse of :meth:`to_bytes`; ValueError when ``data`` does not add up."""
+        view = memoryview(data)
+        n_seen, n_records, n_fps = _COUNTS.unpack_from(view)
+        visited = cls()
+        offset = _COUNTS.size
+        # the step array holds one entry per ordinal record or per keyed record (two words)
+        n_steps = n_records + n_fps // 2
+        parts = []
+        for code, count in (("Q", n_seen), ("i", n_records), ("I", n_steps), ("Q", n_fps)):
+            part = array(code)
+            end = offset + count * part.itemsize
+            if end > len(view):
+                raise ValueError("visited set: truncated")
+            part.frombytes(view[offset:end])
+            if struct.pack("=H", 1) != struct.pack("<H", 1):
+                part.byteswap()
+            parts.append(part)
+            offset = end
+        if offset != len(view):
+            raise ValueError("visited set: trailing bytes")
+        seen, visited.parent, visited.step, visited.fps = parts
+        visited.seen = set(seen)
+        if len(visited.seen) != n_seen:
+            raise ValueError("visited set: repeated fingerprints")
+        return visited
+
+
+def _swapped(a: array[int]) -> array[int]:
+    b = array(a.typecode, a)
+    b.byteswap()
+    return b

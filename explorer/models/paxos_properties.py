@@ -53,6 +53,7 @@ from checker import invariants as inv
 from explorer.actors import ActorAction, ActorModel, FireTimer, Reads, World
 from explorer.engine.model import Property
 from explorer.models.config import CheckConfig
+from explorer.models.paxos_progress import election_problems, progress_properties, retry_problems
 from explorer.models.paxos_views import (
     LinearizabilityCache,
     PaxosViews,
@@ -346,7 +347,9 @@ def paxos_properties(config: CheckConfig, cluster: ClusterConfig) -> list[Proper
                 reads=history_only,
             )
         )
-    if multi or config.clients > 0:
+    # Multi-Paxos: a change needs a second round (the bound of one leaves the initial
+    # leader or the opening election's winner for good); Basic: two proposers' ballots.
+    if (multi and config.ballots >= 2) or (not multi and config.clients > 0):
         props.append(
             Property.sometimes(
                 "leader changed", c.leader_changed, "a new leader took over from an earlier ballot",
@@ -453,7 +456,12 @@ def make_checked(model: ActorModel, config: CheckConfig, cluster: ClusterConfig)
     """
     model.__class__ = PaxosModel
     assert isinstance(model, PaxosModel)
-    model._properties = tuple(paxos_properties(config, cluster)) + tuple(quiescence_properties(model, config))
+    quiescence = _Quiescence(model, config)
+    model._properties = (
+        *paxos_properties(config, cluster),
+        *quiescence_properties(model, config, quiescence),
+        *progress_properties(model, config, quiescence.quiescent, replica_reads(config.nodes)),
+    )
     model._transition = transition_check(config.nodes)
     return model
 
@@ -514,9 +522,22 @@ class _Quiescence:
         self.crashes = config.faults.crash
         self.multi = config.model == "multipaxos"
         self.quorum = nominal_quorum(config)
+        self.ballots = config.ballots
+        self._last: tuple[World | None, bool] = (None, False)
 
     def quiescent(self, world: World) -> bool:
+        # quiescence and progress ask about the same world one after the other
+        last, verdict = self._last
+        if last is world:
+            return verdict
+        verdict = self._quiescent(world)
+        self._last = (world, verdict)
+        return verdict
+
+    def _quiescent(self, world: World) -> bool:
         model = self.model
+        if not model.within_boundary(world):
+            return False  # past the bounds a world is cut off, not settled: not judged
         crashed = world.crashed
         for _src, dst, _msg in model.net.heads(world.network):
             if dst not in crashed:
@@ -553,10 +574,29 @@ class _Quiescence:
             converged = world.budgets[0] == self.drops and world.budgets[2] == self.crashes
             votes = [inv.Vote(r, slot, b, v) for r in self.replicas for slot, b, v in votes_cast(actors[r])]
             chosen = {slot: next(iter(vals)) for slot, vals in inv.chosen_values(votes, self.quorum).items()}
-            return quiescence_problems(logs, logs_as_applied(logs), (), command_id, converged, chosen)
+            return quiescence_problems(
+                logs, logs_as_applied(logs), (), command_id, converged, chosen
+            ) + retry_problems(self.model, world, self.ballots)
         acknowledged = [(ev.client, ev.seq) for ev in world.history if type(ev) is Complete]
         converged = world.budgets[0] == self.drops  # no message was dropped
-        return quiescence_problems(logs, applied, acknowledged, command_id, converged)
+        problems: list[str] = []
+        if not converged:
+            # only acknowledged operations are judged: against every durable log, a
+            # crashed replica's too (its decisions come back with it; the lost Decide
+            # is not re-sent, so it may be the only copy)
+            if self.drops - world.budgets[0] == 1 and not world.crashed:
+                # one lost message leaves no hole: a Decide past a gap asks for the
+                # gap (CatchUp), and a lost CatchUp or Learn means nothing else was lost
+                problems += [
+                    f"replica {r} has a hole in its decided log at quiescence: slots {sorted(logs[r])}"
+                    for r in live if sorted(logs[r]) != list(range(len(logs[r])))
+                ]
+            logs = {r: dict(learned(actors[r])) for r in self.replicas}
+        return (
+            problems
+            + quiescence_problems(logs, applied, acknowledged, command_id, converged)
+            + election_problems(self.model, world, self.ballots)
+        )
 
 
 def is_candidate(state: Any) -> bool:
@@ -578,10 +618,13 @@ def command_id(value: Any) -> tuple[int, int] | None:
     return None if value == NOOP or client < 0 else (client, value.seq)
 
 
-def quiescence_properties(model: ActorModel, config: CheckConfig) -> list[Property[World]]:
-    """The quiescence property of a Paxos model (Multi-Paxos: the whole log; Basic
-    Paxos: every learner learned the chosen value)."""
-    q = _Quiescence(model, config)
+def quiescence_properties(
+    model: ActorModel, config: CheckConfig, q: _Quiescence | None = None
+) -> list[Property[World]]:
+    """The quiescence property of a Paxos model (Multi-Paxos: the whole log, and elections
+    still retried while no replica leads; Basic Paxos: every learner learned the chosen
+    value)."""
+    q = q or _Quiescence(model, config)
     return [
         Property.always(
             QUIESCENCE, q.holds,
