@@ -11,7 +11,7 @@ decides scaling on a real cluster (docs/distributed.md does the arithmetic).
 
     python bench/bench_ray.py                      # all three targets
     python bench/bench_ray.py --only overhead      # tla-paxos ballots 0..2, local vs Ray (2 workers)
-    python bench/bench_ray.py --only multipaxos --depth 9
+    python bench/bench_ray.py --only multipaxos --depth 9,10   # 10 only if 9 took < 5 min
     python bench/bench_ray.py --only scaleout --workers 1,2,4,8
 
 Ray is started once with as many logical CPUs as the largest worker count (more than the
@@ -107,12 +107,19 @@ def overhead(ballots: int) -> None:
     print(f"  Ray CPU over one process: {rc / lc:.2f}x; over 2 local processes: {rc / l2c:.2f}x")
 
 
-def multipaxos(depth: int, workers: int) -> None:
-    print(f"== the default Multi-Paxos world, depth {depth}, Ray with {workers} workers")
+def multipaxos(depths: list[int], workers: int, deeper_if_under_s: float) -> None:
+    """The default world (--model multipaxos --nodes 3 --clients 2 --ops 1 --faults
+    drop=1,crash=1) at each depth in turn; the next depth only if this one took less
+    than ``deeper_if_under_s`` of wall time (each level costs about 3.4 times the last)."""
     model = build_model(CheckConfig())
-    r, wall, cpu = _measure(model, SearchSettings(backend="ray", workers=workers, max_depth=depth))
-    _line(f"ray, {workers} workers", r, wall, cpu)
-    _workers("ray", r)
+    for depth in depths:
+        print(f"== the default Multi-Paxos world, depth {depth}, Ray with {workers} workers")
+        r, wall, cpu = _measure(model, SearchSettings(backend="ray", workers=workers, max_depth=depth))
+        _line(f"ray, {workers} workers", r, wall, cpu)
+        _workers("ray", r)
+        if wall >= deeper_if_under_s:
+            print(f"  {wall:.0f} s >= {deeper_if_under_s:.0f} s: no deeper depth in this run")
+            break
 
 
 def scaleout(counts: list[int], ballots: int) -> None:
@@ -131,7 +138,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=("overhead", "multipaxos", "scaleout"))
     parser.add_argument("--ballots", type=int, default=2)
-    parser.add_argument("--depth", type=int, default=9)
+    parser.add_argument("--depth", default="9", help="multipaxos depths, e.g. 9 or 9,10 (default 9)")
+    parser.add_argument(
+        "--deeper-if-under", type=float, default=300.0, metavar="S",
+        help="run the next depth only if the last took less than S seconds (default 300)",
+    )
     parser.add_argument("--workers", default="1,2,4,8", help="scale-out worker counts")
     parser.add_argument("--scaleout-ballots", type=int, default=2)
     args = parser.parse_args()
@@ -141,7 +152,7 @@ def main() -> None:
         if args.only in (None, "overhead"):
             overhead(args.ballots)
         if args.only in (None, "multipaxos"):
-            multipaxos(args.depth, 2)
+            multipaxos([int(d) for d in args.depth.split(",")], 2, args.deeper_if_under)
         if args.only in (None, "scaleout"):
             scaleout(counts, args.scaleout_ballots)
     print(f"load average at end: {os.getloadavg()[0]:.1f}")

@@ -202,3 +202,52 @@ def test_default_check_counts_are_unchanged_at_depth_6(workers: int) -> None:
     result = search(default_model(), SearchSettings(max_depth=6, workers=workers))
     assert result.level_sizes == [1, 7, 38, 196, 826, 3183, 11584]
     assert result.complete and result.stopped_by == "depth"
+
+
+@pytest.mark.parametrize("network", ["unordered", "fifo"])
+def test_encoded_frontier_worlds_decode_to_the_same_objects(network: str) -> None:
+    model = ActorModel(
+        {0: CounterServer(), 1: CounterServer(), 2: RetryClient(), 3: RetryClient(server=1)},
+        servers=[0, 1],
+        network=network,
+    )
+    worlds = list(dict.fromkeys(worlds_by_bfs(model, 4)))
+    assert len(worlds) > 50
+    encoded = [model.encode(w) for w in worlds]
+    assert all(isinstance(e, bytes) for e in encoded)
+    assert len(set(encoded)) == len(worlds)  # different worlds, different encodings
+    for world, data in zip(worlds, encoded, strict=True):
+        decoded = model.decode(data)
+        assert decoded == world and type(decoded) is World
+        assert all(x is y for x, y in zip(decoded.actors, world.actors, strict=True))
+        assert model.fingerprint(decoded) == model.fingerprint(world)
+    model.codec.objects.extend([None] * 70_000)  # past 16-bit part numbers: 32-bit ones
+    for world in worlds[:20]:
+        wide = model.encode(world)
+        assert isinstance(wide, bytes) and wide[0] == 4 and model.decode(wide) == world
+
+
+def test_a_broken_step_world_stays_whole_in_the_frontier() -> None:
+    from explorer.models.paxos_properties import BrokenStepWorld
+
+    world = default_model().init_states()[0]
+    broken = BrokenStepWorld._make(world)
+    broken.step_problems = {"stability": ["replica 0 forgot slot 0"]}
+    model = default_model()
+    assert model.encode(broken) is broken and model.decode(model.encode(broken)) is broken
+
+
+@pytest.mark.parametrize("network", ["unordered", "fifo"])
+def test_a_change_of_entry_moves_the_network_fingerprint_by_the_entries_difference(network: str) -> None:
+    model = ActorModel(
+        {0: CounterServer(), 1: CounterServer(), 2: RetryClient(), 3: RetryClient(server=1)},
+        servers=[0, 1],
+        network=network,
+        faults=Faults(dup=1),
+    )
+    checked = 0
+    for world in worlds_by_bfs(model, 4):
+        scratch = WorldFingerprints(len(model.addresses), model.net)  # nothing carried
+        assert model.fingerprints.network(world.network) == scratch.network(world.network)
+        checked += len(world.network)
+    assert checked > 100

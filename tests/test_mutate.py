@@ -180,3 +180,64 @@ def test_bad_input_is_one_line_exit_2(capsys: pytest.CaptureFixture[str], argv: 
     code = main(["mutate", *argv])
     out, err = capsys.readouterr()
     assert code == 2 and out == "" and message in err and len(err.strip().splitlines()) == 1
+
+
+HOG_LOGIC = '''
+def grow(n):
+    blocks = []
+    i = 0
+    while i < n:
+        blocks.append(bytes(1 << 20))
+        i += 1
+    return len(blocks)
+'''
+
+HOG_MODEL = '''
+from explorer.engine.model import Model as Base, Property
+from hogproto import logic
+
+
+class Model(Base):
+    name = "hog"
+
+    def init_states(self):
+        return [0]
+
+    def actions(self, state):
+        return ["inc"] if state < 2 else []
+
+    def next_state(self, state, action):
+        return state + 1
+
+    def properties(self):
+        return [Property.always("grows", lambda s: logic.grow(2) == 2)]
+'''
+
+
+def test_a_mutant_over_its_memory_budget_is_timed_out_not_left_running(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # without i += 1 the loop allocates a megabyte a turn forever: the address-space cap
+    # ends it long before the (generous) wall budget, so the test waits on no clock
+    package = tmp_path / "hogproto"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "logic.py").write_text(HOG_LOGIC)
+    (package / "model.py").write_text(HOG_MODEL)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    mutants, _ = generate("hogproto", ["logic.py"])
+    hog = next(m for m in mutants if m.description == "dropped: i += 1")
+    code = main(["mutate", "--target", "hogproto", "--modules", "logic.py", "--model", "hogproto.model:Model",
+                 "--budget", "3600", "--memory", "1024", "--json", "--traces", str(tmp_path / "t"),
+                 "--mutant", hog.id])
+    data = json.loads(capsys.readouterr().out)
+    [result] = data["results"]
+    assert result["status"] == "timed out" and "memory budget (1024 MB)" in result["error"]
+    assert code == 1
+
+
+def test_memory_budget_below_a_python_process_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["mutate", "--memory", "10"])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == "" and "--memory is megabytes per mutant" in err

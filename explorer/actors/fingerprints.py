@@ -1,23 +1,35 @@
-"""Incremental fingerprints of actor worlds: composed from the parts' fingerprints.
+"""Incremental fingerprints of actor worlds: a linear combination of the parts' fingerprints.
 
-A world's fingerprint is blake2b (8 bytes) over the 64-bit fingerprints of its parts:
+A world's fingerprint is, mod 2**64, the sum of its parts' 64-bit fingerprints, each
+times an odd constant of its own (:data:`WEIGHTS`):
 
 - its type (a :class:`~explorer.actors.world.World` subclass, such as the Paxos models'
   broken-step world, must never be taken for the plain world);
-- each actor's state: :func:`explorer.engine.fingerprint.fingerprint` of the state;
+- each actor's state: :func:`explorer.engine.fingerprint.fingerprint` of the state, one
+  weight per address;
 - the network: the *sum* mod 2**64 of its entries' fingerprints (an entry is one
   ``((src, dst, msg), count)`` of the unordered network, one ``((src, dst), queue)`` of
   the FIFO one: ``entry_fingerprint`` in explorer/actors/network.py), so it does not
   depend on how entries are ordered, and a step that adds or removes a message moves it
-  by the difference of two entries' fingerprints (:meth:`WorldFingerprints.changed`);
+  by the difference of two entries' fingerprints (:meth:`WorldFingerprints.moved`);
 - the small fields together (crashed, timers, isolated, budgets, fires left);
 - the history.
 
-Each part's fingerprint is computed once per object (by identity, the object kept alive
-beside it) or, for the small fields, once per value; a successor that changes one actor
-and a few messages costs a few dictionary lookups and one blake2b call, not a rendering
-of the whole world. Nothing depends on ``hash()`` of str or bytes or on the process:
-the same world gives the same fingerprint everywhere (tests/test_fingerprint.py).
+Because the combination is linear, a successor's fingerprint is its parent's plus, for
+each part the step replaced, the weighted difference of the two parts' fingerprints.
+The model names the world it is expanding (:meth:`WorldFingerprints.expanding`); the
+fingerprint of any other world is then that world's, corrected for each field that is
+not the very object of the expanded world's (compared by identity, so the answer is the
+same whatever the reference: a field that differs is fingerprinted itself). A step that
+changes one actor and a few messages costs a few lookups and multiplications, no hashing.
+
+The parts' fingerprints are blake2b digests (pseudo-random 64-bit values), so two
+different worlds collide only when a weighted sum of differences of such values
+vanishes: as unlikely as a collision of one 64-bit hash (the weights are odd, hence
+invertible mod 2**64). Each part's fingerprint is computed once per object (by identity,
+the object kept alive beside it) or, for the small fields, once per value. Nothing
+depends on ``hash()`` of str or bytes or on the process: the same world gives the same
+fingerprint everywhere (tests/test_fingerprint.py, tests/test_actor_speed.py).
 """
 
 from __future__ import annotations
@@ -34,6 +46,24 @@ from explorer.engine.fingerprint import fingerprint
 MASK = 2**64 - 1
 
 
+def _weight(name: str) -> int:
+    """An odd 64-bit constant named ``name`` (odd: invertible mod 2**64)."""
+    return int.from_bytes(blake2b(name.encode(), digest_size=8).digest(), "little") | 1
+
+
+#: the weights of the type, the small fields, the network, the history and actor 0, 1, ...
+TYPE_W, SMALL_W, NET_W, HISTORY_W = (_weight(f"world.{part}") for part in ("type", "small", "network", "history"))
+
+
+def actor_weights(actors: int) -> tuple[int, ...]:
+    return tuple(_weight(f"world.actor.{i}") for i in range(actors))
+
+
+# The parts of a world's fingerprint, unweighted: type, small fields, network, history,
+# then one per actor.
+Parts = list[int]
+
+
 class WorldFingerprints:
     """Fingerprints of the worlds of one actor model (``actors`` actors per world)."""
 
@@ -41,16 +71,19 @@ class WorldFingerprints:
         self._args = (actors, net, limit)
         self.parts = IdCache(min(limit, 50_000))  # actor states, messages, histories
         # Networks are fingerprinted right after the step that made them (from their
-        # parent's, see :meth:`changed`): a small cache holds them until then.
+        # parent's, see :meth:`moved`): a small cache holds them until then.
         self.networks = IdCache(8192)
         self.last_network: tuple[Entries | None, int] = (None, 0)
         self.entry_fingerprint = net.entry_fingerprint
+        self.entry_change = net.entry_change
         self.envelopes: dict[tuple[int, int, int], tuple[Any, int]] = {}
         self.pack_envelope = struct.Struct("<3Q").pack
         self.small: dict[tuple[Any, ...], int] = {}
         self.types: dict[type, int] = {}
         self.limit = limit
-        self.pack = struct.Struct(f"<{4 + actors}Q").pack
+        self.weights = actor_weights(actors)
+        # the world being expanded, its fingerprint and its parts (see :meth:`expanding`)
+        self.base: tuple[World | None, int, Parts] = (None, 0, [])
 
     # Pickled (a model sent to a Ray worker), the caches stay behind: they are keyed by
     # object identity, which means nothing in another process, and struct's packers
@@ -102,11 +135,7 @@ class WorldFingerprints:
 
     def moved(self, fp: int, old: Entry | None, new: Entry | None) -> int:
         """A network's fingerprint ``fp`` after entry ``old`` became ``new`` (None: no entry)."""
-        if old is not None:
-            fp -= self.entry_fingerprint(old, self.envelope)
-        if new is not None:
-            fp += self.entry_fingerprint(new, self.envelope)
-        return fp & MASK
+        return (fp + self.entry_change(old, new, self.envelope)) & MASK
 
     def note(self, network: Entries, fp: int) -> None:
         """``network``'s fingerprint is ``fp`` (kept for the world the step is building)."""
@@ -128,21 +157,59 @@ class WorldFingerprints:
             fp = self.types[cls] = fingerprint(f"{cls.__module__}.{cls.__qualname__}")
         return fp
 
+    def parts_of(self, world: World) -> Parts:
+        """The world's parts' fingerprints, unweighted (see :data:`Parts`)."""
+        part = self.part
+        return [
+            self.type_tag(type(world)),
+            self.small_fields(world),
+            self.network(world.network),
+            part(world.history),
+            *[part(state) for state in world.actors],
+        ]
+
+    def combine(self, parts: Parts) -> int:
+        """The weighted sum of ``parts`` (see the module docstring)."""
+        fp = TYPE_W * parts[0] + SMALL_W * parts[1] + NET_W * parts[2] + HISTORY_W * parts[3]
+        for weight, actor in zip(self.weights, parts[4:], strict=True):
+            fp += weight * actor
+        return fp & MASK
+
+    def expanding(self, world: World) -> None:
+        """``world``'s successors are about to be fingerprinted: keep its parts, so
+        theirs are computed from the fields they replaced."""
+        if self.base[0] is not world:
+            parts = self.parts_of(world)
+            self.base = (world, self.combine(parts), parts)
+
     def world(self, world: World) -> int:
-        """The world's fingerprint (see the module docstring)."""
-        entries = self.parts.entries
-        fps = []
-        for state in world.actors:
-            entry = entries.get(id(state))
-            fps.append(entry[1] if entry is not None and entry[0] is state else self.part(state))
-        digest = blake2b(
-            self.pack(
-                self.type_tag(type(world)),
-                self.small_fields(world),
-                self.network(world.network),
-                self.part(world.history),
-                *fps,
-            ),
-            digest_size=8,
-        ).digest()
-        return int.from_bytes(digest, "little")
+        """The world's fingerprint: the expanded world's, corrected for every field that
+        is not the very object of that world's (see the module docstring)."""
+        base, fp, parts = self.base
+        if base is None:
+            return self.combine(self.parts_of(world))
+        if world is base:
+            return fp
+        if type(world) is not type(base):
+            fp += TYPE_W * (self.type_tag(type(world)) - parts[0])
+        actors, base_actors = world.actors, base.actors
+        if actors is not base_actors:
+            entries = self.parts.entries
+            for i, state in enumerate(actors):
+                if state is not base_actors[i]:
+                    entry = entries.get(id(state))
+                    afp = entry[1] if entry is not None and entry[0] is state else self.part(state)
+                    fp += self.weights[i] * (afp - parts[4 + i])
+        if world.network is not base.network:
+            fp += NET_W * (self.network(world.network) - parts[2])
+        if (
+            world.timers is not base.timers
+            or world.budgets is not base.budgets
+            or world.crashed is not base.crashed
+            or world.isolated is not base.isolated
+            or world.fires_left is not base.fires_left
+        ):
+            fp += SMALL_W * (self.small_fields(world) - parts[1])
+        if world.history is not base.history:
+            fp += HISTORY_W * (self.part(world.history) - parts[3])
+        return fp & MASK

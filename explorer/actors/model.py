@@ -13,10 +13,11 @@ symmetry.py; this module puts them together as one :class:`Model`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from explorer.actors import symmetry as _symmetry
+from explorer.actors.encoding import EncodedWorlds, WorldCodec
 from explorer.actors.faults import CRASH, DROP, DUP, PARTITION, Faults, node_fault_actions, spend
 from explorer.actors.fingerprints import WorldFingerprints
 from explorer.actors.footprint import IgnoresForever, Reads, Reducible
@@ -41,7 +42,7 @@ from explorer.engine.model import Model, Property
 from paxos_core.events import CancelTimer, Complete, Invoke, Send, SetTimer
 
 
-class ActorModel(WorldReading, Reducible, Model[World, ActorAction]):
+class ActorModel(WorldReading, EncodedWorlds, Reducible, Model[World, ActorAction]):
     """A checkable model of actors exchanging messages over a faulty network.
 
     Parameters:
@@ -110,17 +111,15 @@ class ActorModel(WorldReading, Reducible, Model[World, ActorAction]):
         self._boundary = boundary
         self._representative = representative
         self.partition_groups = _partition_groups(partition_groups, self.servers, self.index)
-        self._isolated_sets: dict[tuple[int, ...], frozenset[int]] = {
-            g: frozenset(g) for g in self.partition_groups
-        }
-        self._isolated_sets[()] = frozenset()
+        self._isolated_sets = {g: frozenset(g) for g in (*self.partition_groups, ())}
         self.fire_slot, self._initial_fires = _timer_slots(timer_limits or {}, self.index)
         self._format_message: Callable[[Any], str] = format_message or repr
         self._config_data = dict(config_data) if config_data is not None else {"model": name}
-        # Pure nodes: steps are memoised and states interned (explorer/actors/memo.py);
-        # fingerprints are composed from the parts' (explorer/actors/fingerprints.py).
+        # Pure nodes: steps memoised, states interned (memo.py); fingerprints composed
+        # from the parts' (fingerprints.py); frontier worlds encoded (encoding.py).
         self.memo = StepMemo()
         self.fingerprints = WorldFingerprints(len(self.addresses), self.net)
+        self.codec = WorldCodec(len(self.addresses), self.net.fifo)
         self._por_declarations = (
             {a: tuple(t) for a, t in may_send.items()} if may_send is not None else None,
             ignores_forever,
@@ -231,6 +230,15 @@ class ActorModel(WorldReading, Reducible, Model[World, ActorAction]):
             return world._replace(isolated=())
         raise ValueError(f"unknown action {action!r}")
 
+    def successors(self, state: World) -> Iterator[tuple[ActorAction, World]]:
+        # Every edge through next_state (a subclass may check steps there); the
+        # successors' fingerprints from this world's (explorer/actors/fingerprints.py).
+        self.fingerprints.expanding(state)
+        for action in self.actions(state):
+            nxt = self.next_state(state, action)
+            if nxt is not None:
+                yield action, nxt
+
     def properties(self) -> Sequence[Property[World]]:
         return self._properties
 
@@ -239,8 +247,7 @@ class ActorModel(WorldReading, Reducible, Model[World, ActorAction]):
         return self.fingerprints.world(state)
 
     def adopt(self, state: World) -> World:
-        """The world re-linked to this process's interned parts (see
-        :func:`explorer.actors.memo.adopt_world`): memoised steps then apply to it."""
+        """The world re-linked to this process's interned parts (memo.adopt_world)."""
         return adopt_world(self.memo, self.net, state)
 
     def within_boundary(self, state: World) -> bool:

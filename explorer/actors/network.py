@@ -125,6 +125,17 @@ class UnorderedNetwork:
         return (count * env_fp(src, dst, msg)) & MASK
 
     @staticmethod
+    def entry_change(old: Entry | None, new: Entry | None, env_fp: EnvelopeFingerprint) -> int:
+        """The network fingerprint's change when ``old`` became ``new`` (None: no entry):
+        one message's fingerprint times the change of its count."""
+        if old is None:
+            assert new is not None
+            (src, dst, msg), count = new
+            return (count * env_fp(src, dst, msg)) & MASK
+        (src, dst, msg), count = old
+        return (((new[1] if new is not None else 0) - count) * env_fp(src, dst, msg)) & MASK
+
+    @staticmethod
     def adopted(network: Entries, message: Callable[[Any], Any]) -> Entries:
         """The same network with every message replaced by ``message(msg)`` (an equal one)."""
         return tuple([((src, dst, message(msg)), count) for (src, dst, msg), count in network])
@@ -201,6 +212,16 @@ class FifoNetwork:
         (src, dst), queue = entry
         fps = [env_fp(src, dst, m) for m in queue]
         return _digest(struct.pack(f"<Q{len(fps)}Q", len(fps), *fps))
+
+    @classmethod
+    def entry_change(cls, old: Entry | None, new: Entry | None, env_fp: EnvelopeFingerprint) -> int:
+        """The network fingerprint's change when ``old`` became ``new`` (None: no entry)."""
+        change = 0
+        if old is not None:
+            change -= cls.entry_fingerprint(old, env_fp)
+        if new is not None:
+            change += cls.entry_fingerprint(new, env_fp)
+        return change & MASK
 
     @staticmethod
     def adopted(network: Entries, message: Callable[[Any], Any]) -> Entries:

@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from explorer.cli import diagnostics, signals
+from explorer.cli import checkpoint_options, diagnostics, signals
 from explorer.cli import portfolio_options as portfolio_cli
 from explorer.cli.bounds import DefaultBounds, bound_value, resolve
 from explorer.engine.errors import ConfigError
@@ -46,6 +46,7 @@ PAXOS_DEFAULT_DEPTH = 8
 PAXOS_DEFAULT_MAX_STATES = 250_000
 DEFAULT_CUSTOM_BOUNDS = DefaultBounds(max_states=1_000_000)
 MAX_WORKERS = 64
+MAX_MEMORY_HELP = "memory bound in MB: past it the one-process bfs spills its frontier to disk, other searches stop"
 
 # CheckConfig fields and the options that set them (to tell which the user gave).
 _CONFIG_OPTIONS = {
@@ -102,7 +103,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         ),
     )
     search.add_argument("--time-limit", type=float, metavar="T", help="wall-time limit in seconds")
-    search.add_argument("--max-memory", type=int, metavar="MB", help="memory limit of the search in MB")
+    search.add_argument("--max-memory", type=int, metavar="MB", help=MAX_MEMORY_HELP)
     search.add_argument("--seed", type=int, default=0, metavar="S", help="random/swarm seed (default 0)")
     search.add_argument(
         "--walks", type=bound_value, metavar="W",
@@ -137,6 +138,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     output.add_argument("--json", action="store_true", help="print one JSON object on stdout instead of the table")
     output.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
+    checkpoint_options.add_arguments(parser)
     diagnostics.add_arguments(parser.add_argument_group("diagnostics (docs/testing.md)"))
     portfolio_cli.add_arguments(parser)  # --world, --list-worlds, --portfolio (last: it tracks the others)
 
@@ -380,11 +382,18 @@ def _save_traces(
     return saved
 
 
+def _run_portfolio(args: argparse.Namespace) -> int:
+    if args.checkpoint is not None or args.resume is not None:
+        sys.stderr.write("synod check: --checkpoint and --resume apply to a check of one world, not the portfolio\n")
+        return 2
+    from explorer.cli.portfolio import main as portfolio_main
+
+    return portfolio_main(args, _check_dir_writable, check_output_file)
+
+
 def run(args: argparse.Namespace) -> int:
     if portfolio_cli.wants_portfolio(args):
-        from explorer.cli.portfolio import main as portfolio_main
-
-        return portfolio_main(args, _check_dir_writable, check_output_file)
+        return _run_portfolio(args)
     from explorer.cli.console import StdoutConsole
     from explorer.cli.progress import ProgressDisplay
     from explorer.cli.report import CheckReport, PropertyInfo
@@ -407,6 +416,7 @@ def run(args: argparse.Namespace) -> int:
             check_output_file(junit, "--junit")
         model: Model[Any, Any] = build_model(config)
         extras = diagnostics.Diagnostics(args, settings)
+        plan = checkpoint_options.plan_from_args(args, config, settings, model, _check_dir_writable)
         stop = extras.before_search(model, config)
     except ConfigError as exc:
         sys.stderr.write(f"synod check: {exc}\n")
@@ -421,7 +431,7 @@ def run(args: argparse.Namespace) -> int:
     title = f"synod check {config.model} ({config.variant}, {settings.strategy})"
     with ProgressDisplay(title=title) as display:
         try:
-            result: SearchResult = search(extras.search_model(model), settings, progress=display)
+            result: SearchResult = search(extras.search_model(model), settings, progress=display, checkpoint=plan)
         except KeyboardInterrupt:
             result = _partial_result(display)
         except ConfigError as exc:  # what shows only when the search starts: a Ray cluster that cannot be joined
@@ -433,6 +443,7 @@ def run(args: argparse.Namespace) -> int:
         result.extra.pop("symmetry", None)
 
     saved = _save_traces(model, config, settings, result, traces_dir)
+    checkpoint_options.note_checkpoint(plan, result)
 
     report = CheckReport(
         config=config,

@@ -48,6 +48,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     check.add_argument("--world", metavar="NAME", help="one world of the portfolio only")
     check.add_argument("--budget", type=float, default=DEFAULT_BUDGET_S, metavar="S",
                        help=f"wall seconds per mutant before it counts as timed out (default {DEFAULT_BUDGET_S:g})")
+    check.add_argument("--memory", type=int, default=4096, metavar="MB",
+                       help="address space per mutant's process before it counts as timed out (default 4096; 0: no cap)")
     check.add_argument("--workers", type=int, default=1, metavar="W", help="mutants checked at once, one process each (default 1)")
     out = parser.add_argument_group("output")
     out.add_argument("--traces", default=DEFAULT_TRACES_DIR, metavar="DIR", help=f"killed mutants' traces (default ./{DEFAULT_TRACES_DIR}/)")
@@ -69,6 +71,8 @@ def select(args: argparse.Namespace) -> tuple[list[Mutant], dict[str, str], int]
         raise UsageError(f"--sample must be at least 1, got {args.sample}")
     if not 1 <= args.workers <= 64:
         raise UsageError(f"--workers must be between 1 and 64, got {args.workers}")
+    if args.memory and not 256 <= args.memory <= 1 << 30:
+        raise UsageError(f"--memory is megabytes per mutant, at least 256 (0: no cap), got {args.memory}")
     if not args.budget > 0:
         raise UsageError(f"--budget must be a positive number of seconds, got {args.budget}")
     if "." in args.target:
@@ -102,6 +106,7 @@ def _check_job(args: argparse.Namespace) -> MutationJob:
     job = MutationJob(
         target=args.target, portfolio=args.portfolio, model=args.model, variant=args.variant,
         world=args.world, budget_s=args.budget, traces=args.traces or None,
+        memory_mb=args.memory or None,
     )
     if args.model and args.portfolio:
         raise UsageError("--model and --portfolio both say what to check: give one")

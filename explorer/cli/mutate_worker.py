@@ -89,8 +89,18 @@ def check(job: dict[str, Any]) -> dict[str, Any]:
             "witnessed": witnessed}
 
 
+def _cap_memory(memory_mb: int | None) -> None:
+    """Cap this process's address space (the runner counts a MemoryError as timed out)."""
+    if memory_mb:
+        import resource
+
+        limit = int(memory_mb) * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
 def main() -> int:
     job = json.loads(sys.stdin.read())
+    _cap_memory(job.get("memory_mb"))
     try:
         result = check(job)
     except Exception as exc:  # the mutant's code raised: broken, never a verdict

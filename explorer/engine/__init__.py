@@ -10,6 +10,10 @@
   coverage_report.py: ``--coverage`` (a counting wrapper Model, no engine hook);
   sanitize.py, sanitize_static.py: the determinism sanitizer's walks, comparisons and
   static pass (the subprocesses are driven from explorer.testing.sanitize);
+- checkpoint.py: checkpoint files (atomic, checked) and the plan of a run's
+  checkpoints; snapshots.py: what a BFS or DFS checkpoint holds and how each resumes;
+  spill.py: the BFS frontier on disk past ``max_memory_mb``; interrupts.py: signals
+  held or latched around what must not be cut;
 - visited.py: the compact visited set of BFS; ray_backend/: BFS over Ray actors and
   walks as Ray tasks (Ray imported only there); backends.py: mapping a function over
   cases on the local or the Ray backend.

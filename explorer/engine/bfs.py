@@ -1,27 +1,40 @@
 """Breadth-first search: shortest counterexamples, compact parent records.
 
-The visited set (explorer/engine/visited.py) holds the fingerprints and, per state in
-admission order (its *ordinal*), the parent's ordinal and the index of the step among
-the parent's successors; initial states have parent -1 and the index of the initial
-state. A counterexample path is rebuilt by re-executing the recorded indices from the
-initial state (:func:`explorer.engine.run.rebuild_path`), so no state is kept beyond the
-frontier, and the frontier holds ``(ordinal, state)`` pairs.
+The visited set (explorer/engine/visited.py: an open-addressing table) holds the
+fingerprints and, per state in admission order (its *ordinal*), the parent's ordinal
+and the index of the step among the parent's successors; initial states have parent -1
+and the index of the initial state. A counterexample path is rebuilt by re-executing
+the recorded indices from the initial state (:func:`explorer.engine.run.rebuild_path`),
+so no state is kept beyond the frontier. The frontier (explorer/engine/frontier.py)
+holds per state its ordinal and the state as the model's ``encode`` hook gives it
+(default: the state itself; the actor model gives bytes, laid end to end in one
+bytearray), decoded when it is expanded.
 
 The states of the last level under a depth bound are never expanded, so they are not
 kept either: their ``final`` properties are judged as they are admitted, and any that
 fail are reported after the level, in the order the frontier would have given.
+
+Checkpoints (``run.checkpoint``) and spilling (``--max-memory``) hook in at the *safe
+points*: after an expansion, every few hundred states or as soon as a signal is
+pending (signals are latched meanwhile, so one never cuts an expansion in half). What a
+checkpoint holds and how a BFS resumes: explorer/engine/snapshots.py; the frontier on
+disk: explorer/engine/spill.py.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from explorer.engine.frontier import Frontier
+from explorer.engine.interrupts import SignalLatch, latched_signals
 from explorer.engine.model import Property
 from explorer.engine.results import SearchResult
-from explorer.engine.run import TICK_MASK, Run, overrides, violation_from_parents
+from explorer.engine.run import TICK_MASK, Run, memory_mb, overrides, violation_from_parents
+from explorer.engine.spill import SpillArea, SpillFrontier
 from explorer.engine.visited import Visited
 
-Frontier = list[tuple[int, Any]]
+#: a level of states: in memory, or partly on disk past the memory bound
+Level = Frontier | SpillFrontier
 #: (ordinal, the final properties that fail there, in declaration order)
 Pending = list[tuple[int, list[Property[Any]]]]
 
@@ -34,6 +47,8 @@ class _Bfs:
         model = run.model
         self.representative = model.representative if run.settings.symmetry else None
         self.within = model.within_boundary if overrides(model, "within_boundary") else None
+        self.encode = model.encode if overrides(model, "encode") else None
+        self.decode = model.decode if overrides(model, "decode") else None
         self.visited = Visited()
         self.level_sizes: list[int] = []
         self.generated = 0
@@ -42,6 +57,52 @@ class _Bfs:
         # canonical member), and those of them whose canonical member was already seen
         self.renamed = 0
         self.folded = 0
+        self.latch = SignalLatch()  # replaced by an active one when checkpointing
+        self.spill: SpillArea | None = SpillArea() if run.spills else None
+
+    def new_frontier(self) -> Level:
+        """An empty frontier: a list, or one that spills past the memory bound."""
+        return Frontier() if self.spill is None else SpillFrontier(self.spill)
+
+    def spill_if_over(self, frontier: Level) -> None:
+        if isinstance(frontier, SpillFrontier) and self.run.over_memory:
+            frontier.spill()
+
+    def spill_if_over_now(self, frontier: Level) -> None:
+        """Spill ``frontier`` if memory is past the bound now (after a level, and while a
+        checkpoint's frontier is read back, a chunk at a time)."""
+        max_mb = self.run.settings.max_memory_mb
+        if self.spill is not None and max_mb is not None:
+            self.run.over_memory = memory_mb() >= max_mb
+            self.spill_if_over(frontier)
+
+    def safe_point(
+        self, frontier: Level, position: int, new_frontier: Level, pending: Pending, distinct: int, expanded: int
+    ) -> bool:
+        """Between two expansions (``position`` pairs of ``frontier`` done): bounds and
+        progress, spilling, and a checkpoint when one is due or a signal is pending
+        (which is then delivered: it raises). True when a bound stops the search."""
+        run = self.run
+        stop = run.tick(distinct, self.generated, len(self.level_sizes), len(frontier) + len(new_frontier))
+        self.spill_if_over(new_frontier)
+        plan = run.checkpoint
+        if plan is not None and (stop or self.latch.pending or plan.due()):
+            from explorer.engine.snapshots import save_bfs
+
+            save_bfs(self, frontier, position, new_frontier, pending, expanded, mid_level=True)
+        self.latch.deliver()
+        return stop
+
+    def level_ended(self, frontier: Level, expanded: int) -> None:
+        """After a level: spilling, and a checkpoint when one is due (by levels or time) or
+        a signal is pending."""
+        self.spill_if_over_now(frontier)  # the same test: past the bound, to disk
+        plan = self.run.checkpoint
+        if plan is not None and (plan.level_ended() or self.latch.pending):
+            from explorer.engine.snapshots import save_bfs
+
+            save_bfs(self, frontier, 0, Frontier(), [], expanded, mid_level=False)
+        self.latch.deliver()
 
     def violation_at(self, ordinal: int, prop: Property[Any]) -> bool:
         """Record a violation at the state ``ordinal``; True when the search must stop."""
@@ -49,11 +110,11 @@ class _Bfs:
             violation_from_parents(self.run.model, self.visited.record, ordinal, prop)
         )
 
-    def initial_frontier(self) -> tuple[Frontier, bool]:
+    def initial_frontier(self) -> tuple[Level, bool]:
         """Admit the initial states; returns (frontier, stop)."""
         run, representative, within = self.run, self.representative, self.within
         visited = self.visited
-        frontier: Frontier = []
+        frontier = self.new_frontier()
         stop = False
         for i, state in enumerate(run.model.init_states()):
             fp = run.model.fingerprint(representative(state) if representative else state)
@@ -72,7 +133,7 @@ class _Bfs:
                         stop = True
                         break
                 continue
-            frontier.append((ordinal, state))
+            frontier.append(ordinal, self.encode(state) if self.encode else state)
         self.level_sizes.append(len(visited))
         max_states = run.settings.max_states
         if max_states is not None and len(visited) >= max_states and not stop:
@@ -80,10 +141,11 @@ class _Bfs:
             stop = True
         return frontier, stop
 
-    def finals_at_depth_bound(self, frontier: Frontier) -> bool:
+    def finals_at_depth_bound(self, frontier: Level) -> bool:
         """Check ``final`` properties on a frontier the depth bound cuts; True to stop."""
-        for ordinal, state in frontier:
-            prop = self.run.failed_final(state)
+        decode = self.decode
+        for ordinal, data in frontier:
+            prop = self.run.failed_final(decode(data) if decode else data)
             if prop is not None and self.violation_at(ordinal, prop):
                 return True
         return False
@@ -101,43 +163,44 @@ class _Bfs:
                     break
         return False
 
-    def next_level(self, frontier: Frontier, expanded: int, last: bool) -> tuple[Frontier, int, bool, Pending]:
+    def next_level(
+        self, frontier: Level, expanded: int, last: bool, carry: tuple[Level, Pending] | None = None
+    ) -> tuple[Level, int, bool, Pending]:
         """Expand one level: (next frontier, states expanded so far, stop, the final
-        properties failing on the level the depth bound cuts, when ``last``). The hot
-        loop: locals, and the admission inline (a helper would cost a call per state)."""
+        properties failing on the level the depth bound cuts, when ``last``); ``carry``:
+        the next frontier and pending properties so far (a resumed level). The hot loop:
+        locals, and the admission inline (a helper would cost a call per state)."""
         run, representative, within = self.run, self.representative, self.within
         successors = run.model.successors
         fp_of = run.model.fingerprint
         visited = self.visited
-        seen, parent_of, step_of = visited.seen, visited.parent, visited.step
+        admit = visited.admit
         max_states = run.settings.max_states
         check_new = bool(run.always or run.sometimes_props)
         check_final = bool(run.final)
         finals = run.final
         violation_at = self.violation_at
-        new_frontier: Frontier = []
+        new_frontier, pending = carry if carry is not None else (self.new_frontier(), [])
         append = new_frontier.append
-        pending: Pending = []
+        encode, decode = self.encode, self.decode
+        signalled = self.latch.pending
+        first = expanded
         stop = False
-        ordinal = len(parent_of) - 1
         renamed = folded = 0
-        for pord, state in frontier:
+        for pord, data in frontier:
+            state = decode(data) if decode else data
             index = -1
             for index, (_action, nxt) in enumerate(successors(state)):
                 if nxt == state:
                     continue  # a stuttering step: the state is known
                 rep = representative(nxt) if representative else nxt
-                fp = fp_of(rep)
-                if fp in seen:
+                ordinal = admit(fp_of(rep), pord, index)
+                if ordinal < 0:  # seen before
                     if rep is not nxt and rep != nxt:
                         folded += 1
                     continue
                 if rep is not nxt and rep != nxt:
                     renamed += 1
-                seen.add(fp)
-                parent_of.append(pord)
-                step_of.append(index)
-                ordinal += 1
                 if check_new:
                     prop = run.failed_always(nxt)
                     if prop is not None and violation_at(ordinal, prop):
@@ -156,7 +219,7 @@ class _Bfs:
                         if failing:
                             pending.append((ordinal, failing))
                 else:
-                    append((ordinal, nxt))
+                    append(ordinal, encode(nxt) if encode else nxt)
                 if max_states is not None and ordinal + 1 >= max_states:
                     run.stopped_by = "states"
                     stop = True
@@ -169,11 +232,8 @@ class _Bfs:
             if stop:
                 break
             expanded += 1
-            if not expanded & TICK_MASK and run.tick(
-                ordinal + 1,
-                self.generated,
-                len(self.level_sizes),
-                len(frontier) + len(new_frontier),
+            if (signalled or not expanded & TICK_MASK) and self.safe_point(
+                frontier, expanded - first, new_frontier, pending, len(visited), expanded
             ):
                 stop = True
                 break
@@ -191,12 +251,41 @@ class _Bfs:
 def bfs(run: Run) -> SearchResult:
     """Breadth-first search within ``run.settings`` (semantics: explorer.engine.search)."""
     state = _Bfs(run)
-    max_depth = run.settings.max_depth
-    complete = False
     try:
-        frontier, stop = state.initial_frontier()
-        expanded = 0
-        while frontier and not stop:
+        with latched_signals(run.checkpoint is not None) as state.latch:
+            complete = _levels(state)
+    finally:
+        if state.spill is not None:
+            state.spill.close()
+    extra: dict[str, Any] = state.symmetry_figures()
+    if state.spill is not None:
+        extra["spill"] = state.spill.to_json()
+    return run.result(
+        complete=complete,
+        distinct=len(state.visited),
+        generated=state.generated,
+        levels=len(state.level_sizes),
+        level_sizes=state.level_sizes,
+        extra=extra,
+    )
+
+
+def _levels(state: _Bfs) -> bool:
+    """The levels of a BFS (from a checkpoint, if any); True when it completed."""
+    run = state.run
+    max_depth = run.settings.max_depth
+    carry: tuple[Level, Pending] | None = None
+    try:
+        snapshot = run.checkpoint.snapshot if run.checkpoint is not None else None
+        if snapshot is not None:
+            from explorer.engine.snapshots import restore_bfs
+
+            frontier, carry, expanded = restore_bfs(state, snapshot)
+            stop = False
+        else:
+            frontier, stop = state.initial_frontier()
+            expanded = 0
+        while (frontier or carry is not None) and not stop:
             depth = len(state.level_sizes) - 1  # actions taken to reach the frontier
             if max_depth is not None and depth >= max_depth:
                 run.stopped_by = "depth"
@@ -204,24 +293,21 @@ def bfs(run: Run) -> SearchResult:
                     stop = state.finals_at_depth_bound(frontier)
                 break
             last = max_depth is not None and depth + 1 >= max_depth
-            level_start = len(state.visited)
-            frontier, expanded, stop, pending = state.next_level(frontier, expanded, last)
+            level_start = sum(state.level_sizes)  # len(visited) when the level began
+            done, (frontier, expanded, stop, pending) = frontier, state.next_level(frontier, expanded, last, carry)
+            carry = None
             if len(state.visited) > level_start:
                 state.level_sizes.append(len(state.visited) - level_start)
             if last and not stop and state.at_bound:
                 run.stopped_by = "depth"  # the frontier the bound cuts was judged on admission
                 stop = state.pending_finals(pending)
                 break
-        if not stop:
-            complete = True  # exhausted, or everything up to the depth bound
+            if isinstance(done, SpillFrontier):
+                done.discard()
+            if not stop:
+                state.level_ended(frontier, expanded)
+        state.latch.deliver()  # a signal that came after the last safe point
+        return not stop  # exhausted, or everything up to the depth bound
     except KeyboardInterrupt:
         run.stopped_by = "interrupted"
-        complete = False
-    return run.result(
-        complete=complete,
-        distinct=len(state.visited),
-        generated=state.generated,
-        levels=len(state.level_sizes),
-        level_sizes=state.level_sizes,
-        extra=state.symmetry_figures(),
-    )
+        return False

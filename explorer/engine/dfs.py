@@ -3,6 +3,10 @@
 The visited set maps each fingerprint to the shallowest depth it was seen at: with a
 depth bound, a state first met deep down is expanded again when met higher up, so
 nothing within the bound is missed (at the cost of re-expansions).
+
+Checkpoints (``run.checkpoint``) are written at the safe points, between two steps
+(SIGINT and SIGTERM are latched meanwhile); each frame counts the successors it took,
+so a resumed frame skips exactly those (explorer/engine/snapshots.py).
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Hashable
 from typing import Any
 
+from explorer.engine.interrupts import SignalLatch, latched_signals
 from explorer.engine.model import Property
 from explorer.engine.results import SearchResult, Violation
 from explorer.engine.run import TICK_MASK, Run, overrides
@@ -36,7 +41,23 @@ class _Dfs:
         self.iters: list[Any] = []
         self.had: list[bool] = []
         self.acts: list[Hashable] = []
+        self.taken: list[int] = []  # per frame: successors taken from its iterator
         self.init_index = 0
+        self.latch = SignalLatch()  # replaced by an active one when checkpointing
+
+    def safe_point(self) -> bool:
+        """Between two steps: bounds and progress, and a checkpoint when one is due, a
+        bound stops the search or a signal is pending (then delivered: it raises).
+        True when a bound stops the search."""
+        run = self.run
+        stop = run.tick(len(self.seen), self.generated, self.max_seen_depth, len(self.states))
+        plan = run.checkpoint
+        if plan is not None and (stop or self.latch.pending or plan.due()):
+            from explorer.engine.snapshots import save_dfs
+
+            save_dfs(self)
+        self.latch.deliver()
+        return stop
 
     def violation(self, prop: Property[Any], last: Any | None) -> bool:
         """Record a violation on the current path (plus ``last``); True to stop."""
@@ -63,6 +84,7 @@ class _Dfs:
         self.states.append(state)
         self.iters.append(iter(self.successors(state)))
         self.had.append(False)
+        self.taken.append(0)
         return True
 
     def pop(self) -> bool:
@@ -74,19 +96,25 @@ class _Dfs:
         self.states.pop()
         self.iters.pop()
         self.had.pop()
+        self.taken.pop()
         if self.acts:
             self.acts.pop()
         return True
 
     def explore_from(self, init: Any) -> bool:
         """Search everything reachable from one initial state; False to stop."""
+        prop = self.run.failed_always(init)
+        if (prop is not None and self.violation(prop, init)) or not self.enter(init, 0):
+            return False
+        return self.descend()
+
+    def descend(self) -> bool:
+        """Run the stack down to empty; False to stop."""
         run, representative, max_depth = self.run, self.representative, self.max_depth
         max_states = run.settings.max_states
         seen, states, iters, had, acts = self.seen, self.states, self.iters, self.had, self.acts
+        taken, signalled = self.taken, self.latch.pending
         fp_of = run.model.fingerprint
-        prop = run.failed_always(init)
-        if (prop is not None and self.violation(prop, init)) or not self.enter(init, 0):
-            return False
         while states:
             pair = next(iters[-1], None)
             if pair is None:
@@ -94,6 +122,7 @@ class _Dfs:
                     return False
                 continue
             self.generated += 1
+            taken[-1] += 1
             had[-1] = True
             action, nxt = pair
             if nxt == states[-1]:
@@ -123,9 +152,7 @@ class _Dfs:
             if len(states) == depth:
                 acts.pop()  # not expanded: a run end
             self.expanded += 1
-            if not self.expanded & TICK_MASK and run.tick(
-                len(seen), self.generated, self.max_seen_depth, len(states)
-            ):
+            if (signalled or not self.expanded & TICK_MASK) and self.safe_point():
                 return False
         return True
 
@@ -133,22 +160,8 @@ class _Dfs:
 def dfs(run: Run) -> SearchResult:
     """Depth-first search within ``run.settings`` (semantics: explorer.engine.search)."""
     state = _Dfs(run)
-    representative = state.representative
-    complete = False
-    try:
-        for index_of_init, init in enumerate(run.model.init_states()):
-            fp = run.model.fingerprint(representative(init) if representative else init)
-            if fp in state.seen:
-                continue
-            state.init_index = index_of_init  # read by violation()
-            state.seen[fp] = 0
-            if not state.explore_from(init):
-                break
-        else:
-            complete = True
-    except KeyboardInterrupt:
-        run.stopped_by = "interrupted"
-        complete = False
+    with latched_signals(run.checkpoint is not None) as state.latch:
+        complete = _from_inits(state)
     return run.result(
         complete=complete,
         distinct=len(state.seen),
@@ -156,3 +169,35 @@ def dfs(run: Run) -> SearchResult:
         levels=state.max_seen_depth + 1 if state.seen else 0,
         extra={"symmetry": {"renamed": state.renamed, "folded": state.folded}} if run.settings.symmetry else None,
     )
+
+
+def _from_inits(state: _Dfs) -> bool:
+    """Everything reachable from every initial state (from a checkpoint's stack first,
+    if any); True when it completed."""
+    run = state.run
+    representative = state.representative
+    try:
+        first = 0
+        snapshot = run.checkpoint.snapshot if run.checkpoint is not None else None
+        if snapshot is not None:
+            from explorer.engine.snapshots import restore_dfs
+
+            restore_dfs(state, snapshot)
+            first = state.init_index + 1
+            if not state.descend():
+                return False
+        for index_of_init, init in enumerate(run.model.init_states()):
+            if index_of_init < first:
+                continue
+            fp = run.model.fingerprint(representative(init) if representative else init)
+            if fp in state.seen:
+                continue
+            state.init_index = index_of_init  # read by violation()
+            state.seen[fp] = 0
+            if not state.explore_from(init):
+                return False
+        state.latch.deliver()  # a signal that came after the last safe point
+        return True
+    except KeyboardInterrupt:
+        run.stopped_by = "interrupted"
+        return False

@@ -156,6 +156,20 @@ class Model(Generic[S, A]):
         """
         return state
 
+    def encode(self, state: S) -> Any:
+        """A compact stand-in for ``state`` while it waits in the BFS frontier.
+
+        Default: the state itself. Override it (with :meth:`decode`) when a live state
+        costs much more memory than a description of it, e.g. numbers of parts shared
+        between states (the actor model does, explorer/actors/encoding.py). Only this
+        process decodes it: it may refer to tables the model keeps.
+        """
+        return state
+
+    def decode(self, data: Any) -> S:
+        """The state :meth:`encode` gave ``data`` for (equal to it; used to expand it)."""
+        return data
+
     def ample_sets(self, state: S, actions: Sequence[A]) -> Iterable[Ample] | None:
         """Candidate reduced expansions of ``state`` (partial-order reduction), best first.
 
@@ -166,6 +180,19 @@ class Model(Generic[S, A]):
         sense of docs/por.md. An empty iterable means: expand this state fully.
         """
         return None
+
+    def por_quotient(self, state: S) -> S:
+        """A canonical member of the states that cannot be told apart from ``state``
+        (partial-order reduction): the same successors, step for step, up to the same
+        relation, and the same verdict of every property. Reduced searches identify
+        states by the fingerprint of this member. Default: the state itself.
+
+        A model overrides it when the order of some of its steps leaves a trace in the
+        state that nothing reads: the actor model sorts adjacent client-history events
+        of one kind when every property reads the history only up to real-time
+        precedence (docs/por.md, "The history quotient").
+        """
+        return state
 
     def por_unavailable(self) -> str | None:
         """Why partial-order reduction cannot apply to this model (None: it can)."""

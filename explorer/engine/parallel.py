@@ -79,10 +79,9 @@ class _Partition:
         else:
             self.stop_flag.value = 1  # the others stop expanding too
 
-    def admit(self, level: _Level, fp: int, parent: int, index: int, state: Any) -> None:
-        """Record a state new to this partition and check it."""
+    def admit(self, level: _Level, fp: int, state: Any) -> None:
+        """Check a state just recorded as new to this partition (``parents.add_keyed``)."""
         run = self.run
-        self.parents.add_keyed(fp, parent, index)
         if self.check_new:
             prop = run.failed_always(state)
             if prop is not None:
@@ -99,9 +98,10 @@ class _Partition:
         """Admit states sent by another process (re-linked to this one's parts by the
         model's ``adopt`` hook)."""
         adopt = self.adopt
+        parents = self.parents
         for fp, parent, index, state in batch:
-            if fp not in self.parents:
-                self.admit(level, fp, parent, index, adopt(state) if adopt else state)
+            if parents.add_keyed(fp, parent, index):
+                self.admit(level, fp, adopt(state) if adopt else state)
 
     def expand(self, level: _Level) -> list[Batch]:
         """Expand this partition's frontier; returns the successors owned by others."""
@@ -110,6 +110,7 @@ class _Partition:
         representative = self.representative
         fp_of = run.model.fingerprint
         parents, sent, counters = self.parents, self.sent, self.counters
+        add_keyed = parents.add_keyed
         outgoing: list[Batch] = [[] for _ in range(workers)]
         expanded = 0
         for pfp, state in self.frontier:
@@ -120,8 +121,8 @@ class _Partition:
                 fp = fp_of(representative(nxt) if representative else nxt)
                 owner = fp % workers
                 if owner == me:
-                    if fp not in parents:
-                        self.admit(level, fp, pfp, index, nxt)
+                    if add_keyed(fp, pfp, index):  # new here
+                        self.admit(level, fp, nxt)
                 elif fp not in sent:
                     sent.add(fp)
                     outgoing[owner].append((fp, pfp, index, nxt))

@@ -14,6 +14,7 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from explorer.engine.checkpoint import CheckpointPlan
 from explorer.engine.model import Model, Property
 from explorer.engine.results import Progress, SearchResult, SearchSettings, Violation
 
@@ -62,6 +63,12 @@ class Run:
     stopped_by: str | None = None
     next_tick: float = 0.0
     deadline: float | None = None
+    #: where and how often to write checkpoints, and what to resume from (bfs, dfs)
+    checkpoint: CheckpointPlan | None = None
+    #: past ``max_memory_mb``, note it in ``over_memory`` instead of stopping (the
+    #: one-process BFS spills its frontier to disk then: explorer/engine/spill.py)
+    spills: bool = False
+    over_memory: bool = False
 
     def __post_init__(self) -> None:
         for prop in self.model.properties():
@@ -74,6 +81,11 @@ class Run:
                 self.final.append(prop)
             else:
                 raise ValueError(f"unknown property kind {prop.kind!r} for {prop.name!r}")
+        # what failed_always still evaluates: sometimes properties not yet witnessed, and
+        # always properties not violated (as of ``violated``'s identity and size)
+        self._unwitnessed = list(self.sometimes_props)
+        self._unviolated = list(self.always)
+        self._checked_against = (id(self.violated), len(self.violated))
         self.next_tick = self.start + 1.0
         if self.settings.time_limit is not None:
             self.deadline = self.start + self.settings.time_limit
@@ -83,12 +95,18 @@ class Run:
     def failed_always(self, state: Any) -> Property[Any] | None:
         """The first unviolated ``always`` property that fails in ``state``; also notes
         ``sometimes`` properties witnessed in it."""
-        if self.sometimes_props:
-            for prop in self.sometimes_props:
-                if not self.sometimes[prop.name] and prop.condition(state):
+        if self._unwitnessed:
+            for prop in self._unwitnessed:
+                if prop.condition(state):
                     self.sometimes[prop.name] = True
-        for prop in self.always:
-            if prop.name not in self.violated and not prop.condition(state):
+                    self._unwitnessed = [p for p in self._unwitnessed if not self.sometimes[p.name]]
+        violated = self.violated
+        if self._checked_against != (id(violated), len(violated)):
+            # (violated only grows, but strategies may add to it or replace it directly)
+            self._unviolated = [p for p in self.always if p.name not in violated]
+            self._checked_against = (id(violated), len(violated))
+        for prop in self._unviolated:
+            if not prop.condition(state):
                 return prop
         return None
 
@@ -115,7 +133,8 @@ class Run:
         mem = -1.0
         if self.settings.max_memory_mb is not None:
             mem = memory_mb()
-            if mem >= self.settings.max_memory_mb:
+            self.over_memory = mem >= self.settings.max_memory_mb
+            if self.over_memory and not self.spills:
                 self.stopped_by = "memory"
                 return True
         if now >= self.next_tick:

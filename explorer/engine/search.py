@@ -33,6 +33,7 @@ from __future__ import annotations
 from typing import Any
 
 from explorer.engine.bfs import bfs
+from explorer.engine.checkpoint import CheckpointPlan
 from explorer.engine.dfs import dfs
 from explorer.engine.errors import ConfigError
 from explorer.engine.model import Model
@@ -57,8 +58,12 @@ def search(
     model: Model[Any, Any],
     settings: SearchSettings,
     progress: ProgressFn | None = None,
+    checkpoint: CheckpointPlan | None = None,
 ) -> SearchResult:
-    """Explore ``model`` within ``settings``; see the module docstring for the semantics."""
+    """Explore ``model`` within ``settings``; see the module docstring for the semantics.
+
+    ``checkpoint``: write checkpoints there (and resume from its snapshot, if any); the
+    one-process bfs and dfs only (explorer/engine/checkpoint.py)."""
     if settings.strategy not in STRATEGIES:
         raise ValueError(f"unknown strategy {settings.strategy!r} (known: {', '.join(STRATEGIES)})")
     if settings.workers < 1:
@@ -69,14 +74,16 @@ def search(
             raise ValueError(f"{name} must not be negative")
     if settings.backend not in BACKENDS:
         raise ValueError(f"unknown backend {settings.backend!r} (known: {', '.join(BACKENDS)})")
+    if checkpoint is not None:
+        check_checkpointable(settings)
     if not settings.por:
-        return _run(Run(model, settings, progress))
+        return _run(_new_run(model, settings, progress, checkpoint))
     if settings.strategy not in ("bfs", "dfs"):
         raise ValueError(f"partial-order reduction applies to bfs and dfs, not {settings.strategy}")
     from explorer.engine.por import reduce_model
 
     searched, stats = reduce_model(model, settings)
-    result = _run(Run(searched, settings, progress))
+    result = _run(_new_run(searched, settings, progress, checkpoint))
     por = stats.to_json()
     if settings.workers > 1 or settings.backend != "local":
         por["counted"] = "not counted: the states were expanded by the workers"
@@ -89,6 +96,34 @@ def search(
         por["depth"] = "the depth bound cut reduced paths: not a check of every path within it"
     result.extra["por"] = por
     return result
+
+
+def check_checkpointable(settings: SearchSettings) -> None:
+    """Checkpoints are written by the one-process bfs and dfs (ConfigError otherwise)."""
+    if settings.strategy not in ("bfs", "dfs"):
+        raise ConfigError(f"--checkpoint and --resume apply to --strategy bfs or dfs, not {settings.strategy}")
+    if settings.backend != "local" or settings.workers > 1:
+        raise ConfigError(
+            "--checkpoint and --resume apply to the one-process search: drop --workers and --backend ray"
+        )
+    if settings.por:
+        # its statistics (and whether anything was pruned, which decides completeness
+        # under a depth bound) count one session
+        raise ConfigError("--por does not combine with --checkpoint or --resume yet")
+
+
+def _new_run(
+    model: Model[Any, Any], settings: SearchSettings, progress: ProgressFn | None, checkpoint: CheckpointPlan | None
+) -> Run:
+    run = Run(model, settings, progress, checkpoint=checkpoint)
+    # the one-process BFS spills its frontier past the memory bound instead of stopping
+    run.spills = (
+        settings.max_memory_mb is not None
+        and settings.strategy == "bfs"
+        and settings.workers == 1
+        and settings.backend == "local"
+    )
+    return run
 
 
 def _run(run: Run) -> SearchResult:

@@ -18,7 +18,9 @@ Model-specific options (``config.extra``):
   with phase 1 done (``None`` for an opening election); default :data:`DEFAULT_INITIAL_LEADER`;
 - ``learn_directly``: Basic Paxos acceptors broadcast Accepted to every learner (default False);
 - ``forward``: Multi-Paxos followers forward requests to the leader (default True) or redirect;
-- ``retries``: how many times each client may retry (default :data:`DEFAULT_RETRIES`).
+- ``retries``: how many times each client may retry (default :data:`DEFAULT_RETRIES`);
+- ``progress``: also check the bounded-liveness property ``progress`` (sound only in
+  worlds without elections or drops: explorer/models/paxos_progress.py).
 
 Properties: ``build`` hands the model to ``explorer.models.paxos_properties.make_checked``,
 which installs the ``checker/`` invariants, the ``sometimes`` properties and the
@@ -65,7 +67,7 @@ NON_INTERSECTING_VARIANTS = ("quorum-one", "phase2-off-by-one")
 #: re-send requests, so without a bound the network grows without end.
 DEFAULT_RETRIES = 1
 
-_EXTRA_KEYS = ("client_targets", "forward", "initial_leader", "learn_directly", "retries")
+_EXTRA_KEYS = ("client_targets", "forward", "initial_leader", "learn_directly", "progress", "retries")
 
 
 def _extra(config: CheckConfig) -> dict[str, Any]:

@@ -46,13 +46,14 @@ its meaning.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from checker import invariants as inv
 from explorer.actors import ActorAction, ActorModel, FireTimer, Reads, World
 from explorer.engine.model import Property
 from explorer.models.config import CheckConfig
+from explorer.models.paxos_progress import election_problems, progress_properties, retry_problems
 from explorer.models.paxos_views import (
     LinearizabilityCache,
     PaxosViews,
@@ -110,17 +111,27 @@ def step_problems(world: World) -> dict[str, list[str]]:
 Condition = Callable[["_PaxosChecks", World], bool]
 
 
+_CACHED: list[str] = []  # the conditions cached by view, in the order of their verdict bits
+
+
 def _by_view(condition: Condition) -> Condition:
     """Cache the condition's verdict by the world's view: its replicas' states and its
     history (what every view of PaxosViews reads). Worlds share these objects (the actor
-    model interns node states), so most worlds are judged by one dictionary lookup."""
+    model interns node states), so most worlds are judged by one dictionary lookup. A
+    view's verdicts are one int, two bits per condition: known, and the verdict."""
     name = condition.__name__
+    known = 2 << (2 * len(_CACHED))
+    holds = known >> 1
+    _CACHED.append(name)
 
     def cached(self: _PaxosChecks, world: World) -> bool:
-        verdicts = self.verdicts_of(world)
-        verdict = verdicts.get(name)
-        if verdict is None:
-            verdict = verdicts[name] = condition(self, world)
+        last = self.last_view
+        key = last[1] if last[0] is world else self.view_key(world)
+        bits = self.by_view.get(key, 0)
+        if bits & known:
+            return bool(bits & holds)
+        verdict = condition(self, world)
+        self.by_view[key] = bits | known | (holds if verdict else 0)
         return verdict
 
     cached.__name__ = name
@@ -144,25 +155,26 @@ class _PaxosChecks:
         # Votes only grow, and most worlds share their replicas' vote tuples with many
         # others: what they chose is computed once per distinct set of vote tuples.
         self.chosen_by_votes: dict[tuple[Any, ...], dict[int, set[Any]]] = {}
-        # verdicts by view: ids of (replica states..., history) -> (those objects, verdicts)
-        self.by_view: dict[tuple[int, ...], tuple[tuple[Any, ...], dict[str, bool]]] = {}
-        self.last_view: tuple[World | None, dict[str, bool]] = (None, {})
+        # verdicts by view (see _by_view): the view's key is one int made of its parts'
+        # numbers, given by identity (the parts kept alive in ``parts``)
+        self.by_view: dict[int, int] = {}
+        self.part_numbers: dict[int, int] = {}
+        self.parts: list[Any] = []
+        self.last_view: tuple[World | None, int] = (None, 0)
 
-    def verdicts_of(self, world: World) -> dict[str, bool]:
-        """The verdicts cached for the world's view (see :func:`_by_view`)."""
-        last_world, verdicts = self.last_view
-        if last_world is world:
-            return verdicts
-        view = (*world.actors[: self.views.nodes], world.history)
-        key = tuple([id(part) for part in view])
-        entry = self.by_view.get(key)
-        # The entry keeps its objects alive, so equal ids mean the very same objects.
-        if entry is None:
-            if len(self.by_view) >= 100_000:
-                self.by_view.clear()
-            entry = self.by_view[key] = (view, {})
-        self.last_view = (world, entry[1])
-        return entry[1]
+    def view_key(self, world: World) -> int:
+        """The key of the world's view: its replicas' states and its history."""
+        numbers, key = self.part_numbers, 0
+        for part in (*world.actors[: self.views.nodes], world.history):
+            number = numbers.get(id(part))
+            if number is None:
+                number = numbers[id(part)] = len(self.parts)
+                self.parts.append(part)
+            key = (key << 32) | number
+        if len(self.by_view) >= 200_000:
+            self.by_view.clear()
+        self.last_view = (world, key)
+        return key
 
     def snap(self, world: World) -> Snapshot:
         last = self.last
@@ -295,8 +307,11 @@ def paxos_properties(config: CheckConfig, cluster: ClusterConfig) -> list[Proper
     # with the history (invoked commands, replies) or the faults where it says so. The
     # two transition properties read the step alone, which the reduction never reorders
     # within one replica: they declare no view at all.
+    # Every condition that reads the history reads it up to real-time precedence (sets
+    # of invocations and replies; linearizability): history_order=False.
     replicas = replica_reads(config.nodes)
-    with_history = dataclasses.replace(replicas, history=True)
+    with_history = dataclasses.replace(replicas, history=True, history_order=False)
+    history_only = Reads(history=True, history_order=False)
     step_only = Reads()
     props: list[Property[World]] = [
         Property.always(
@@ -330,7 +345,7 @@ def paxos_properties(config: CheckConfig, cluster: ClusterConfig) -> list[Proper
         Property.final(
             "linearizable", c.linearizable,
             "the client history is linearizable (operations with unknown outcome may or may not apply)",
-            reads=Reads(history=True),
+            reads=history_only,
         ),
     ]
     if config.clients > 0 and (config.ops > 0 or not multi):
@@ -340,10 +355,12 @@ def paxos_properties(config: CheckConfig, cluster: ClusterConfig) -> list[Proper
         props.append(
             Property.sometimes(
                 "operation completed", c.operation_completed, "a client operation returned",
-                reads=Reads(history=True),
+                reads=history_only,
             )
         )
-    if multi or config.clients > 0:
+    # Multi-Paxos: a change needs a second round (the bound of one leaves the initial
+    # leader or the opening election's winner for good); Basic: two proposers' ballots.
+    if (multi and config.ballots >= 2) or (not multi and config.clients > 0):
         props.append(
             Property.sometimes(
                 "leader changed", c.leader_changed, "a new leader took over from an earlier ballot",
@@ -379,24 +396,40 @@ TransitionCheck = Callable[[World, World], dict[str, list[str]]]
 def transition_check(nodes: int) -> TransitionCheck:
     """Stability and promise monotonicity of one step, over the replicas that changed."""
     replicas = range(nodes)
+    # A replica's change is judged once per (replica, state before, state after): the
+    # actor model interns node states, so steps repeat those pairs by identity. Each
+    # entry keeps both states alive, so equal ids mean the very same objects.
+    judged: dict[tuple[int, int, int], tuple[Any, Any, list[tuple[str, list[str]]]]] = {}
+
+    def replica_change(r: int, old: Any, new: Any) -> list[tuple[str, list[str]]]:
+        key = (r, id(old), id(new))
+        entry = judged.get(key)
+        if entry is not None and entry[0] is old and entry[1] is new:
+            return entry[2]
+        problems: list[tuple[str, list[str]]] = []
+        old_promise, new_promise = promised_ballot(old), promised_ballot(new)
+        if new_promise < old_promise:
+            problems.append((PROMISE_MONOTONICITY, inv.promise_problems({r: old_promise}, {r: new_promise})))
+        old_learned, new_learned = learned(old), learned(new)
+        if old_learned is not new_learned and new_learned[: len(old_learned)] != old_learned:
+            unstable = inv.stability_problems({r: dict(old_learned)}, {r: dict(new_learned)})
+            if unstable:
+                problems.append((STABILITY, unstable))
+        if len(judged) >= 100_000:
+            judged.clear()
+        judged[key] = (old, new, problems)
+        return problems
 
     def check(before: World, after: World) -> dict[str, list[str]]:
         found: dict[str, list[str]] = {}
         old_actors, new_actors = before.actors, after.actors
+        if old_actors is new_actors:
+            return found
         for r in replicas:
             old, new = old_actors[r], new_actors[r]
-            if old is new:
-                continue
-            old_promise, new_promise = promised_ballot(old), promised_ballot(new)
-            if new_promise < old_promise:
-                found.setdefault(PROMISE_MONOTONICITY, []).extend(
-                    inv.promise_problems({r: old_promise}, {r: new_promise})
-                )
-            old_learned, new_learned = learned(old), learned(new)
-            if old_learned is not new_learned and new_learned[: len(old_learned)] != old_learned:
-                problems = inv.stability_problems({r: dict(old_learned)}, {r: dict(new_learned)})
-                if problems:
-                    found.setdefault(STABILITY, []).extend(problems)
+            if old is not new:
+                for name, problems in replica_change(r, old, new):
+                    found.setdefault(name, []).extend(problems)
         return found
 
     return check
@@ -433,12 +466,8 @@ class PaxosModel(ActorModel):
             rep.step_problems = found
         return rep
 
-    def successors(self, state: World) -> Iterable[tuple[ActorAction, World]]:
-        # Every generated edge goes through next_state, so no step escapes the check.
-        for action in self.actions(state):
-            nxt = self.next_state(state, action)
-            if nxt is not None:
-                yield action, nxt
+    # successors: ActorModel's, which takes every generated edge through next_state, so
+    # no step escapes the check.
 
 
 def make_checked(model: ActorModel, config: CheckConfig, cluster: ClusterConfig) -> PaxosModel:
@@ -450,7 +479,12 @@ def make_checked(model: ActorModel, config: CheckConfig, cluster: ClusterConfig)
     """
     model.__class__ = PaxosModel
     assert isinstance(model, PaxosModel)
-    model._properties = tuple(paxos_properties(config, cluster)) + tuple(quiescence_properties(model, config))
+    quiescence = _Quiescence(model, config)
+    model._properties = (
+        *paxos_properties(config, cluster),
+        *quiescence_properties(model, config, quiescence),
+        *progress_properties(model, config, quiescence.quiescent, replica_reads(config.nodes)),
+    )
     model._transition = transition_check(config.nodes)
     return model
 
@@ -511,9 +545,22 @@ class _Quiescence:
         self.crashes = config.faults.crash
         self.multi = config.model == "multipaxos"
         self.quorum = nominal_quorum(config)
+        self.ballots = config.ballots
+        self._last: tuple[World | None, bool] = (None, False)
 
     def quiescent(self, world: World) -> bool:
+        # quiescence and progress ask about the same world one after the other
+        last, verdict = self._last
+        if last is world:
+            return verdict
+        verdict = self._quiescent(world)
+        self._last = (world, verdict)
+        return verdict
+
+    def _quiescent(self, world: World) -> bool:
         model = self.model
+        if not model.within_boundary(world):
+            return False  # past the bounds a world is cut off, not settled: not judged
         crashed = world.crashed
         for _src, dst, _msg in model.net.heads(world.network):
             if dst not in crashed:
@@ -550,10 +597,29 @@ class _Quiescence:
             converged = world.budgets[0] == self.drops and world.budgets[2] == self.crashes
             votes = [inv.Vote(r, slot, b, v) for r in self.replicas for slot, b, v in votes_cast(actors[r])]
             chosen = {slot: next(iter(vals)) for slot, vals in inv.chosen_values(votes, self.quorum).items()}
-            return quiescence_problems(logs, logs_as_applied(logs), (), command_id, converged, chosen)
+            return quiescence_problems(
+                logs, logs_as_applied(logs), (), command_id, converged, chosen
+            ) + retry_problems(self.model, world, self.ballots)
         acknowledged = [(ev.client, ev.seq) for ev in world.history if type(ev) is Complete]
         converged = world.budgets[0] == self.drops  # no message was dropped
-        return quiescence_problems(logs, applied, acknowledged, command_id, converged)
+        problems: list[str] = []
+        if not converged:
+            # only acknowledged operations are judged: against every durable log, a
+            # crashed replica's too (its decisions come back with it; the lost Decide
+            # is not re-sent, so it may be the only copy)
+            if self.drops - world.budgets[0] == 1 and not world.crashed:
+                # one lost message leaves no hole: a Decide past a gap asks for the
+                # gap (CatchUp), and a lost CatchUp or Learn means nothing else was lost
+                problems += [
+                    f"replica {r} has a hole in its decided log at quiescence: slots {sorted(logs[r])}"
+                    for r in live if sorted(logs[r]) != list(range(len(logs[r])))
+                ]
+            logs = {r: dict(learned(actors[r])) for r in self.replicas}
+        return (
+            problems
+            + quiescence_problems(logs, applied, acknowledged, command_id, converged)
+            + election_problems(self.model, world, self.ballots)
+        )
 
 
 def is_candidate(state: Any) -> bool:
@@ -575,10 +641,13 @@ def command_id(value: Any) -> tuple[int, int] | None:
     return None if value == NOOP or client < 0 else (client, value.seq)
 
 
-def quiescence_properties(model: ActorModel, config: CheckConfig) -> list[Property[World]]:
-    """The quiescence property of a Paxos model (Multi-Paxos: the whole log; Basic
-    Paxos: every learner learned the chosen value)."""
-    q = _Quiescence(model, config)
+def quiescence_properties(
+    model: ActorModel, config: CheckConfig, q: _Quiescence | None = None
+) -> list[Property[World]]:
+    """The quiescence property of a Paxos model (Multi-Paxos: the whole log, and elections
+    still retried while no replica leads; Basic Paxos: every learner learned the chosen
+    value)."""
+    q = q or _Quiescence(model, config)
     return [
         Property.always(
             QUIESCENCE, q.holds,
@@ -586,8 +655,11 @@ def quiescence_properties(model: ActorModel, config: CheckConfig) -> list[Proper
             "with every acknowledged operation in it, taking effect once",
             # it reads whether anything can still happen: messages in flight, timers and
             # crashes too (partial-order reduction treats every step on them as visible)
+            # (holds wherever a message to a live node is in flight, and never looks at
+            # messages to crashed nodes: quiescent_only)
             reads=dataclasses.replace(
-                replica_reads(config.nodes), history=True, network=True, faults=True
+                replica_reads(config.nodes), history=True, history_order=False, network=True, faults=True,
+                quiescent_only=True,
             ),
         )
     ]

@@ -95,9 +95,11 @@ class PortfolioWorld:
         return f"{self.strategy} to {bound}" + (" (a sample)" if self.sample else "")
 
 
-def _multi(nodes: int, clients: int, ops: int = 1, faults: Faults | None = None, **kw: Any) -> CheckConfig:
+def _multi(
+    nodes: int, clients: int, ops: int = 1, faults: Faults | None = None, ballots: int = 2, **kw: Any
+) -> CheckConfig:
     return CheckConfig(
-        model="multipaxos", nodes=nodes, clients=clients, ops=ops, ballots=2,
+        model="multipaxos", nodes=nodes, clients=clients, ops=ops, ballots=ballots,
         faults=faults or Faults(), **kw,
     )
 
@@ -161,6 +163,15 @@ DEFAULT_PORTFOLIO: tuple[PortfolioWorld, ...] = (
         depth=10,
     ),
     PortfolioWorld(
+        "crash-recovery",
+        "a leader that decided alone (q1=2, q2=1) crashes and restarts, and the other "
+        "replica takes over with a second client's command: the new leader must find the "
+        "decided slot in the restarted replica's Promise (durability of accepted values)",
+        _multi(2, 2, faults=Faults(crash=1), phase1_quorum=2, phase2_quorum=1,
+               extra=(("client_targets", (0, 1)),)),
+        depth=9,
+    ),
+    PortfolioWorld(
         "basic-crash",
         "Basic Paxos acceptor crash and restart between two proposers (durable promise, "
         "round and accepted value)",
@@ -199,6 +210,65 @@ DEFAULT_PORTFOLIO: tuple[PortfolioWorld, ...] = (
         "a lagging replica in a three-replica majority world: a crash while decisions flow",
         _multi(3, 1, ops=2, faults=Faults(crash=1)),
         depth=8,  # grows
+    ),
+    PortfolioWorld(
+        "election-retry",
+        "an opening election on two replicas (q1=2), three rounds, where one may crash: a "
+        "candidate whose Prepare goes unanswered, or a leader that stepped down, must "
+        "campaign again (quiescence: no live replica is left unable to campaign while none leads)",
+        _multi(2, 0, faults=Faults(crash=1), ballots=3, phase1_quorum=2, phase2_quorum=1,
+               extra=(("initial_leader", None),)),
+        depth=10,
+    ),
+    PortfolioWorld(
+        "progress-failover",
+        "bounded liveness: no elections (one ballot, replica 1 leads), the client (two "
+        "operations) first asks replica 0, which may crash: its retry must reach the "
+        "leader, and once nothing can happen it ran its whole schedule (property progress)",
+        _multi(2, 1, ops=2, faults=Faults(crash=1), ballots=1, phase1_quorum=2, phase2_quorum=1,
+               extra=(("client_targets", (0,)), ("initial_leader", 1), ("progress", True))),
+        depth=8,
+    ),
+    PortfolioWorld(
+        "progress-replies",
+        "bounded liveness without retries: no elections, no faults, two clients, one "
+        "asking the follower: it must pass the request on, and the leader must answer "
+        "every operation it applies (property progress)",
+        _multi(2, 2, ballots=1, phase1_quorum=2, phase2_quorum=1,
+               extra=(("client_targets", (1, 0)), ("progress", True), ("retries", 0))),
+        depth=13,  # the whole space: settling takes 11 actions (a forwarded request)
+    ),
+    PortfolioWorld(
+        "progress-lossy",
+        "bounded liveness with one lost message: no elections, the leader decides alone, "
+        "one retry: a lost request or reply is made good by the retry, whose answer may "
+        "come from the session table (property progress)",
+        _multi(2, 1, faults=Faults(drop=1), ballots=1, phase1_quorum=2, phase2_quorum=1,
+               extra=(("progress", True),)),
+        depth=10,
+    ),
+    PortfolioWorld(
+        "progress-pipeline",
+        "bounded liveness, two clients' commands in flight at once (q2=2, no elections, no "
+        "faults, no retries): the leader tracks each slot's acknowledgements apart",
+        _multi(2, 2, ballots=1, phase1_quorum=1, phase2_quorum=2,
+               extra=(("progress", True), ("retries", 0))),
+        depth=14,
+    ),
+    PortfolioWorld(
+        "lost-decide",
+        "a lost Decide on two replicas (q2=2), two operations: the follower that sees the "
+        "next decision past its gap must ask for the gap and learn it (quiescence: no hole)",
+        _multi(2, 1, ops=2, faults=Faults(drop=1), phase1_quorum=1, phase2_quorum=2),
+        depth=14,
+    ),
+    PortfolioWorld(
+        "reads",
+        "three clients at once (put, cas, get of one key) on a leader that decides alone, "
+        "no elections, no faults: reads and compare-and-set answered from the log's "
+        "state (properties client-visible, linearizable)",
+        _multi(2, 3, ballots=1, phase1_quorum=2, phase2_quorum=1, extra=(("retries", 0),)),
+        depth=8,
     ),
     PortfolioWorld(
         "basic-duel-deep",

@@ -5,7 +5,11 @@ into a fresh temporary directory, writes the mutated module there, and starts
 ``python -m explorer.cli.mutate_worker`` with that directory as its working directory and
 first on ``PYTHONPATH``: the project's own files are never touched, and the mutant is
 loaded from source in that process only. A process that outlives the per-mutant budget
-is killed (with its process group) and the mutant counted as timed out.
+is killed (with its process group) and the mutant counted as timed out. So is one that
+outgrows the per-mutant memory budget (the worker caps its own address space with ``RLIMIT_AS``
+as it starts; a pre-exec hook is unsafe beside the runner's threads):
+a mutant can make a step build ever larger states, and one such process once held
+17.6 GB of a shared machine's memory before the wall budget ran out.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ class MutationJob:
     variant: str | None = None
     world: str | None = None  # one world of the portfolio only
     budget_s: float = 300.0  # wall seconds per mutant
+    memory_mb: int | None = 4096  # address space per mutant's process; None: no cap
     traces: str | None = None  # where killed mutants' traces go
     # sometimes properties the unmutated protocol witnesses, per world (see baseline())
     witnessed: dict[str, list[str]] | None = None
@@ -76,6 +81,12 @@ def _prepare(job: MutationJob, mutant: Mutant, source: str, root: Path) -> Path:
     return work
 
 
+def _out_of_memory(out: str, err: str) -> bool:
+    """Whether the worker ran out of its address space (a MemoryError it reported, or
+    one raised where it could not report it)."""
+    return "MemoryError" in out or "MemoryError" in err or "Cannot allocate memory" in err
+
+
 def run_mutant(job: MutationJob, mutant: Mutant, source: str, root: Path | None = None) -> MutantResult:
     """Check one mutant in a separate process (see the module docstring)."""
     root = root or package_dir(job.target)
@@ -93,7 +104,7 @@ def run_mutant(job: MutationJob, mutant: Mutant, source: str, root: Path | None 
         proc = subprocess.Popen(
             [sys.executable, "-m", "explorer.cli.mutate_worker"], cwd=work, env=env,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            start_new_session=True,
+            start_new_session=True
         )
         try:
             out, err = proc.communicate(json.dumps(request), timeout=job.budget_s)
@@ -107,6 +118,8 @@ def run_mutant(job: MutationJob, mutant: Mutant, source: str, root: Path | None 
     finally:
         shutil.rmtree(work, ignore_errors=True)
     wall = time.monotonic() - start
+    if job.memory_mb is not None and _out_of_memory(out, err):
+        return MutantResult(mutant, "timed out", wall, error=f"over its memory budget ({job.memory_mb} MB)", diff=diff)
     try:
         data = json.loads(out.strip().splitlines()[-1])
     except (ValueError, IndexError):

@@ -1,0 +1,103 @@
+"""Benchmark of checkpoints and of frontier spilling on the default Multi-Paxos world.
+
+Each case runs in a fresh process (so its peak resident memory is its own) and prints:
+distinct states, levels, wall and CPU seconds, peak resident MB, and what it wrote.
+
+- ``memory``: the plain one-process BFS (the baseline);
+- ``spill``: the same with ``--max-memory MB`` (the frontier goes to disk past it);
+- ``checkpoint``: the same writing a checkpoint after every level: how many, the size
+  of the last, the CPU seconds the writes took;
+- ``resume``: continuing from the checkpoint the ``checkpoint`` case left (its last
+  level-boundary one), to the end.
+
+The counts of every case must equal the baseline's (printed: ``same counts``).
+
+    python bench/bench_checkpoint.py                    # depth 7, spill bound 150 MB
+    python bench/bench_checkpoint.py --depth 8 --max-memory 300
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+
+def _case(name: str, depth: int, max_memory: int, directory: Path) -> dict[str, Any]:
+    from explorer.cli.checkpoint_options import identity
+    from explorer.engine import SearchSettings, search
+    from explorer.engine.checkpoint import CheckpointPlan, read_checkpoint
+    from explorer.models import build_model
+    from explorer.models.config import CheckConfig
+
+    config = CheckConfig()
+    model = build_model(config)
+    settings = SearchSettings(max_depth=depth, max_memory_mb=max_memory if name == "spill" else None)
+    ident = identity(config, settings, model)
+    plan = None
+    if name == "checkpoint":
+        plan = CheckpointPlan(directory, ident, every_s=None, every_levels=1)
+    elif name == "resume":
+        plan = CheckpointPlan(directory, ident, every_s=None, snapshot=read_checkpoint(directory, ident))
+    wall, cpu = time.perf_counter(), time.process_time()
+    r = search(model, settings, checkpoint=plan)
+    out: dict[str, Any] = {
+        "case": name,
+        "distinct": r.distinct_states,
+        "level_sizes": r.level_sizes,
+        "wall_s": time.perf_counter() - wall,
+        "cpu_s": time.process_time() - cpu,
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "spill": r.extra.get("spill"),
+    }
+    if plan is not None:
+        out["written"] = plan.written
+        out["checkpoint_mb"] = plan.path.stat().st_size / 2**20 if plan.path.exists() else 0.0
+        out["last_write_s"] = plan.last_write_s
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--depth", type=int, default=7)
+    parser.add_argument("--max-memory", type=int, default=150, metavar="MB")
+    parser.add_argument("--case", help=argparse.SUPPRESS)
+    parser.add_argument("--dir", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.case:
+        print(json.dumps(_case(args.case, args.depth, args.max_memory, Path(args.dir))))
+        return
+    print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(f"== the default Multi-Paxos world, depth {args.depth}, one process")
+    base: list[int] | None = None
+    with tempfile.TemporaryDirectory(prefix="synod-bench-ckpt-") as tmp:
+        for name in ("memory", "spill", "checkpoint", "resume"):
+            line = subprocess.run(
+                [sys.executable, __file__, "--case", name, "--depth", str(args.depth),
+                 "--max-memory", str(args.max_memory), "--dir", tmp],
+                check=True, capture_output=True, text=True,
+            ).stdout.strip().splitlines()[-1]
+            r = json.loads(line)
+            base = base or r["level_sizes"]
+            extra = ""
+            if r["spill"]:
+                extra += f"  spilled {r['spill']['spilled_states']:,} states, {r['spill']['spilled_bytes'] / 2**20:.0f} MB"
+            if r.get("written"):
+                extra += f"  {r['written']} checkpoints, last {r['checkpoint_mb']:.1f} MB in {r['last_write_s']:.2f} s"
+            label = f"{name} (--max-memory {args.max_memory})" if name == "spill" else name
+            print(
+                f"{label:<26} {r['distinct']:>9,} states {r['wall_s']:>7.1f} s wall {r['cpu_s']:>7.1f} CPU-s "
+                f"peak {r['peak_mb']:>6.0f} MB  same counts: {r['level_sizes'] == base}{extra}"
+            )
+    print(f"load average at end: {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,129 @@
+"""Compact encodings of actor worlds, for the BFS frontier (the model's encode/decode hooks).
+
+A world waiting in the frontier costs its live object graph (the World tuple, its
+network tuple and entry tuples, its actors and timers tuples: several hundred bytes),
+although almost every part is shared with other worlds. :class:`WorldCodec` numbers the
+parts as it meets them, once per process, and encodes a world as one ``bytes`` of
+part numbers:
+
+    small fields, history, actor 0, ..., actor n-1, network entry 0, ...
+
+where *small fields* is ``(crashed, timers, isolated, budgets, fires_left)``, after one
+byte that gives the numbers' width (2 while the tables hold at most 65,536 parts, else 4). Decoding
+looks the numbers up, so the decoded world is built from the very objects the codec
+saw: the interned node states and messages (explorer/actors/memo.py) that the memoised
+steps and the fingerprints' identity caches key on. Numbers are kept for the life of
+the codec (the tables hold the parts alive), so they are never reused.
+
+Parts are numbered by identity where the actor model shares them (node states and the
+history, which it interns; messages inside network entries) and by value where it
+builds them afresh (the small fields: ints and strs only, whose equality agrees with
+``repr``; a network entry: its link, its count or queue, and the ids of its messages).
+A world of a subclass (a Paxos broken-step world carries its problems) is kept as it is.
+"""
+
+from __future__ import annotations
+
+from array import array
+from typing import Any
+
+from explorer.actors.network import Entry
+from explorer.actors.world import World
+
+__all__ = ["EncodedWorlds", "WorldCodec"]
+
+
+class WorldCodec:
+    """Numbers the parts of one model's worlds; encodes and decodes whole worlds."""
+
+    def __init__(self, actors: int, fifo: bool) -> None:
+        self.actors = actors
+        self.fifo = fifo
+        self.objects: list[Any] = []  # part number -> part
+        self.by_id: dict[int, int] = {}  # id of an identity-numbered part -> its number
+        self.by_value: dict[Any, int] = {}  # value key of a value-numbered part -> number
+
+    # Pickled (a model sent to another process), the tables stay behind: numbers and ids
+    # mean nothing elsewhere.
+    def __getstate__(self) -> tuple[int, bool]:
+        return self.actors, self.fifo
+
+    def __setstate__(self, args: tuple[int, bool]) -> None:
+        self.__init__(*args)  # type: ignore[misc]
+
+    def _by_id(self, obj: Any) -> int:
+        number = self.by_id.get(id(obj))
+        if number is None:
+            number = self.by_id[id(obj)] = len(self.objects)
+            self.objects.append(obj)  # kept alive: its id is never another object's
+        return number
+
+    def _by_value(self, key: Any, obj: Any) -> int:
+        number = self.by_value.get(key)
+        if number is None:
+            number = self.by_value[key] = len(self.objects)
+            # kept alive, and with it the messages whose ids an entry's key holds
+            self.objects.append(obj)
+        return number
+
+    def _entry_key(self, entry: Entry) -> tuple[Any, ...]:
+        if self.fifo:
+            (src, dst), queue = entry
+            return (src, dst, *[id(m) for m in queue])
+        (src, dst, msg), count = entry
+        return (src, dst, id(msg), count)
+
+    def encode(self, world: World) -> bytes | World:
+        """The world as part numbers (a subclass's world as it is)."""
+        if type(world) is not World:
+            return world
+        small = (world.crashed, world.timers, world.isolated, world.budgets, world.fires_left)
+        numbers = [self._by_value(small, small), self._by_id(world.history)]
+        by_id = self.by_id
+        for state in world.actors:
+            number = by_id.get(id(state))
+            numbers.append(number if number is not None else self._by_id(state))
+        by_value, entry_key = self.by_value, self._entry_key
+        for entry in world.network:
+            key = entry_key(entry)
+            number = by_value.get(key)
+            numbers.append(number if number is not None else self._by_value(key, entry))
+        if len(self.objects) <= 0xFFFF:
+            return b"\x02" + array("H", numbers).tobytes()
+        return b"\x04" + array("I", numbers).tobytes()
+
+    def decode(self, data: bytes | World) -> World:
+        """The world :meth:`encode` gave ``data`` for."""
+        if not isinstance(data, bytes):
+            return data
+        numbers = array("H" if data[0] == 2 else "I")
+        numbers.frombytes(data[1:])
+        objects = self.objects
+        crashed, timers, isolated, budgets, fires_left = objects[numbers[0]]
+        split = 2 + self.actors
+        return tuple.__new__(
+            World,
+            (
+                tuple([objects[n] for n in numbers[2:split]]),
+                crashed,
+                timers,
+                tuple([objects[n] for n in numbers[split:]]),
+                isolated,
+                budgets,
+                fires_left,
+                objects[numbers[1]],
+            ),
+        )
+
+
+class EncodedWorlds:
+    """The actor model's ``encode`` / ``decode`` hooks (explorer.engine.model.Model):
+    worlds in the BFS frontier as numbers of their parts."""
+
+    codec: WorldCodec
+
+    def encode(self, state: World) -> bytes | World:
+        return self.codec.encode(state)
+
+    def decode(self, data: bytes | World) -> World:
+        return self.codec.decode(data)

@@ -1,0 +1,204 @@
+"""What a checkpoint of a BFS or a DFS holds, and how each continues from one.
+
+Snapshots are taken at *safe points* only, between two expansions, where the search's
+structures agree with one another (explorer/engine/bfs.py, dfs.py call in there, and
+SIGINT/SIGTERM are latched meanwhile, explorer/engine/interrupts.py). Resuming rebuilds
+exactly those structures, so the search goes on as if it had never stopped: the same
+states in the same order, hence the same counts, levels and counterexample.
+
+BFS: the visited set (:meth:`Visited.to_bytes`), the rest of the frontier being expanded
+(``position`` pairs of it were expanded), the next frontier so far, the final
+properties pending on a last level, the level sizes and counters. DFS: the shallowest
+depth per fingerprint, the stack (its states, the actions between them, and per frame
+how many successors were taken and whether there was any), the initial state it
+descends from, the counters. Both: the run's bookkeeping (witnessed, violated, the
+violations kept with ``--collect``, a depth bound met).
+"""
+
+from __future__ import annotations
+
+import itertools
+import pickle
+from array import array
+from collections import deque
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from explorer.engine.checkpoint import CheckpointError, CheckpointPlan, Snapshot
+from explorer.engine.run import Run
+from explorer.engine.visited import Visited
+
+# The searches are passed in as they are (explorer.engine.bfs._Bfs, dfs._Dfs), typed Any:
+# they import this module when they checkpoint, and a type import back would be a cycle.
+_Bfs = Any
+_Dfs = Any
+
+__all__ = ["restore_bfs", "restore_dfs", "save_bfs", "save_dfs"]
+
+#: frontier pairs per pickled piece (a piece shares sub-objects between its states)
+CHUNK = 4096
+
+
+def _chunks(pairs: Iterable[tuple[int, Any]], decode: Any = None) -> Iterator[bytes]:
+    """Frontier pairs as pickled pieces, the states by value: a frontier's encodings
+    (``decode``'s input) may name tables of this process only."""
+    it = iter(pairs)
+    while True:
+        chunk = list(itertools.islice(it, CHUNK))
+        if not chunk:
+            return
+        ordinals = array("q", [o for o, _ in chunk])
+        states = [decode(s) for _, s in chunk] if decode else [s for _, s in chunk]
+        yield pickle.dumps((ordinals.tobytes(), states), protocol=5)
+
+
+def _pairs(pieces: list[bytes], run: Run) -> Iterator[tuple[int, Any]]:
+    adopt = run.model.adopt
+    for piece in pieces:
+        raw, states = pickle.loads(piece)
+        ordinals = array("q")
+        ordinals.frombytes(raw)
+        for ordinal, state in zip(ordinals, states, strict=True):
+            yield ordinal, adopt(state)
+
+
+def _run_state(run: Run) -> bytes:
+    return pickle.dumps(
+        {
+            "sometimes": run.sometimes,
+            "violated": sorted(run.violated),
+            "violations": run.violations,
+            # only a depth bound met is part of the search's outcome so far; a time or
+            # memory stop, or a signal, belongs to the session that stopped
+            "stopped_by": run.stopped_by if run.stopped_by == "depth" else None,
+        },
+        protocol=5,
+    )
+
+
+def _restore_run(run: Run, blob: bytes) -> None:
+    data = pickle.loads(blob)
+    run.sometimes.update(data["sometimes"])
+    run.violated = set(data["violated"])
+    run.violations = list(data["violations"])
+    run.stopped_by = data["stopped_by"]
+
+
+def _plan(run: Run) -> CheckpointPlan:
+    plan = run.checkpoint
+    assert plan is not None
+    return plan
+
+
+def save_bfs(
+    bfs: _Bfs,
+    frontier: Iterable[tuple[int, Any]],
+    position: int,
+    next_frontier: Iterable[tuple[int, Any]],
+    pending: list[tuple[int, list[Any]]],
+    expanded: int,
+    mid_level: bool,
+) -> None:
+    """Write a checkpoint of a BFS at a safe point (see the module docstring);
+    ``mid_level``: inside a level (else between two, ``frontier`` the next one)."""
+    run = bfs.run
+    counters = {
+        "mid_level": mid_level,
+        "level_sizes": list(bfs.level_sizes),
+        "generated": bfs.generated,
+        "at_bound": bfs.at_bound,
+        "expanded": expanded,
+        "distinct": len(bfs.visited),
+    }
+    names = [(ordinal, [p.name for p in props]) for ordinal, props in pending]
+    _plan(run).write(
+        "bfs",
+        counters,
+        {
+            "visited": [bfs.visited.to_bytes()],
+            "frontier": _chunks(itertools.islice(frontier, position, None), bfs.decode),
+            "next": _chunks(next_frontier, bfs.decode),
+            "pending": [pickle.dumps(names, protocol=5)],
+            "run": [_run_state(run)],
+        },
+    )
+
+
+def restore_bfs(bfs: _Bfs, snapshot: Snapshot) -> tuple[Any, tuple[Any, list[tuple[int, list[Any]]]] | None, int]:
+    """Rebuild a BFS from ``snapshot``; returns (the rest of the frontier, the level in
+    progress to carry on with: the next frontier and the pending final properties so
+    far, or None between two levels; states expanded so far)."""
+    _expect(snapshot, "bfs")
+    run = bfs.run
+    c = snapshot.counters
+    try:
+        bfs.visited = Visited.from_bytes(snapshot.one("visited"))
+    except ValueError as exc:
+        raise CheckpointError(f"checkpoint: {exc}") from None
+    bfs.level_sizes = [int(n) for n in c["level_sizes"]]
+    bfs.generated = int(c["generated"])
+    bfs.at_bound = int(c["at_bound"])
+    frontier, next_frontier = bfs.new_frontier(), bfs.new_frontier()
+    encode = bfs.encode
+    for target, name in ((frontier, "frontier"), (next_frontier, "next")):
+        for piece in snapshot.sections.get(name, []):
+            for ordinal, state in _pairs([piece], run):
+                target.append(ordinal, encode(state) if encode else state)
+            bfs.spill_if_over_now(target)  # a chunk at a time, past the memory bound
+    finals = {p.name: p for p in run.final}
+    pending = [(o, [finals[n] for n in names]) for o, names in pickle.loads(snapshot.one("pending"))]
+    _restore_run(run, snapshot.one("run"))
+    carry = (next_frontier, pending) if c["mid_level"] else None
+    return frontier, carry, int(c["expanded"])
+
+
+def save_dfs(dfs: _Dfs) -> None:
+    """Write a checkpoint of a DFS at a safe point (see the module docstring)."""
+    run = dfs.run
+    keys = sorted(dfs.seen)
+    seen = array("Q", keys).tobytes() + array("I", [dfs.seen[k] for k in keys]).tobytes()
+    counters = {
+        "generated": dfs.generated,
+        "max_seen_depth": dfs.max_seen_depth,
+        "expanded": dfs.expanded,
+        "init_index": dfs.init_index,
+        "taken": list(dfs.taken),
+        "had": list(dfs.had),
+        "distinct": len(dfs.seen),
+    }
+    stack = pickle.dumps((list(dfs.states), list(dfs.acts)), protocol=5)
+    _plan(run).write("dfs", counters, {"seen": [seen], "stack": [stack], "run": [_run_state(run)]})
+
+
+def restore_dfs(dfs: _Dfs, snapshot: Snapshot) -> None:
+    """Rebuild a DFS from ``snapshot``: each frame's successor iterator is made again and
+    advanced past the successors it had taken (successors are deterministic)."""
+    _expect(snapshot, "dfs")
+    run = dfs.run
+    c = snapshot.counters
+    raw = snapshot.one("seen")
+    fps, depths = array("Q"), array("I")
+    half = len(raw) * 2 // 3
+    fps.frombytes(raw[:half])
+    depths.frombytes(raw[half:])
+    dfs.seen = dict(zip(fps, depths, strict=True))
+    dfs.generated = int(c["generated"])
+    dfs.max_seen_depth = int(c["max_seen_depth"])
+    dfs.expanded = int(c["expanded"])
+    dfs.init_index = int(c["init_index"])
+    states, acts = pickle.loads(snapshot.one("stack"))
+    dfs.states = [run.model.adopt(s) for s in states]
+    dfs.acts = list(acts)
+    dfs.had = [bool(h) for h in c["had"]]
+    dfs.taken = [int(t) for t in c["taken"]]
+    dfs.iters = []
+    for state, taken in zip(dfs.states, dfs.taken, strict=True):
+        it = iter(dfs.successors(state))
+        deque(itertools.islice(it, taken), maxlen=0)
+        dfs.iters.append(it)
+    _restore_run(run, snapshot.one("run"))
+
+
+def _expect(snapshot: Snapshot, strategy: str) -> None:
+    if snapshot.strategy != strategy:
+        raise CheckpointError(f"the checkpoint is of a {snapshot.strategy} search, not {strategy}")

@@ -1,0 +1,91 @@
+"""Small models for the checkpoint, resume and spilling tests (tests/test_checkpoint.py).
+
+``Cube``: a flag and three counters 0..n; the flag never changes, so its two initial
+states are two components (a DFS resumes in the middle of the first and must still do
+the second); ``c`` wraps to 0 (cycles: DFS meets states again, higher up). Knobs: a bad
+state (an ``always`` property), a ``final`` property, and ``signal_at``, which raises
+SIGINT (a real signal, as Ctrl-C sends) on the n-th expansion.
+
+``Gated``: a Cube for a ``synod check`` subprocess (``--model tests.checkpoint_toys:Gated``)
+that, on its ``SYNOD_TEST_GATE_AT``-th expansion, waits until the file named by
+``SYNOD_TEST_GATE`` exists: the test sends its signal first and opens the gate after,
+so the search cannot end before the signal arrives, whatever the machine's speed.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from explorer.engine.model import Model, Property
+from explorer.models.config import CheckConfig
+
+State = tuple[int, int, int, int]
+
+
+class Cube(Model[State, str]):
+    name = "cube"
+
+    def __init__(
+        self,
+        n: int = 6,
+        bad: State | None = None,
+        final_ok: Callable[[State], bool] | None = None,
+        signal_at: int | None = None,
+    ) -> None:
+        self.n, self.bad, self.final_ok, self.signal_at = n, bad, final_ok, signal_at
+        self.expansions = 0
+
+    def init_states(self) -> Sequence[State]:
+        return [(0, 0, 0, 0), (1, 0, 0, 0)]
+
+    def actions(self, state: State) -> Iterable[str]:
+        return ["a", "b", "c"]
+
+    def next_state(self, state: State, action: str) -> State | None:
+        f, a, b, c = state
+        if action == "a":
+            return (f, a + 1, b, c) if a < self.n else None
+        if action == "b":
+            return (f, a, b + 1, c) if b < self.n else None
+        return (f, a, b, c + 1 if c < self.n else 0)
+
+    def successors(self, state: State) -> Iterable[tuple[str, State]]:
+        self.expansions += 1
+        if self.expansions == self.signal_at:
+            signal.raise_signal(signal.SIGINT)
+        return super().successors(state)
+
+    def properties(self) -> Sequence[Property[State]]:
+        props: list[Property[State]] = [Property.sometimes("corner", lambda s: s[1:] == (self.n,) * 3)]
+        if self.bad is not None:
+            bad = self.bad
+            props.append(Property.always("not-bad", lambda s: s != bad))
+        if self.final_ok is not None:
+            props.append(Property.final("final-ok", self.final_ok))
+        return props
+
+
+class Gated(Cube):
+    """See the module docstring; ``--nodes`` is n, the bad state is (1, n, n-1, 2)."""
+
+    VARIANTS = ("correct",)
+
+    def __init__(self, config: CheckConfig) -> None:
+        n = config.nodes
+        super().__init__(n=n, bad=(1, n, n - 1, 2))
+        self.gate = Path(os.environ.get("SYNOD_TEST_GATE", "/nonexistent-gate"))
+        self.gate_at = int(os.environ.get("SYNOD_TEST_GATE_AT", "0"))
+
+    def successors(self, state: State) -> Iterable[tuple[str, State]]:
+        if self.expansions + 1 == self.gate_at:
+            while not self.gate.exists():  # the model waits, not the test
+                time.sleep(0.01)
+        return super().successors(state)
+
+    def format_action(self, action: Any) -> str:
+        return str(action)

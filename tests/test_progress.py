@@ -1,0 +1,113 @@
+"""Truthful messages, elections retried, bounded progress (explorer/models/paxos_progress.py).
+
+Each property fails on the generated mutant it was written for (docs/mutation.md, the
+gaps closed), in the small portfolio world built for it, and holds on the correct
+protocol there (tests/test_portfolio.py runs every world).
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from explorer.models.config import CheckConfig, Faults
+from explorer.models.paxos_progress import PROGRESS, STEPS_DOWN, TRUTHFUL_MESSAGES, untruthful
+from explorer.models.portfolio import DEFAULT_PORTFOLIO, PortfolioWorld, select_world
+from explorer.models.portfolio_run import run_world
+from explorer.models.registry import build_model
+from explorer.mutants.mutate import generate
+from explorer.mutants.mutate_run import MutationJob, run_mutant
+from paxos_core.messages import Accepted, Nack, Promise
+from paxos_core.multi import MultiDurable, MultiState, MultiVolatile
+
+REPO = Path(__file__).resolve().parent.parent
+
+# (mutant id, the world that kills it, the property that fails there)
+GAPS = [
+    ("multi.py:208:drop:872579", "election-retry", "quiescence"),  # a candidate never re-arms its timer
+    ("multi.py:314:swap:455427", "election-retry", TRUTHFUL_MESSAGES),  # Nack(promised, ballot)
+    ("client.py:72:constant:16aeac", "progress-failover", PROGRESS),  # a retry to the same replica
+    ("multi.py:306:drop:119260", "progress-failover", PROGRESS),  # the leader never replies
+    ("basic.py:116:negate:675add", "basic-crash", "quiescence"),  # a proposer never retries
+    ("client.py:84:drop:a72b57", "progress-failover", PROGRESS),  # a client's second op never starts
+    ("kv.py:33:constant:fb968c", "reads", "client-visible"),  # a get answers None
+    ("multi.py:246:drop:289e48", "election-retry", "quiescence"),  # a stepped-down leader never campaigns
+    ("multi.py:56:constant:79b816", "progress-replies", PROGRESS),  # CANDIDATE == FOLLOWER: no forwarding
+    ("multi.py:151:durable:05f99c", "crash-recovery", "agreement"),  # accepted values lost in a crash
+    ("multi.py:367:drop:7a455a", "lost-decide", "quiescence"),  # a gap seen, never asked for
+    ("multi.py:406:drop:393e4e", "progress-lossy", PROGRESS),  # a retry of an applied op not answered
+    ("multi.py:351:bound:b5702c", "progress-pipeline", PROGRESS),  # one slot's acks update drops the next
+    ("multi.py:374:compare:8034ce", "lost-decide", "quiescence"),  # Learn leaves the asked-for slot out
+    ("multi.py:361:drop:b3343e", "election-retry", STEPS_DOWN),  # a refused candidate keeps campaigning
+]
+
+
+@pytest.fixture(autouse=True)
+def _run_from_repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+
+
+def acceptor(promised: tuple[int, int], votes: tuple[tuple[int, tuple[int, int], str], ...] = ()) -> MultiState:
+    return MultiState(MultiDurable(promised=promised, votes=votes), MultiVolatile())
+
+
+def test_a_nack_citing_a_lower_or_unmade_promise_is_untruthful() -> None:
+    state = acceptor((2, 1))
+    assert untruthful(0, Nack((1, 0), (2, 1)), state) is None
+    assert "lower promise" in (untruthful(0, Nack((2, 1), (1, 0)), state) or "")
+    assert "promised only" in (untruthful(0, Nack((1, 0), (3, 1)), state) or "")
+
+
+def test_promises_and_accepteds_must_report_votes_cast() -> None:
+    vote = (0, (1, 0), "a")
+    state = acceptor((2, 1), (vote,))
+    assert untruthful(0, Promise((2, 1), (vote,)), state) is None
+    assert "never voted" in (untruthful(0, Promise((2, 1), ((0, (1, 0), "b"),)), state) or "")
+    assert "promise is" in (untruthful(0, Promise((3, 1), ()), state) or "")
+    assert untruthful(0, Accepted((1, 0), 0, "a"), state) is None
+    assert "never voted" in (untruthful(0, Accepted((2, 1), 0, "a"), state) or "")
+
+
+def test_progress_is_checked_only_where_a_world_asks_for_it() -> None:
+    names = {p.name for p in build_model(select_world(DEFAULT_PORTFOLIO, "progress-replies").config).properties()}
+    assert {PROGRESS, TRUTHFUL_MESSAGES} <= names
+    plain = {p.name for p in build_model(CheckConfig(model="multipaxos", clients=1)).properties()}
+    assert {TRUTHFUL_MESSAGES, STEPS_DOWN} <= plain and PROGRESS not in plain
+    basic = {p.name for p in build_model(CheckConfig(model="basic", clients=1)).properties()}
+    assert TRUTHFUL_MESSAGES in basic and STEPS_DOWN not in basic
+
+
+def test_the_new_worlds_witness_what_applies_there() -> None:
+    for name in ("election-retry", "progress-failover", "progress-replies"):
+        outcome = run_world(select_world(DEFAULT_PORTFOLIO, name))
+        assert outcome.verdict == "holds", (name, outcome.violations)
+        assert all(outcome.result.sometimes.values()), (name, outcome.result.sometimes)
+
+
+def test_each_gap_mutant_is_killed_by_its_world_and_property(tmp_path: Path) -> None:
+    mutants, sources = generate("paxos_core", ["basic.py", "client.py", "kv.py", "multi.py"])
+    by_id = {m.id: m for m in mutants}
+
+    def check(gap: tuple[str, str, str]) -> tuple[str, str | None, str | None]:
+        mutant_id, world, _ = gap
+        job = MutationJob(world=world, budget_s=300, traces=str(tmp_path))
+        result = run_mutant(job, by_id[mutant_id], sources[by_id[mutant_id].module])
+        return result.status, result.world, result.property
+
+    with ThreadPoolExecutor(max_workers=2) as pool:  # one process per mutant, two at once
+        results = list(pool.map(check, GAPS))
+    assert results == [("killed", world, prop) for _, world, prop in GAPS]
+
+
+def test_quiescence_judges_neither_worlds_past_the_bound_nor_a_crashed_replicas_decisions_away() -> None:
+    # a leader decides alone (q2=1), replies, loses its Decide and crashes; the follower
+    # campaigns past the one-ballot bound: neither that world (cut off, not settled) nor
+    # the one before it (the crashed leader's log is durable) is a quiescence violation
+    config = CheckConfig(
+        model="multipaxos", nodes=2, clients=3, ops=1, ballots=1, phase1_quorum=2, phase2_quorum=1,
+        faults=Faults(drop=1, crash=1), extra=(("retries", 0),),
+    )
+    outcome = run_world(PortfolioWorld("lost-decide", "", config, depth=7))
+    assert outcome.result.verdict == "holds", outcome.violations
