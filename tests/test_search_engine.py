@@ -138,6 +138,17 @@ def test_symmetry_reduces(strategy: Strategy) -> None:
     assert r.violations[0].states[-1] in ((1, 3), (3, 1))
 
 
+@pytest.mark.parametrize("strategy", ["bfs", "dfs"])
+def test_symmetry_counts_what_it_renamed_and_folded(strategy: Strategy) -> None:
+    # GridModel(n=2), representative (min, max): the successors (1,0), (2,0) and (2,1)
+    # (from (2,0)) are renamed onto new states; (2,1) again, from (1,1), is folded onto
+    # (1,2), already seen: 4 renamed, 1 folded, in either order of search
+    r = search(GridModel(n=2), SearchSettings(strategy=strategy, symmetry=True))
+    assert r.distinct_states == 6
+    assert r.extra["symmetry"] == {"renamed": 4, "folded": 1}
+    assert "symmetry" not in search(GridModel(n=2), SearchSettings(strategy=strategy)).extra
+
+
 @pytest.mark.parametrize("strategy", ["random", "swarm"])
 def test_walks_are_seeded(strategy: Strategy) -> None:
     model = LockModel()

@@ -53,6 +53,10 @@ class _Bfs:
         self.level_sizes: list[int] = []
         self.generated = 0
         self.at_bound = 0  # states of the last level within the boundary (not kept)
+        # symmetry's figures: successors its representative renamed (not their orbit's
+        # canonical member), and those of them whose canonical member was already seen
+        self.renamed = 0
+        self.folded = 0
         self.latch = SignalLatch()  # replaced by an active one when checkpointing
         self.spill: SpillArea | None = SpillArea() if run.spills else None
 
@@ -162,13 +166,10 @@ class _Bfs:
     def next_level(
         self, frontier: Level, expanded: int, last: bool, carry: tuple[Level, Pending] | None = None
     ) -> tuple[Level, int, bool, Pending]:
-        """Expand one level; returns (next frontier, states expanded so far, stop, the
-        final properties failing on it when ``last``, the level the depth bound cuts).
-        ``carry``: the next frontier and pending properties so far (a resumed level).
-
-        The hot loop: locals instead of attributes, and the initial states' admission
-        repeated inline (a shared helper would cost a call per new state).
-        """
+        """Expand one level: (next frontier, states expanded so far, stop, the final
+        properties failing on the level the depth bound cuts, when ``last``); ``carry``:
+        the next frontier and pending properties so far (a resumed level). The hot loop:
+        locals, and the admission inline (a helper would cost a call per state)."""
         run, representative, within = self.run, self.representative, self.within
         successors = run.model.successors
         fp_of = run.model.fingerprint
@@ -185,15 +186,21 @@ class _Bfs:
         signalled = self.latch.pending
         first = expanded
         stop = False
+        renamed = folded = 0
         for pord, data in frontier:
             state = decode(data) if decode else data
             index = -1
             for index, (_action, nxt) in enumerate(successors(state)):
                 if nxt == state:
                     continue  # a stuttering step: the state is known
-                ordinal = admit(fp_of(representative(nxt) if representative else nxt), pord, index)
-                if ordinal < 0:
-                    continue  # seen before
+                rep = representative(nxt) if representative else nxt
+                ordinal = admit(fp_of(rep), pord, index)
+                if ordinal < 0:  # seen before
+                    if rep is not nxt and rep != nxt:
+                        folded += 1
+                    continue
+                if rep is not nxt and rep != nxt:
+                    renamed += 1
                 if check_new:
                     prop = run.failed_always(nxt)
                     if prop is not None and violation_at(ordinal, prop):
@@ -230,7 +237,15 @@ class _Bfs:
             ):
                 stop = True
                 break
+        self.renamed += renamed + folded
+        self.folded += folded
         return new_frontier, expanded, stop, pending
+
+    def symmetry_figures(self) -> dict[str, Any]:
+        """``SearchResult.extra`` under symmetry: what the reduction did (counted, not estimated)."""
+        if not self.run.settings.symmetry:
+            return {}
+        return {"symmetry": {"renamed": self.renamed, "folded": self.folded}}
 
 
 def bfs(run: Run) -> SearchResult:
@@ -242,7 +257,7 @@ def bfs(run: Run) -> SearchResult:
     finally:
         if state.spill is not None:
             state.spill.close()
-    extra: dict[str, Any] = {}
+    extra: dict[str, Any] = state.symmetry_figures()
     if state.spill is not None:
         extra["spill"] = state.spill.to_json()
     return run.result(

@@ -33,6 +33,8 @@ class _Dfs:
         self.max_depth = run.settings.max_depth
         self.seen: dict[int, int] = {}
         self.generated = 0
+        self.renamed = 0  # symmetry: successors renamed to their orbit's canonical member
+        self.folded = 0  # ... of which the canonical member was already seen (as deep or shallower)
         self.max_seen_depth = 0
         self.expanded = 0
         self.states: list[Any] = []
@@ -126,8 +128,14 @@ class _Dfs:
             if nxt == states[-1]:
                 continue
             depth = len(states)
-            fp = fp_of(representative(nxt) if representative else nxt)
+            rep = representative(nxt) if representative else nxt
+            fp = fp_of(rep)
             old = seen.get(fp)
+            if rep is not nxt and rep != nxt:
+                self.renamed += 1
+                if old is not None and (max_depth is None or old <= depth):
+                    self.folded += 1
+                    continue
             if old is not None and (max_depth is None or old <= depth):
                 continue
             seen[fp] = depth
@@ -159,6 +167,7 @@ def dfs(run: Run) -> SearchResult:
         distinct=len(state.seen),
         generated=state.generated,
         levels=state.max_seen_depth + 1 if state.seen else 0,
+        extra={"symmetry": {"renamed": state.renamed, "folded": state.folded}} if run.settings.symmetry else None,
     )
 
 
