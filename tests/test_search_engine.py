@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import signal
 from collections.abc import Sequence
+from dataclasses import replace
 
 import pytest
 
@@ -139,7 +140,7 @@ class TwiceBroken(GridModel):
         ]
 
 
-@pytest.mark.parametrize(("strategy", "workers"), [("bfs", 1), ("dfs", 1), ("bfs", 2)])
+@pytest.mark.parametrize(("strategy", "workers"), [("bfs", 1), ("dfs", 1), ("bfs", 2), ("random", 1)])
 @pytest.mark.parametrize("depth", [None, 2])
 def test_collect_reports_every_property_a_state_breaks(strategy: Strategy, workers: int, depth: int | None) -> None:
     # One violation per property means each property a state breaks, not the first of
@@ -148,7 +149,8 @@ def test_collect_reports_every_property_a_state_breaks(strategy: Strategy, worke
     for bad in ((0, 0), (1, 0)):
         end = (2, 2) if depth is None else (1, 1)
         model = TwiceBroken(bad, end)
-        r = search(model, SearchSettings(strategy=strategy, workers=workers, max_depth=depth, collect=True))
+        settings = SearchSettings(strategy=strategy, workers=workers, max_depth=depth, walks=200, seed=1)
+        r = search(model, replace(settings, collect=True))
         found = sorted((v.property_name, v.states[-1]) for v in r.violations)
         assert found == [
             (f"does not end at {end} (a)", end), (f"does not end at {end} (b)", end),
@@ -156,7 +158,7 @@ def test_collect_reports_every_property_a_state_breaks(strategy: Strategy, worke
         ], (bad, found)
         if depth is None:
             # and a run that stops at the first violation still reports one
-            assert len(search(model, SearchSettings(strategy=strategy, workers=workers)).violations) == 1
+            assert len(search(model, settings).violations) == 1
 
 
 def test_boundary_states_are_counted_not_expanded() -> None:
