@@ -23,6 +23,7 @@ disk: explorer/engine/spill.py.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from explorer.engine.frontier import Frontier
@@ -123,13 +124,17 @@ class _Bfs:
             ordinal = visited.add(fp, -1, i)
             if run.always or run.sometimes_props:
                 prop = run.failed_always(state)
-                if prop is not None and self.violation_at(ordinal, prop):
+                if prop is not None and run.record_each(
+                    prop, state, run.failed_always, partial(self.violation_at, ordinal)
+                ):
                     stop = True
                     break
             if within is not None and not within(state):
                 if run.final:
                     prop = run.failed_final(state)
-                    if prop is not None and self.violation_at(ordinal, prop):
+                    if prop is not None and run.record_each(
+                        prop, state, run.failed_final, partial(self.violation_at, ordinal)
+                    ):
                         stop = True
                         break
                 continue
@@ -143,10 +148,13 @@ class _Bfs:
 
     def finals_at_depth_bound(self, frontier: Level) -> bool:
         """Check ``final`` properties on a frontier the depth bound cuts; True to stop."""
-        decode = self.decode
+        decode, run = self.decode, self.run
         for ordinal, data in frontier:
-            prop = self.run.failed_final(decode(data) if decode else data)
-            if prop is not None and self.violation_at(ordinal, prop):
+            state = decode(data) if decode else data
+            prop = run.failed_final(state)
+            if prop is not None and run.record_each(
+                prop, state, run.failed_final, partial(self.violation_at, ordinal)
+            ):
                 return True
         return False
 
@@ -154,13 +162,11 @@ class _Bfs:
         """Report the final properties that failed on the last level; True to stop.
 
         The same as :meth:`finals_at_depth_bound` on the kept frontier: per state in
-        admission order, the first failing property not yet violated."""
+        admission order, each failing property not yet violated."""
         for ordinal, failing in pending:
             for prop in failing:
-                if prop.name not in self.run.violated:
-                    if self.violation_at(ordinal, prop):
-                        return True
-                    break
+                if prop.name not in self.run.violated and self.violation_at(ordinal, prop):
+                    return True
         return False
 
     def next_level(
@@ -203,13 +209,17 @@ class _Bfs:
                     renamed += 1
                 if check_new:
                     prop = run.failed_always(nxt)
-                    if prop is not None and violation_at(ordinal, prop):
+                    if prop is not None and run.record_each(
+                        prop, nxt, run.failed_always, partial(violation_at, ordinal)
+                    ):
                         stop = True
                         break
                 if within is not None and not within(nxt):
                     if check_final:
                         prop = run.failed_final(nxt)
-                        if prop is not None and violation_at(ordinal, prop):
+                        if prop is not None and run.record_each(
+                            prop, nxt, run.failed_final, partial(violation_at, ordinal)
+                        ):
                             stop = True
                             break
                 elif last:
@@ -227,7 +237,9 @@ class _Bfs:
             self.generated += index + 1
             if index == -1 and check_final and not stop:
                 prop = run.failed_final(state)
-                if prop is not None and violation_at(pord, prop):
+                if prop is not None and run.record_each(
+                    prop, state, run.failed_final, partial(violation_at, pord)
+                ):
                     stop = True
             if stop:
                 break

@@ -26,8 +26,10 @@ import os
 import queue
 import signal
 import time
+from collections.abc import Callable
 from typing import Any
 
+from explorer.engine.model import Property
 from explorer.engine.results import Progress, SearchResult
 from explorer.engine.run import TICK_MASK, Run, memory_mb, overrides, violation_from_parents
 from explorer.engine.visited import Visited
@@ -72,6 +74,16 @@ class _Partition:
         self.frontier: list[tuple[int, Any]] = []
         self.generated = 0
 
+    def note_each(
+        self, level: _Level, fp: int, state: Any, prop: Property[Any] | None,
+        failed: Callable[[Any], Property[Any] | None],
+    ) -> None:
+        """Note ``prop`` failing in ``state`` and, with ``collect``, every other property
+        ``failed`` finds failing there (one violation per property: Run.record_each)."""
+        while prop is not None:
+            self.note(level, fp, prop.name, prop.kind)
+            prop = failed(state) if self.run.settings.collect else None
+
     def note(self, level: _Level, fp: int, name: str, kind: str) -> None:
         level.found.append((fp, name, kind))
         if self.run.settings.collect:
@@ -83,14 +95,10 @@ class _Partition:
         """Check a state just recorded as new to this partition (``parents.add_keyed``)."""
         run = self.run
         if self.check_new:
-            prop = run.failed_always(state)
-            if prop is not None:
-                self.note(level, fp, prop.name, prop.kind)
+            self.note_each(level, fp, state, run.failed_always(state), run.failed_always)
         if self.within is not None and not self.within(state):
             if run.final:
-                prop = run.failed_final(state)
-                if prop is not None:
-                    self.note(level, fp, prop.name, prop.kind)
+                self.note_each(level, fp, state, run.failed_final(state), run.failed_final)
             return
         level.frontier.append((fp, state))
 
@@ -128,9 +136,7 @@ class _Partition:
                     outgoing[owner].append((fp, pfp, index, nxt))
             self.generated += index + 1
             if index == -1 and run.final:
-                prop = run.failed_final(state)
-                if prop is not None:
-                    self.note(level, pfp, prop.name, prop.kind)
+                self.note_each(level, pfp, state, run.failed_final(state), run.failed_final)
             expanded += 1
             if not expanded & TICK_MASK:
                 counters[2 * me] = len(parents)
@@ -142,9 +148,7 @@ class _Partition:
     def finals(self, level: _Level) -> None:
         """The depth bound: the frontier is where runs end."""
         for fp, state in self.frontier:
-            prop = self.run.failed_final(state)
-            if prop is not None:
-                self.note(level, fp, prop.name, prop.kind)
+            self.note_each(level, fp, state, self.run.failed_final(state), self.run.failed_final)
 
     def report(self, results: Any, level: _Level, level_start: int) -> None:
         self.frontier = level.frontier
