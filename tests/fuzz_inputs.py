@@ -28,6 +28,8 @@ EXIT_CODES: dict[str, set[int]] = {
     "replay": {0, 1, 2, 4},
     "lin": {0, 1, 2, 3},
     "prove": {0, 1, 2, 3},
+    "explore": {0, 2},  # 0: would serve (serving is stubbed out in the fuzz)
+    "mutants": {0, 1, 2},
 }
 
 _JUNK_WORDS = [
@@ -159,6 +161,13 @@ _JEPSEN = (
 )
 
 
+_LIN_MODELS = [
+    "register", "cas-register", "kv", "kv-cas", "synod-kv", "consensus", "nope", "", "os:getcwd",
+    *(f"tests.lin_failing_models:{name}" for name in
+      ("divides", "unhashable", "not_a_sequence", "init_fails", "describes_badly", "factory", "nothing")),
+]
+
+
 def lin_input(rng: random.Random, work: Path) -> list[str]:
     history = work / "history.txt"
     roll = rng.randrange(4)
@@ -177,11 +186,11 @@ def lin_input(rng: random.Random, work: Path) -> list[str]:
     if rng.random() < 0.5:
         argv += ["--format", rng.choice([fmt, "auto", "json", "etcd", "kv", "jepsen", "porcupine"])]
     if rng.random() < 0.2:
-        argv += ["--model", rng.choice(["register", "cas-register", "kv", "kv-cas", "synod-kv", "consensus", "nope", "", "os:getcwd"])]
+        argv += ["--model", rng.choice(_LIN_MODELS)]
     if rng.random() < 0.2:
         argv += ["--init", _junk(rng)]
     if rng.random() < 0.1:
-        argv += [rng.choice(["--max-steps", "--max-configs", "--timeout"]), _junk(rng)]
+        argv += [rng.choice(["--max-steps", "--max-configs", "--time-limit", "--timeout"]), _junk(rng)]
     if rng.random() < 0.1:
         argv += ["--html", rng.choice(["", str(work), str(work / "no" / "v.html"), str(work / "v.html")])]
     return argv
@@ -237,7 +246,8 @@ _PROVE_VALUES: dict[str, list[str]] = {
     "--grid-phase1": ["column", "row", "diag"],
     "--method": ["auto", "z3", "subset-sum", "magic"],
 }
-_PROVE_NUMBERS = ["--nodes", "--q1", "--q2", "--threshold1", "--threshold2", "--timeout"]
+_PROVE_NUMBERS = ["--nodes", "--phase1-quorum", "--phase2-quorum", "--q1", "--q2", "--threshold1", "--threshold2",
+                  "--time-limit", "--timeout"]
 
 
 def prove_input(rng: random.Random, work: Path) -> list[str]:
@@ -250,27 +260,76 @@ def prove_input(rng: random.Random, work: Path) -> list[str]:
     return argv
 
 
+# -- synod explore (its options are check's, plus the trace and the server's) ------------
+
+#: ``python -c`` prelude for a real process: ``synod explore`` with serving stubbed out,
+#: so a valid input exits 0 after it would have started serving (the fuzz is about input
+#: validation, not the server; tests/test_explore_*.py test that)
+EXPLORE_PRELUDE = (
+    "import sys; from explorer.explore.server import ExploreServer; "
+    "ExploreServer.serve_forever = lambda self, *a, **k: None; "
+    "from explorer.cli.main import main; sys.exit(main())"
+)
+
+
+def explore_input(rng: random.Random, work: Path) -> list[str]:
+    roll = rng.randrange(3)
+    if roll == 0:  # a trace to open: damaged, as replay's
+        argv = ["explore", "--trace", replay_input(rng, work)[1]]
+    elif roll == 1:
+        argv = ["explore", *check_input(rng, work)[1:]]
+    else:
+        argv = ["explore"]
+    for name in rng.sample(["--port", "--host", "--depth", "--model", "--trace"], rng.randrange(0, 3)):
+        if name == "--port":
+            argv += [name, rng.choice(["0", "-1", "65536", "99999", "x", ""])]
+        elif name == "--host":
+            argv += [name, rng.choice(["127.0.0.1", "localhost", "::1", "no.such.host.invalid", "", "300.1.1.1"])]
+        elif name == "--trace":
+            argv += [name, rng.choice(["", str(work / "missing.json"), str(work)])]
+        elif name == "--model":
+            argv += [name, rng.choice(_CHECK_VALUES["--model"])]
+        else:
+            argv += [name, _junk(rng)]
+    return argv
+
+
+# -- synod mutants (cheap cases only: every input runs in a second or two) ----------------
+
+_CHEAP_MUTANTS = ["quorum-one", "phase2-off-by-one", "forget-promise-on-restart", "forward-as-own",
+                  "forget-learned-on-restart"]
+
+
+def mutants_input(rng: random.Random, work: Path) -> list[str]:
+    (work / "TRACES_FILE").write_text("not a directory")
+    argv = ["mutants", "--skip-correct", "--only", rng.choice(
+        [*_CHEAP_MUTANTS, ",".join(rng.sample(_CHEAP_MUTANTS, 2)), "", ",", "nosuch", "quorum-one,nosuch"])]
+    values = {
+        "--strategy": ["bfs", "random", "swarm", "dfs", ""],
+        "--seed": _JUNK_WORDS,
+        "--workers": ["1", "0", "-1", "x"],  # one process at most: the machine is shared
+        "--jobs": ["1", "0", "x"],
+        "--traces": [str(work / "t"), "", str(work / "TRACES_FILE"), "/proc/synod", str(work / "no" / "deeper")],
+        "--backend": ["local", "x"],  # not ray: a Ray instance per input is minutes of the shared machine
+        "--address": ["", "127.0.0.1:1"],
+    }
+    flags = ["--json", "--por", "--save-traces", "--bogus-option"]
+    for name in rng.sample(list(values) + flags, rng.randrange(0, 3)):
+        argv += [name] if name in flags else [name, rng.choice(values[name])]
+    return argv
+
+
 SURFACES: dict[str, Callable[[random.Random, Path], list[str]]] = {
     "replay": replay_input,
     "lin": lin_input,
     "check": check_input,
     "prove": prove_input,
+    "explore": explore_input,
+    "mutants": mutants_input,
 }
 
 
 # -- the rule ----------------------------------------------------------------------------
-
-
-def known_checker_defect(argv: list[str]) -> str | None:
-    """Why ``argv`` is expected to fail the rule for now: a defect inside checker/, which
-    another change is restructuring (issue 12 lists it); None for every other input."""
-    if argv[:1] == ["lin"] and "--model" in argv[:-1] and ":" in argv[argv.index("--model") + 1]:
-        return "issue 12 defect 8: synod lin --model package.module:attribute whose model raises"
-    if argv[:1] == ["lin"] and "--init" in argv[:-1]:
-        # found by bench/fuzz_cli.py: a kv history with :append and a non-string --init
-        # (e.g. --init 2) is a TypeError traceback in checker/lin_models.py (kv step)
-        return "checker/lin_models.py: kv append onto a non-string --init value raises TypeError"
-    return None
 
 
 @dataclass

@@ -79,9 +79,10 @@ def test_replay_diverged_says_what_differed(bug_trace: Path, tmp_path: Path) -> 
         lambda d: d["property"].update(name="no-such-property"),
         lambda d: d["property"].update(kind="final"),
         lambda d: d.update(init=7),
+        lambda d: d.update(init=2**70),  # found by bench/fuzz_cli.py: a ValueError traceback
     ],
     ids=["schema", "missing-key", "unknown-model", "unknown-variant", "unknown-property",
-         "property-kind", "initial-state"],
+         "property-kind", "initial-state", "initial-state-past-maxsize"],
 )
 def test_broken_trace_exits_2_with_one_line(bug_trace: Path, tmp_path: Path, edit: Any) -> None:
     page = tmp_path / "run.html"

@@ -73,6 +73,31 @@ def test_unknown_exit_code(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert main(["lin", path, "--model", "register"]) == 1
 
 
+@pytest.mark.parametrize("spelling", ["--time-limit", "--timeout"])
+def test_time_limit_is_spelled_as_check_spells_it_and_the_old_spelling_still_works(
+    spelling: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import checker.lin.cli as lin_cli
+
+    seen: list[float | None] = []
+    real_check = lin_cli.check
+
+    def spy(*args: object, **kwargs: object) -> object:
+        seen.append(kwargs["timeout"])  # type: ignore[arg-type]
+        return real_check(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(lin_cli, "check", spy)
+    path = _write(tmp_path, "ok.json", OK_JSON)
+    assert main(["lin", path, spelling, "7.5"]) == 0
+    assert main(["lin", path]) == 0
+    assert seen == [7.5, 60.0]
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        main(["lin", "--help"])
+    usage = capsys.readouterr().out
+    assert "--time-limit" in usage and "--timeout" not in usage  # the alias is hidden
+
+
 def test_html_is_bounded_and_marks_the_failure(tmp_path: Path) -> None:
     events: list[dict[str, object]] = []
     for i in range(3000):  # a long sequential history with one bad read at the end
@@ -85,7 +110,7 @@ def test_html_is_bounded_and_marks_the_failure(tmp_path: Path) -> None:
     assert main(["lin", path, "--html", str(out)]) == 1
     page = out.read_text()
     assert "cannot be placed" in page
-    assert page.count("<rect") <= MAX_OPS_DRAWN
+    assert 300 < page.count("class=\"op ") <= MAX_OPS_DRAWN  # one bar an operation, bounded
     assert "timeline shows operations" in page and "are not listed" in page
     assert len(page) < 400_000
 
@@ -130,7 +155,9 @@ BAD_INPUTS: list[tuple[str, str | bytes, list[str], str]] = [
     ("deep.edn", "[" * 100000 + "]" * 100000, ["--format", "jepsen"], ""),
     ("model.json", OK_JSON, ["--model", "nosuch"], "unknown model"),
     ("module.json", OK_JSON, ["--model", "nosuch.module:thing"], "cannot load"),
-    ("timeout.json", OK_JSON, ["--timeout", "-1"], "--timeout"),
+    ("timelimit.json", OK_JSON, ["--time-limit", "-1"], "--time-limit must be a positive number"),
+    ("timeout.json", OK_JSON, ["--timeout", "0"], "--time-limit must be a positive number"),  # old spelling
+    ("nan.json", OK_JSON, ["--time-limit", "nan"], "--time-limit must be a positive number"),
     ("html.json", OK_JSON, ["--html", "/nonexistent/dir/x.html"], "does not exist"),
 ]
 
@@ -145,7 +172,7 @@ def test_malformed_input_is_one_line_exit_2(
     lines = captured.err.strip().splitlines()
     assert len(lines) == 1, captured.err
     assert "Traceback" not in captured.err
-    if "--model" not in extra and "--timeout" not in extra and "--html" not in extra:
+    if not {"--model", "--timeout", "--time-limit", "--html"} & set(extra):
         assert name in lines[0]
     assert needle in lines[0]
     assert captured.out == ""
@@ -372,3 +399,37 @@ def test_a_trace_without_a_usable_history_is_one_line_exit_2(
     assert main(["lin", str(path)]) == 2
     out, err = capsys.readouterr()
     assert out == "" and err.count("\n") == 1 and message in err
+
+
+# Knossos writes a history as a top-level EDN list as often as a vector (issue 12, defect 9)
+KNOSSOS_LIST = """({:process 0, :type :invoke, :f :write, :value 1}
+ {:process 1, :type :invoke, :f :read, :value nil}
+ {:process 0, :type :ok, :f :write, :value 1}
+ {:process 1, :type :ok, :f :read, :value 1})
+"""
+
+
+@pytest.mark.parametrize("wrap", ["list", "vector", "lines"])
+def test_a_jepsen_history_may_be_a_list_a_vector_or_maps_one_a_line(
+    wrap: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = KNOSSOS_LIST.strip()[1:-1]
+    text = {"list": KNOSSOS_LIST, "vector": f"[{body}]\n", "lines": body + "\n"}[wrap]
+    assert detect_format(text) == "jepsen"
+    h = parse_history(text, "auto", "k.edn")
+    assert [op.input for op in h.ops] == [("write", 1), ("read",)]
+    assert [op.line for op in h.ops] == [1, 2]  # each event keeps its own line
+    path = _write(tmp_path, "k.edn", text)
+    assert main(["lin", path]) == 0
+    stale = _write(tmp_path, "stale.edn", text.replace(":ok, :f :read, :value 1", ":ok, :f :read, :value 2"))
+    assert main(["lin", stale, "--format", "jepsen"]) == 1
+    capsys.readouterr()
+
+
+def test_an_unclosed_or_trailing_top_level_list_is_one_line_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    unclosed = _write(tmp_path, "u.edn", KNOSSOS_LIST.rstrip()[:-1])
+    assert main(["lin", unclosed]) == 2
+    assert "u.edn:1: unclosed collection (missing ')')" in capsys.readouterr().err
+    assert parse_history("()", "auto", "e.edn").ops == []

@@ -316,3 +316,19 @@ def test_pairs_are_harmless_alone_and_harmful_together(pair: PairCase) -> None:
     assert row["halves_hold"] and row["correct_holds"]
     assert (row["property"], row["depth"]) == (pair.expected_property, pair.max_depth)
     assert row["ok"]
+
+
+@pytest.mark.parametrize("where", ["/proc/synod", "FILE", "FILE/deeper"])
+def test_a_traces_dir_that_cannot_be_written_is_one_line_exit_2_before_any_search(
+    where: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # found by bench/fuzz_cli.py: root may "access" /proc, and the save then raised
+    # FileNotFoundError after the search; now checked first, as synod check checks it
+    (tmp_path / "FILE").write_text("not a directory")
+    target = where.replace("FILE", str(tmp_path / "FILE"))
+    before = sorted(tmp_path.rglob("*"))
+    code = main(["mutants", "--skip-correct", "--only", "quorum-one", "--traces", target])
+    captured = capsys.readouterr()
+    assert code == 2 and captured.out == "" and captured.err.count("\n") == 1, captured.err
+    assert captured.err.startswith("synod mutants: --traces ")
+    assert sorted(tmp_path.rglob("*")) == before

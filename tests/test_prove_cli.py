@@ -81,6 +81,10 @@ def test_quorum_json_witness_is_disjoint(capsys: pytest.CaptureFixture[str]) -> 
         ["quorums", "--grid", "3by4"],
         ["quorums", "--grid", "2x2", "--nodes", "5"],
         ["quorums", "--nodes", "3", "--threshold1", "2"],
+        # found by bench/fuzz_cli.py: 10^30 nodes built z3 variables forever
+        ["quorums", "--nodes", "9" * 30, "--phase1-quorum", "501", "--phase2-quorum", "7"],
+        ["quorums", "--nodes", "9" * 30, "--sets", "99"],
+        ["quorums", "--grid", "1000x1000", "--method", "z3"],
         ["paxos", "--variant", "nonsense"],
         ["paxos", "--timeout", "-1"],
         [],
@@ -155,3 +159,44 @@ def test_bmc_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
     data = json.loads(capsys.readouterr().out)
     assert data["status"] == "violated" and len(data["steps"]) == 2
     assert run(["paxos", "--bmc", "-2"]) == 2
+
+
+def test_quorum_options_copy_between_check_and_prove(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The options the two commands share are spelled alike (issue 12): what a user gave
+    ``synod check`` asks ``synod prove quorums`` about the same quorums."""
+    from explorer.cli import main
+    from explorer.cli.main import build_parser
+
+    shared = ["--nodes", "5", "--phase1-quorum", "4", "--phase2-quorum", "2", "--time-limit", "30"]
+    checked = build_parser("check").parse_args(["check", *shared])
+    assert (checked.nodes, checked.phase1_quorum, checked.phase2_quorum, checked.time_limit) == (5, 4, 2, 30.0)
+    assert main(["prove", "quorums", *shared]) == 0
+    assert "quorums: 5 nodes" in capsys.readouterr().out
+    assert main(["prove", "quorums", *shared[:2], "--phase1-quorum", "2", "--phase2-quorum", "3"]) == 1
+
+    limits: list[object] = []
+
+    def records(system: object, timeout_s: float, method: str) -> QuorumResult:
+        limits.append(timeout_s)
+        return QuorumResult("unknown", None, "z3-qf-lia", 0.0, "test system")
+
+    monkeypatch.setattr(prove_cli, "check_intersection", records)
+    assert main(["prove", "quorums", *shared]) == 3
+    assert main(["prove", "quorums", "--nodes", "5", "--q1", "3", "--q2", "3", "--timeout", "9"]) == 3  # old
+    assert limits == [30.0, 9.0]
+
+
+def test_the_old_prove_spellings_are_hidden(capsys: pytest.CaptureFixture[str]) -> None:
+    for target in ("quorums", "paxos"):
+        assert run([target, "--help"]) == 0
+        usage = capsys.readouterr().out
+        assert "--time-limit" in usage and "--timeout" not in usage
+        if target == "quorums":
+            assert "--phase1-quorum" in usage and "--q1" not in usage
+
+
+def test_a_zero_quorum_size_is_refused_not_read_as_a_majority(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["quorums", "--nodes", "3", "--phase1-quorum", "0", "--phase2-quorum", "0"]) == 2
+    assert "must be between 1 and n=3" in capsys.readouterr().err

@@ -279,6 +279,43 @@ def test_symmetry_without_symmetry_says_so(
     assert "--symmetry" not in capsys.readouterr().err
 
 
+def test_symmetry_reports_the_reduction_where_there_is_one(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "250")  # the summary table's row on one line
+    base = ["check", "--model", "basic", "--depth", "4", "--traces", str(tmp_path), "--json"]
+    assert main([*base, "--symmetry"]) == 0
+    reduced = json.loads(capsys.readouterr().out)
+    assert main(base) == 0
+    full = json.loads(capsys.readouterr().out)
+    figures = reduced["symmetry"]
+    assert full["symmetry"] is None  # no --symmetry: no figure
+    assert 0 < figures["folded"] <= figures["renamed"] <= reduced["generated"]
+    assert reduced["distinct_states"] < full["distinct_states"]
+    assert main(["check", "--model", "basic", "--depth", "4", "--traces", str(tmp_path), "--symmetry"]) == 0
+    text = capsys.readouterr().out
+    assert f"{figures['renamed']:,} of {reduced['generated']:,} successors renamed" in text
+    assert f"{figures['folded']:,} of them folded onto a state already seen" in text
+    # Multi-Paxos has no symmetry: the note, and no figure (its zeros would mean nothing)
+    assert main(["check", "--symmetry", "--depth", "1", "--traces", str(tmp_path), "--json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["symmetry"] is None and "changes nothing" in captured.err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--ops", "9" * 30], ["--model", "tla-paxos", "--ballots", "9" * 30], ["--ops", "-1"], ["--ballots", "1001"]],
+)
+def test_a_size_that_would_never_build_is_one_line_exit_2(
+    argv: list[str], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # found by bench/fuzz_cli.py: --ops 10^30 built a client schedule forever, and
+    # tla-paxos --ballots 10^30 its messages, both before --time-limit could stop them
+    assert main(["check", *argv, "--depth", "1", "--traces", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and ("--ops must be 0..1000" in err or "--ballots must be 0..1000" in err), err
+
+
 # -- conventions -------------------------------------------------------------------------
 
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import multiprocessing
 import signal
+from collections.abc import Sequence
+from dataclasses import replace
 
 import pytest
 
+from explorer.engine.model import Property
 from explorer.engine.results import Progress, SearchSettings, Strategy
 from explorer.engine.search import search
 from explorer.engine.shrink import first_failure, replay_actions, shrink
-from tests.search_toys import GridModel, Interrupting, LockModel, SignalsOnce, check_path
+from tests.search_toys import Grid, GridModel, Interrupting, LockModel, SignalsOnce, check_path
 
 ALL: tuple[Strategy, ...] = ("bfs", "dfs", "random", "swarm")
 
@@ -121,6 +124,43 @@ def test_collect_keeps_one_violation_per_property_and_goes_on() -> None:
     assert r.distinct_states == 16 and r.complete
 
 
+class TwiceBroken(GridModel):
+    """A grid whose one state ``bad`` breaks two always properties, and whose states
+    ``end`` (where runs end, or the depth bound cuts) break two final ones."""
+
+    def __init__(self, bad: Grid, end: Grid, n: int = 2) -> None:
+        super().__init__(n=n)
+        self.bad_state, self.end = bad, end
+
+    def properties(self) -> Sequence[Property[Grid]]:
+        bad, end = self.bad_state, self.end
+        return [
+            *(Property.always(f"not {bad} ({k})", lambda s: s != bad) for k in "ab"),
+            *(Property.final(f"does not end at {end} ({k})", lambda s: s != end) for k in "ab"),
+        ]
+
+
+@pytest.mark.parametrize(("strategy", "workers"), [("bfs", 1), ("dfs", 1), ("bfs", 2), ("random", 1)])
+@pytest.mark.parametrize("depth", [None, 2])
+def test_collect_reports_every_property_a_state_breaks(strategy: Strategy, workers: int, depth: int | None) -> None:
+    # One violation per property means each property a state breaks, not the first of
+    # them only: a property broken only where another one is broken too was lost (and
+    # a reduced search, visiting fewer states, lost it where the full one did not).
+    for bad in ((0, 0), (1, 0)):
+        end = (2, 2) if depth is None else (1, 1)
+        model = TwiceBroken(bad, end)
+        settings = SearchSettings(strategy=strategy, workers=workers, max_depth=depth, walks=200, seed=1)
+        r = search(model, replace(settings, collect=True))
+        found = sorted((v.property_name, v.states[-1]) for v in r.violations)
+        assert found == [
+            (f"does not end at {end} (a)", end), (f"does not end at {end} (b)", end),
+            (f"not {bad} (a)", bad), (f"not {bad} (b)", bad),
+        ], (bad, found)
+        if depth is None:
+            # and a run that stops at the first violation still reports one
+            assert len(search(model, settings).violations) == 1
+
+
 def test_boundary_states_are_counted_not_expanded() -> None:
     r = search(GridModel(n=10, boundary=2), SearchSettings())
     # states with x+y <= 2 are expanded; their successors at x+y == 3 are counted
@@ -136,6 +176,17 @@ def test_symmetry_reduces(strategy: Strategy) -> None:
     r = search(model, SearchSettings(strategy=strategy, symmetry=True))
     assert r.verdict == "violated"
     assert r.violations[0].states[-1] in ((1, 3), (3, 1))
+
+
+@pytest.mark.parametrize("strategy", ["bfs", "dfs"])
+def test_symmetry_counts_what_it_renamed_and_folded(strategy: Strategy) -> None:
+    # GridModel(n=2), representative (min, max): the successors (1,0), (2,0) and (2,1)
+    # (from (2,0)) are renamed onto new states; (2,1) again, from (1,1), is folded onto
+    # (1,2), already seen: 4 renamed, 1 folded, in either order of search
+    r = search(GridModel(n=2), SearchSettings(strategy=strategy, symmetry=True))
+    assert r.distinct_states == 6
+    assert r.extra["symmetry"] == {"renamed": 4, "folded": 1}
+    assert "symmetry" not in search(GridModel(n=2), SearchSettings(strategy=strategy)).extra
 
 
 @pytest.mark.parametrize("strategy", ["random", "swarm"])

@@ -15,6 +15,7 @@ from typing import Any
 
 from checker.lin.edn import Keyword, Symbol
 from checker.lin.formats import FORMATS, parse_history
+from checker.lin.guard import ModelRaised, guarded_model
 from checker.lin.history import UNKNOWN, History, HistoryError, Operation
 from checker.lin.models import DEFAULT_MODEL_FOR_FORMAT, MODELS, LinModel, ModelError, make_model
 from checker.lin.search import LinResult, ModelMismatchError, check
@@ -37,7 +38,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="initial value (of the register, or of every key); JSON or EDN literal, "
         "e.g. 0, nil, '\"\"'; anything else is a string",
     )
-    parser.add_argument("--timeout", type=float, default=60.0, help="seconds before 'unknown' (default 60)")
+    parser.add_argument(
+        "--time-limit", type=float, default=60.0, metavar="T",
+        help="wall-time limit in seconds before 'unknown' (default 60)",
+    )
+    # the old spelling, hidden (one name for one idea across subcommands: check's)
+    parser.add_argument("--timeout", dest="time_limit", type=float, help=argparse.SUPPRESS)
     parser.add_argument("--max-steps", type=int, default=None, help="search steps before 'unknown'")
     parser.add_argument(
         "--max-configs",
@@ -54,14 +60,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def parse_init(text: str) -> Any:
-    """``--init``: JSON, then the EDN words nil/true/false, then a plain string."""
+    """``--init``: JSON, then the EDN words nil/true/false, then a plain string. Lists
+    become tuples (states are hashed); a JSON object is refused (ValueError)."""
     if text in ("nil", "null"):
         return None
     try:
         value = json.loads(text)
     except ValueError:
         return text
-    return tuple(value) if isinstance(value, list) else value
+    return _frozen(value)
+
+
+def _frozen(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(_frozen(v) for v in value)
+    if isinstance(value, dict):
+        raise ValueError("a JSON object is not a value the models hold; give a number, a string, nil or a list")
+    return value
 
 
 def _jsonable(v: Any) -> Any:
@@ -132,33 +147,36 @@ def result_json(result: LinResult, model: LinModel, history: History) -> dict[st
     }
 
 
-def _print_text(result: LinResult, model: LinModel, history: History) -> None:
+def _text(result: LinResult, model: LinModel, history: History) -> str:
     st = result.stats
-    print(
+    lines: list[str] = []
+    out = lines.append
+    out(
         f"{history.source}: {len(history.ops)} operations, format {history.format}, "
         f"model {model.name}, {st.parts} part(s)"
     )
-    print(f"verdict: {result.verdict}" + (f" ({result.reason})" if result.reason else ""))
+    out(f"verdict: {result.verdict}" + (f" ({result.reason})" if result.reason else ""))
     for w in result.witnesses:
         label = "" if w.label is None else f"part {w.label!r}: "
-        print(f"{label}longest linearizable prefix: {len(w.prefix)} of {len(w.part_ops)} operations")
+        out(f"{label}longest linearizable prefix: {len(w.prefix)} of {len(w.part_ops)} operations")
         shown = w.prefix[-MAX_PREFIX_PRINTED:]
         if len(w.prefix) > len(shown):
-            print(f"  ... {len(w.prefix) - len(shown)} earlier operations")
+            out(f"  ... {len(w.prefix) - len(shown)} earlier operations")
         for o in shown:
-            print(f"  {model.describe_operation(o)}")
-        print(f"  state after the prefix: {w.state_text}")
+            out(f"  {model.describe_operation(o)}")
+        out(f"  state after the prefix: {w.state_text}")
         if w.blocked is not None:
             where = f" (line {w.blocked.line})" if w.blocked.line else ""  # 0: no source line
-            print(f"  cannot place: {model.describe_operation(w.blocked)}{where}")
+            out(f"  cannot place: {model.describe_operation(w.blocked)}{where}")
         if w.candidates:
             names = ", ".join(model.describe_operation(o) for o in w.candidates[:6])
             more = f" (+{len(w.candidates) - 6})" if len(w.candidates) > 6 else ""
-            print(f"  other candidates there: {names}{more}")
-    print(
+            out(f"  other candidates there: {names}{more}")
+    out(
         f"search: {st.steps} steps, {st.cache_hits} cache hits ({st.dominated} by dominance), "
         f"{st.elapsed_s:.3f} s"
     )
+    return "".join(line + "\n" for line in lines)
 
 
 def _fail(message: str) -> int:
@@ -182,8 +200,8 @@ def _write_atomically(path: str, text: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     path: str = args.history
-    if args.timeout is not None and not args.timeout > 0:
-        return _fail("--timeout must be a positive number of seconds")
+    if not args.time_limit > 0:
+        return _fail(f"--time-limit must be a positive number of seconds, got {args.time_limit:g}")
     if args.max_steps is not None and args.max_steps <= 0:
         return _fail("--max-steps must be positive")
     if args.max_configs <= 0:
@@ -194,7 +212,7 @@ def run(args: argparse.Namespace) -> int:
         html_dir = os.path.dirname(os.path.abspath(args.html))
         if not os.path.isdir(html_dir):
             return _fail(f"{args.html}: directory {html_dir} does not exist")
-        if os.path.isdir(args.html):  # say so before a check that may take --timeout
+        if os.path.isdir(args.html):  # say so before a check that may take --time-limit
             return _fail(f"{args.html}: cannot write: Is a directory")
     try:
         with open(path, "rb") as f:
@@ -214,38 +232,51 @@ def run(args: argparse.Namespace) -> int:
         return _fail(f"{path}: input nested too deeply")
     model_name = args.model or history.model_hint or DEFAULT_MODEL_FOR_FORMAT.get(history.format, "cas-register")
     if args.init is not None:
-        init, has_init = parse_init(args.init), True
+        try:
+            init, has_init = parse_init(args.init), True
+        except ValueError as e:
+            return _fail(f"--init {args.init}: {e}")
     else:
         init, has_init = history.init_hint, history.has_init_hint
     try:
-        model = make_model(model_name, init, has_init)
+        model = guarded_model(make_model(model_name, init, has_init))
     except ModelError as e:
         return _fail(str(e) if args.model else f"{path}: {e} (named by the file)")
     try:
-        result = check(
-            history,
-            model,
-            timeout=args.timeout,
-            max_steps=args.max_steps,
-            partition=not args.no_partition,
-            stop_at_first=not args.all_parts,
-            max_configs=args.max_configs,
-        )
+        return _check_and_report(args, history, model)
     except ModelMismatchError as e:
         where = f"{path}:{e.op.line}" if e.op.line else path
         return _fail(f"{where}: {e.problem} (model {model.name})")
+    except ModelRaised as e:  # the model's own code failed: bad input, not a verdict
+        line = e.operation_line(history.ops)
+        return _fail(f"{path}:{line}: {e}" if line else f"{path}: {e}")
+
+
+def _check_and_report(args: argparse.Namespace, history: History, model: LinModel) -> int:
+    """Search, write the HTML, print the verdict; the exit code of the verdict."""
+    path: str = args.history
+    result = check(
+        history,
+        model,
+        timeout=args.time_limit,
+        max_steps=args.max_steps,
+        partition=not args.no_partition,
+        stop_at_first=not args.all_parts,
+        max_configs=args.max_configs,
+    )
+    # Render everything first (the model describes operations and states), then write:
+    # a model failing while describing leaves no half-written file and no half report.
+    report = json.dumps(result_json(result, model, history)) + "\n" if args.json else _text(result, model, history)
     if args.html:
         from checker.lin.html import render_html
 
+        page = render_html(result, model, os.path.basename(path))
         try:
-            _write_atomically(args.html, render_html(result, model, os.path.basename(path)))
+            _write_atomically(args.html, page)
         except OSError as e:
             return _fail(f"{args.html}: cannot write: {e.strerror or e}")
     try:
-        if args.json:
-            print(json.dumps(result_json(result, model, history)))
-        else:
-            _print_text(result, model, history)
+        sys.stdout.write(report)
         sys.stdout.flush()
     except BrokenPipeError:  # e.g. piped into head: the verdict is still the exit code
         devnull = os.open(os.devnull, os.O_WRONLY)

@@ -105,18 +105,20 @@ class EDNReader:
             if form is not _DISCARD:
                 yield line, form
 
-    def vector_elements(self) -> list[tuple[int, Any]] | None:
-        """If the whole text is one vector, its elements with their lines, else None."""
+    def sequence_elements(self) -> list[tuple[int, Any]] | None:
+        """If the whole text is one vector ``[...]`` or one list ``(...)`` (Jepsen writes
+        the first, Knossos either), its elements with their lines, else None."""
         tokens = self.tokens
-        if not tokens or tokens[0][1] != "[":
+        if not tokens or tokens[0][1] not in ("[", "("):
             return None
+        close = _CLOSERS[tokens[0][1]]
         start = self._line()
         self.i = 1
         out: list[tuple[int, Any]] = []
         while True:
             if self.i >= len(tokens):
-                raise EDNError(start, "unclosed collection (missing ']')")
-            if tokens[self.i][1] == "]":
+                raise EDNError(start, f"unclosed collection (missing {close!r})")
+            if tokens[self.i][1] == close:
                 self.i += 1
                 break
             line = self._line()

@@ -1,26 +1,39 @@
 """A self-contained HTML page for a linearizability result, bounded in size and time.
 
-The page draws the history as a timeline (one row per client) and, for each refuted
-part, the longest linearizable prefix found with the operation that could not be placed.
-Everything is capped (operations drawn, rows, prefix entries, parts) so that a history
-of any size renders in linear time into a page of bounded size; the page says what was
-cut. (Porcupine's visualiser enumerates partial linearizations and can take minutes and
-gigabytes on kv c50-bad; this page never does.)
+For each refuted part the page leads with what failed: the operation that could not be
+placed, in a box, then a short table of the operations around it (the candidates there,
+the operations concurrent with it, the end of the longest linearizable prefix), each
+linking to its bar; then the timeline (:mod:`checker.lin.html_timeline`), which scrolls
+in a box of its own and is centred on the failing operation when the page loads; then
+the whole prefix, folded. Everything is capped (operations drawn, rows, prefix entries,
+parts, neighbours) so that a history of any size renders in linear time into a page of
+bounded size; the page says what was cut. (Porcupine's visualiser enumerates partial
+linearizations and can take minutes and gigabytes on kv c50-bad; this page never does.)
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Hashable, Sequence
 
 from checker.lin.history import Operation
+from checker.lin.html_timeline import FILL as _FILL
+from checker.lin.html_timeline import (
+    MAX_OPS_DRAWN,
+    MAX_ROWS,
+    Timeline,
+    draw_timeline,
+    op_anchor,
+    role_of,
+)
 from checker.lin.models import LinModel
 from checker.lin.search import LinResult, PartWitness
 
-MAX_OPS_DRAWN = 400  # per timeline
-MAX_ROWS = 64  # clients per timeline
+__all__ = ["MAX_NEIGHBOURS", "MAX_OPS_DRAWN", "MAX_PARTS_SHOWN", "MAX_PREFIX_SHOWN", "MAX_ROWS", "render_html"]
+
 MAX_PREFIX_SHOWN = 200  # entries of a linearization
 MAX_PARTS_SHOWN = 8  # refuted parts with a timeline
+MAX_NEIGHBOURS = 40  # rows of the "around the failure" table
+PREFIX_TAIL = 6  # the prefix's last entries among the neighbours
 
 _CSS = """
 body{font:14px system-ui,sans-serif;margin:1.5em;color:#222}
@@ -28,111 +41,148 @@ h1{font-size:1.4em} h2{font-size:1.15em;margin-top:1.6em}
 .ok{color:#17803d} .bad{color:#b42318} .unk{color:#8a6d00}
 table{border-collapse:collapse} td,th{padding:2px 8px;border-bottom:1px solid #eee;text-align:left}
 .note{color:#666;font-style:italic}
-ol{font-family:ui-monospace,monospace;font-size:12.5px}
+ol,.ops td{font-family:ui-monospace,monospace;font-size:12.5px}
 li.blocked{color:#b42318;font-weight:bold}
-svg text{font:11px ui-monospace,monospace}
+.failure{border:2px solid #f04438;background:#fef3f2;padding:.5em .8em;border-radius:6px;
+ font-family:ui-monospace,monospace}
+.ops tr.blocked td{color:#b42318;font-weight:bold}
+.swatch{display:inline-block;width:.9em;height:.9em;border-radius:2px;vertical-align:-.1em}
+.timeline{overflow:auto;max-height:70vh;max-width:100%;border:1px solid #ddd;margin:.6em 0}
+.timeline-rows{display:flex;width:max-content}
+svg.labels{position:sticky;left:0;background:#fff;z-index:1;border-right:1px solid #ddd}
+svg text{font:11px ui-monospace,monospace} svg.lanes text{pointer-events:none}
+text.focus-client{fill:#b42318;font-weight:bold}
+rect.focus-band{fill:#fee4e2}
+rect.op:target{stroke:#101828;stroke-width:3}
 """
+
+# Centre each timeline on its failing operation (inside its own box: the page itself
+# stays at the top, where the failure is named); a link to a bar centres that bar the
+# same way (a plain fragment jump would leave it at the box's left edge, under the
+# sticky client labels). data-ready tells a test the page is drawn and centred.
+_SCRIPT = """
+function centre(bar) {
+  const box = bar.closest(".timeline");
+  const b = box.getBoundingClientRect(), r = bar.getBoundingClientRect();
+  const labels = box.querySelector("svg.labels").getBoundingClientRect().width;
+  box.scrollLeft += r.left - b.left - labels - (b.width - labels) / 2 + r.width / 2;
+  box.scrollTop += r.top - b.top - b.height / 2 + r.height / 2;
+}
+function follow() {
+  const bar = location.hash && document.getElementById(location.hash.slice(1));
+  if (bar && bar.closest(".timeline")) centre(bar);
+}
+addEventListener("hashchange", follow);
+addEventListener("click", (e) => {
+  const a = e.target.closest && e.target.closest('a[href^="#op-"]');
+  if (a && a.getAttribute("href") === location.hash) follow();  // the same link again
+});
+addEventListener("load", () => {
+  for (const bar of document.querySelectorAll(".timeline rect.op.blocked")) centre(bar);
+  follow();  // opened at a link to a bar (view.html#op-12): that one
+  document.body.dataset.ready = "1";
+});
+"""
+
+_ROLE_TEXT = {
+    "blocked": "cannot be placed",
+    "candidate": "other candidate",
+    "prefix": "in the prefix",
+    "other": "concurrent, not placed",
+}
 
 
 def _esc(s: object) -> str:
     return html.escape(str(s), quote=True)
 
 
-def _timeline(
-    ops: Sequence[Operation],
-    model: LinModel,
-    focus: Operation | None,
-    prefix_ids: set[int],
-    candidate_ids: set[int],
-) -> tuple[str, list[str]]:
-    """An SVG timeline of at most MAX_OPS_DRAWN operations around ``focus``."""
-    cut: list[str] = []
-    ordered = sorted(ops, key=lambda o: o.call)
-    if len(ordered) > MAX_OPS_DRAWN:
-        centre = ordered.index(focus) if focus in ordered else 0
-        lo = max(0, min(centre - MAX_OPS_DRAWN // 2, len(ordered) - MAX_OPS_DRAWN))
-        cut.append(
-            f"timeline shows operations {lo + 1}-{lo + MAX_OPS_DRAWN} of {len(ordered)} "
-            "(by invocation), around the operation that could not be placed"
+def _link(op: Operation, text: str, timeline: Timeline) -> str:
+    if op.id in timeline.drawn:
+        return f'<a href="#{op_anchor(op)}">{_esc(text)}</a>'
+    return _esc(text)
+
+
+def neighbours(w: PartWitness) -> list[Operation]:
+    """The operations around the failure, in invocation order: the one that could not
+    be placed, the other candidates there, every operation whose interval overlaps the
+    failing one's, and the last entries of the prefix (at most MAX_NEIGHBOURS)."""
+    chosen: dict[int, Operation] = {}
+    if w.blocked is not None:
+        chosen[w.blocked.id] = w.blocked
+    for o in w.candidates:
+        chosen.setdefault(o.id, o)
+    if w.blocked is not None:
+        lo, hi = w.blocked.call, w.blocked.ret
+        for o in w.part_ops:
+            if (hi is None or o.call <= hi) and (o.ret is None or o.ret >= lo):
+                chosen.setdefault(o.id, o)
+    for o in w.prefix[-PREFIX_TAIL:]:
+        chosen.setdefault(o.id, o)
+    ordered = sorted(chosen.values(), key=lambda o: o.call)
+    if len(ordered) > MAX_NEIGHBOURS and w.blocked is not None:
+        at = ordered.index(w.blocked)
+        lo = max(0, min(at - MAX_NEIGHBOURS // 2, len(ordered) - MAX_NEIGHBOURS))
+        ordered = ordered[lo : lo + MAX_NEIGHBOURS]
+    return ordered[:MAX_NEIGHBOURS]
+
+
+def _neighbour_table(w: PartWitness, model: LinModel, timeline: Timeline) -> str:
+    prefix_pos = {o.id: i + 1 for i, o in enumerate(w.prefix)}
+    cand = {o.id for o in w.candidates}
+    rows = ['<table class="ops"><tr><th></th><th>client</th><th>operation</th><th>line</th><th>role</th></tr>']
+    for o in neighbours(w):
+        role = role_of(o, w.blocked, set(prefix_pos), cand)
+        text = _ROLE_TEXT[role] + (f" (#{prefix_pos[o.id]})" if role == "prefix" else "")
+        rows.append(
+            f'<tr class="{role}"><td><span class="swatch" style="background:{_FILL[role]}"></span></td>'
+            f"<td>p{_esc(o.process)}</td><td>{_link(o, model.describe_operation(o), timeline)}</td>"
+            f"<td>{o.line or ''}</td><td>{_esc(text)}</td></tr>"
         )
-        ordered = ordered[lo : lo + MAX_OPS_DRAWN]
-    if not ordered:
-        return "<p class=note>no operations</p>", cut
-    t0 = min(o.call for o in ordered)
-    t1 = max(max(o.call, o.ret if o.ret is not None else o.call) for o in ordered) + 1
-    rows: dict[Hashable, int] = {}
-    for o in ordered:
-        if o.process not in rows and len(rows) < MAX_ROWS:
-            rows[o.process] = len(rows)
-    hidden = sum(1 for o in ordered if o.process not in rows)
-    if hidden:
-        cut.append(f"{hidden} operations of clients beyond the first {MAX_ROWS} are not drawn")
-    width, left, row_h = 1100, 70, 22
-    scale = (width - left - 10) / max(1, t1 - t0)
-    height = row_h * len(rows) + 10
-    parts = [f'<svg width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg">']
-    for proc, r in rows.items():
-        y = r * row_h + 5
-        parts.append(f'<text x="2" y="{y + 14}">p{_esc(proc)}</text>')
-        parts.append(f'<line x1="{left}" x2="{width}" y1="{y + 10}" y2="{y + 10}" stroke="#eee"/>')
-    for o in ordered:
-        if o.process not in rows:
-            continue
-        y = rows[o.process] * row_h + 5
-        x = left + (o.call - t0) * scale
-        end = t1 if o.ret is None else o.ret
-        w = max(3.0, (end - o.call) * scale)
-        if focus is not None and o.id == focus.id:
-            fill = "#f04438"
-        elif o.id in candidate_ids:
-            fill = "#fdb022"
-        elif o.id in prefix_ids:
-            fill = "#75e0a7"
-        else:
-            fill = "#d0d5dd"
-        dash = ' stroke-dasharray="4 2" stroke="#667085"' if o.ret is None else ""
-        label = model.describe_operation(o)
-        parts.append(
-            f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="18" rx="3" fill="{fill}"{dash}>'
-            f"<title>{_esc(label)}{f' (line {o.line})' if o.line else ''}</title></rect>"
+    rows.append("</table>")
+    return "".join(rows)
+
+
+def _prefix_list(w: PartWitness, model: LinModel, timeline: Timeline) -> str:
+    shown = w.prefix[-MAX_PREFIX_SHOWN:]
+    skipped = len(w.prefix) - len(shown)
+    out = [f"<details><summary>The longest linearizable prefix found ({len(w.prefix)} operations), in order</summary>"]
+    if skipped:
+        out.append(f"<p class=note>the first {skipped} entries of the prefix are not listed</p>")
+    out.append(f'<ol start="{skipped + 1}">')
+    out.extend(f"<li>{_link(o, model.describe_operation(o), timeline)}</li>" for o in shown)
+    if w.blocked is not None:
+        where = f" (line {w.blocked.line})" if w.blocked.line else ""
+        out.append(
+            f'<li class="blocked">cannot be placed: '
+            f"{_link(w.blocked, model.describe_operation(w.blocked), timeline)}{where}</li>"
         )
-        if w > 60:
-            parts.append(
-                f'<text x="{x + 3:.1f}" y="{y + 13}" clip-path="none">{_esc(label[:int(w / 7)])}</text>'
-            )
-    parts.append("</svg>")
-    return "".join(parts), cut
+    out.append("</ol></details>")
+    return "".join(out)
 
 
 def _witness_section(w: PartWitness, model: LinModel) -> str:
     name = "The history" if w.label is None else f"Part {w.label!r}"
+    timeline = draw_timeline(
+        w.part_ops, model, w.blocked, {o.id for o in w.prefix}, {o.id for o in w.candidates}
+    )
     out = [f"<h2>{_esc(name)}: not linearizable</h2>"]
-    prefix = w.prefix
-    shown = prefix[-MAX_PREFIX_SHOWN:]
-    skipped = len(prefix) - len(shown)
+    if w.blocked is not None:
+        where = f" (line {w.blocked.line})" if w.blocked.line else ""
+        out.append(
+            f'<p class="failure">cannot be placed: '
+            f"{_link(w.blocked, model.describe_operation(w.blocked), timeline)}{_esc(where)}</p>"
+        )
     out.append(
-        f"<p>Longest linearizable prefix found: {len(prefix)} of {len(w.part_ops)} operations. "
+        f"<p>Longest linearizable prefix found: {len(w.prefix)} of {len(w.part_ops)} operations. "
         f"State after it: <code>{_esc(w.state_text)}</code>.</p>"
     )
-    if skipped:
-        out.append(f"<p class=note>the first {skipped} entries of the prefix are not listed</p>")
-    out.append(f'<ol start="{skipped + 1}">')
-    out.extend(f"<li>{_esc(model.describe_operation(o))}</li>" for o in shown)
-    if w.blocked is not None:
-        out.append(
-            f'<li class="blocked">cannot be placed: {_esc(model.describe_operation(w.blocked))}'
-            f"{f' (line {w.blocked.line})' if w.blocked.line else ''}</li>"
-        )
-    out.append("</ol>")
-    if w.candidates:
-        cands = ", ".join(_esc(model.describe_operation(o)) for o in w.candidates[:20])
-        more = f" and {len(w.candidates) - 20} more" if len(w.candidates) > 20 else ""
-        out.append(f"<p>Other candidates at that point (each led nowhere): {cands}{more}</p>")
-    svg, cut = _timeline(
-        w.part_ops, model, w.blocked, {o.id for o in prefix}, {o.id for o in w.candidates}
-    )
-    out.append(svg)
-    out.extend(f"<p class=note>{_esc(c)}</p>" for c in cut)
+    out.append("<h3>Around the failure</h3>")
+    out.append(_neighbour_table(w, model, timeline))
+    if len(w.candidates) > MAX_NEIGHBOURS:
+        out.append(f"<p class=note>{len(w.candidates)} candidates; the table lists those nearest the failure</p>")
+    out.append(timeline.markup)
+    out.extend(f"<p class=note>{_esc(c)}</p>" for c in timeline.cut)
+    out.append(_prefix_list(w, model, timeline))
     return "".join(out)
 
 
@@ -156,9 +206,10 @@ def render_html(result: LinResult, model: LinModel, title: str = "") -> str:
         body.append(f"<tr><th>why unknown</th><td>{_esc(result.reason)}</td></tr>")
     body.append("</table>")
     body.append(
-        "<p class=note>Colours: red, the operation that could not be placed; green, in the "
-        "longest linearizable prefix; orange, other candidates at that point; dashed, no "
-        "known completion.</p>"
+        "<p class=note>Colours: red, the operation that could not be placed (with a band "
+        "across every client at its interval); green, in the longest linearizable prefix; "
+        "orange, other candidates at that point; dashed, no known completion. The timeline "
+        "scrolls; it opens centred on the failure.</p>"
     )
     for w in result.witnesses[:MAX_PARTS_SHOWN]:
         body.append(_witness_section(w, model))
@@ -168,12 +219,13 @@ def render_html(result: LinResult, model: LinModel, title: str = "") -> str:
             "not shown</p>"
         )
     if not result.witnesses:
-        svg, cut = _timeline(ops, model, None, set(), set())
+        timeline = draw_timeline(ops, model, None, set(), set())
         body.append("<h2>History</h2>")
-        body.append(svg)
-        body.extend(f"<p class=note>{_esc(c)}</p>" for c in cut)
+        body.append(timeline.markup)
+        body.extend(f"<p class=note>{_esc(c)}</p>" for c in timeline.cut)
     return (
         "<!DOCTYPE html><html><head><meta charset=utf-8>"
-        f"<title>{_esc(title or 'linearizability')}</title><style>{_CSS}</style></head>"
+        f"<title>{_esc(title or 'linearizability')}</title><style>{_CSS}</style>"
+        f"<script>{_SCRIPT}</script></head>"
         f"<body>{''.join(body)}</body></html>\n"
     )

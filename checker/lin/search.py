@@ -57,6 +57,7 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from checker.lin.guard import guarded_model, step_failure
 from checker.lin.history import UNKNOWN, History, Operation
 from checker.lin.models import LinModel, StepFn
 
@@ -284,8 +285,8 @@ class PartSearch:
             return self.result
         # Hot loop: everything in locals; one step = one list entry examined.
         nxt, prv, ent_op, match, bits = self.nxt, self.prv, self.ent_op, self.match, self.bits
-        tables, op_keys, twin, read_only = self.tables, self.op_keys, self.twin, self.read_only
-        pending, dominance, step = self.pending, self.dominance, self.step
+        tables, twin, read_only = self.tables, self.twin, self.read_only
+        pending, dominance = self.pending, self.dominance
         seen, stack, MISS, ILLEGAL = self.seen, self.stack, _MISS, _ILLEGAL
         seen_add, push, pop = seen.add, stack.append, stack.pop
         state, lin, remaining, entry = self.state, self.lin, self.remaining, self.entry
@@ -301,9 +302,7 @@ class PartSearch:
                 table = tables[op]
                 ns = table.get(state, MISS)
                 if ns is MISS:  # 7. first time this operation meets this state
-                    inp, out = op_keys[op]
-                    after = step(state, inp, out)
-                    ns = table[state] = after[0] if after else ILLEGAL
+                    ns = self._first_step(table, state, op)
                 if ns is ILLEGAL:
                     entry = nxt[entry]
                     continue
@@ -357,6 +356,16 @@ class PartSearch:
                 break
             entry = nxt[entry]
         return self._pause(state, lin, remaining, entry, steps, hits, dominated, result)
+
+    def _first_step(self, table: dict[Any, Any], state: Any, op: int) -> Any:
+        """The model's step of ``op`` from ``state``, into its step table (7)."""
+        inp, out = self.op_keys[op]
+        try:
+            after = self.step(state, inp, out)
+        except Exception as e:  # the model's own code: bad input (guard.py)
+            raise step_failure(self.model.name, state, inp, out, e) from e
+        ns = table[state] = after[0] if after else _ILLEGAL
+        return ns
 
     @property
     def cache_size(self) -> int:
@@ -516,9 +525,11 @@ def check(
     every refuted part gets a witness. A part whose cache passes ``max_configs``
     configurations has it emptied (memory stays bounded; the cache only prunes, so this
     is sound, just slower). Raises :class:`ModelMismatchError` if an
-    operation means nothing to the model.
+    operation means nothing to the model, and :class:`~checker.lin.guard.ModelRaised`
+    if the model's own code raises (or returns something that is not a state).
     """
     hist = history if isinstance(history, History) else History(list(history))
+    model = guarded_model(model)
     t0 = time.perf_counter()
     c0 = time.process_time()
     _validate(hist.ops, model)

@@ -1,9 +1,14 @@
 """``synod prove``: z3 proofs that hold for every size, not just up to a bound.
 
-    synod prove quorums --nodes N [--q1 K --q2 K | --sets '0,1;1,2' | --sets1 .. --sets2 ..
-                        | --weights 1,1,2 --threshold1 T --threshold2 T | --grid RxC] [--json]
-    synod prove paxos [--variant NAME] [--timeout S] [--json]
-    synod prove multipaxos [--variant NAME] [--timeout S] [--json]
+    synod prove quorums --nodes N [--phase1-quorum Q --phase2-quorum Q | --sets '0,1;1,2'
+                        | --sets1 .. --sets2 .. | --weights 1,1,2 --threshold1 T --threshold2 T
+                        | --grid RxC] [--time-limit T] [--json]
+    synod prove paxos [--variant NAME] [--time-limit T] [--json]
+    synod prove multipaxos [--variant NAME] [--time-limit T] [--json]
+
+The options shared with ``synod check`` are spelled as it spells them (``--nodes``,
+``--phase1-quorum``, ``--phase2-quorum``, ``--time-limit``); the old ``--q1``, ``--q2`` and
+``--timeout`` still work, hidden, for one release.
 
 Exit codes: 0 proved, 1 refuted (disjoint quorums / counterexample to induction printed),
 2 bad input (one line on stderr), 3 unknown (a solver timeout; never reported as proved).
@@ -47,6 +52,12 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _time_limit(parser: argparse.ArgumentParser, default: float, help_text: str) -> None:
+    """``--time-limit`` as every synod command spells it; ``--timeout`` hidden (old)."""
+    parser.add_argument("--time-limit", type=_positive_float, default=default, metavar="T", help=help_text)
+    parser.add_argument("--timeout", dest="time_limit", type=_positive_float, help=argparse.SUPPRESS)
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="prove_target", metavar="TARGET", parser_class=type(parser))
 
@@ -57,8 +68,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "Nodes are numbered 0..n-1. With only --nodes, majorities are checked.",
     )
     q.add_argument("--nodes", type=int, help="number of nodes n")
-    q.add_argument("--q1", type=int, help="phase-1 quorum size")
-    q.add_argument("--q2", type=int, help="phase-2 quorum size")
+    # spelled as `synod check` spells them, so options copy between the two commands;
+    # --q1/--q2 are the old spellings, hidden
+    q.add_argument("--phase1-quorum", dest="q1", type=int, metavar="Q", help="phase-1 quorum size")
+    q.add_argument("--phase2-quorum", dest="q2", type=int, metavar="Q", help="phase-2 quorum size")
+    q.add_argument("--q1", dest="q1", type=int, help=argparse.SUPPRESS)
+    q.add_argument("--q2", dest="q2", type=int, help=argparse.SUPPRESS)
     q.add_argument("--sets", help="quorums for both phases, e.g. '0,1;1,2;0,2'")
     q.add_argument("--sets1", help="phase-1 quorums (with --sets2)")
     q.add_argument("--sets2", help="phase-2 quorums (with --sets1)")
@@ -84,7 +99,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="auto",
         help="decision procedure for weights (auto picks the faster)",
     )
-    q.add_argument("--timeout", type=_positive_float, default=60.0, help="solver seconds")
+    _time_limit(q, 60.0, "wall-time limit of the solver in seconds (default 60)")
     q.add_argument("--json", action="store_true", help="print a JSON result")
 
     variant_help = "; ".join(f"{k}: {v}" for k, v in VARIANTS.items())
@@ -99,9 +114,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             "preserved by every action; print a counterexample to induction otherwise.",
         )
         p.add_argument("--variant", choices=list(VARIANTS), default="correct", help=variant_help)
-        p.add_argument(
-            "--timeout", type=_positive_float, default=30.0, help="seconds per solver query"
-        )
+        _time_limit(p, 30.0, "seconds per solver query (default 30)")
         p.add_argument(
             "--bmc",
             type=int,
@@ -141,7 +154,7 @@ def system_from_args(args: argparse.Namespace) -> QuorumSystem:
     kinds = [
         name
         for name, given in (
-            ("--q1/--q2", args.q1 is not None or args.q2 is not None),
+            ("--phase1-quorum/--phase2-quorum", args.q1 is not None or args.q2 is not None),
             ("--sets", args.sets is not None or args.sets1 is not None or args.sets2 is not None),
             ("--weights", args.weights is not None),
             ("--grid", args.grid is not None),
@@ -184,9 +197,10 @@ def system_from_args(args: argparse.Namespace) -> QuorumSystem:
             n, _parse_sets(args.sets1, "--sets1"), _parse_sets(args.sets2, "--sets2")
         )
     if (args.q1 is None) != (args.q2 is None):
-        raise BadInput("give both --q1 and --q2 (or neither, for majorities)")
-    majority = n // 2 + 1
-    return SizeQuorums(n, args.q1 or majority, args.q2 or majority)
+        raise BadInput("give both --phase1-quorum and --phase2-quorum (or neither, for majorities)")
+    if args.q1 is None:  # neither given: majorities (a given 0 stays 0, and is refused)
+        return SizeQuorums(n, n // 2 + 1, n // 2 + 1)
+    return SizeQuorums(n, args.q1, args.q2)
 
 
 def _fmt_set(nodes: tuple[int, ...]) -> str:
@@ -230,7 +244,7 @@ def run(args: argparse.Namespace) -> int:
     if target == "quorums":
         try:
             system = system_from_args(args)
-            result = check_intersection(system, timeout_s=args.timeout, method=args.method)
+            result = check_intersection(system, timeout_s=args.time_limit, method=args.method)
         except (BadInput, QuorumError) as exc:
             sys.stderr.write(f"synod prove quorums: {exc}\n")
             return EXIT_BAD_INPUT
@@ -247,14 +261,14 @@ def run(args: argparse.Namespace) -> int:
             multi=target == "multipaxos",
             variant=args.variant,
             depth=args.bmc,
-            timeout_s=args.timeout,
+            timeout_s=args.time_limit,
         )
         print(json.dumps(bmc.to_json()) if args.json else render_bmc(bmc))
         return {"violated": EXIT_REFUTED, "safe-to-depth": EXIT_PROVED}.get(
             bmc.status, EXIT_UNKNOWN
         )
     proof: ProofResult = prove(
-        multi=target == "multipaxos", variant=args.variant, timeout_s=args.timeout
+        multi=target == "multipaxos", variant=args.variant, timeout_s=args.time_limit
     )
     if args.json:
         print(json.dumps(proof.to_json(), ensure_ascii=False))

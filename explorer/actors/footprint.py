@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from explorer.actors.faults import PARTITION
-from explorer.actors.world import World
+from explorer.actors.world import REPRS, World
 from explorer.engine.model import Ample
 
 #: A delivery the receiver ignores forever: (address, its state, source, message) -> bool.
@@ -64,8 +64,36 @@ class Reads:
     #: nodes inside a closure needs no invisible key (docs/por.md, "covered properties")
     addresses: frozenset[int] | None = None
     history: bool = False  # the recorded client history
+    #: whether the condition may depend on the order of history events beyond real-time
+    #: precedence (which operations completed before which were invoked). False: it
+    #: reads the history only up to the order of adjacent events of one kind (Invoke
+    #: after Invoke, Complete after Complete), which lets reduced searches merge worlds
+    #: that differ only in that order (docs/por.md, "The history quotient").
+    history_order: bool = True
     network: bool = False  # the messages in flight
     faults: bool = False  # crashed nodes, partitions, budgets, timers and timer budgets
+    #: the condition holds in every world where a message to a live (not crashed) node
+    #: is in flight, and its verdict never depends on messages to crashed nodes (a
+    #: judgement of quiescent worlds): a key step that is a delivery need not leave its
+    #: views alone (docs/por.md, "Properties of quiescent worlds")
+    quiescent_only: bool = False
+
+
+def canonical_history(history: tuple[Any, ...]) -> tuple[Any, ...]:
+    """``history`` with every maximal run of events of one type (``Invoke`` or
+    ``Complete``) sorted by their text: a swap of two adjacent events of one kind changes
+    no real-time precedence (an operation precedes another when its Complete comes
+    before the other's Invoke), and no client has two adjacent events of one kind."""
+    out: list[Any] = []
+    run: list[Any] = []
+    text = REPRS.text
+    for event in history:
+        if run and type(event) is not type(run[0]):
+            out.extend(sorted(run, key=text) if len(run) > 1 else run)
+            run = []
+        run.append(event)
+    out.extend(sorted(run, key=text) if len(run) > 1 else run)
+    return tuple(out)
 
 
 def owner(action: Any) -> int | None:
@@ -94,6 +122,11 @@ class Footprints:
         self.prop_reads: list[Reads] = [p.reads for p in model.properties() if isinstance(p.reads, Reads)]
         self.prop_kinds = [p.kind for p in model.properties() if isinstance(p.reads, Reads)]
         self.undeclared = [p.name for p in model.properties() if not isinstance(p.reads, Reads)]
+        readers = [*self.prop_reads, *([boundary_reads] if boundary_reads is not None else [])]
+        self.history_quotient = not self.undeclared and not any(
+            r.history and r.history_order for r in readers
+        ) and not (model.has_boundary and boundary_reads is None)
+        self._canonical: dict[int, tuple[tuple[Any, ...], tuple[Any, ...]]] = {}
         self.closures = _closures(model.addresses, may_send) if may_send is not None else {}
         groups = [frozenset(g) for g in model.partition_groups]
         self.cuttable = {
@@ -101,15 +134,45 @@ class Footprints:
             if any((a in g) != (b in g) for g in groups)
         }
 
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_canonical"] = {}  # keyed by id: meaningless in another process
+        return state
+
     def unavailable(self) -> str | None:
         """Why the model cannot be reduced (None: it can)."""
         if self.undeclared:
             return f"propert{'y' if len(self.undeclared) == 1 else 'ies'} {', '.join(map(repr, self.undeclared))} declare no reads"
         if self.model.has_boundary and self.boundary_reads is None:
             return "the boundary declares no reads (ActorModel boundary_reads)"
-        if not self.closures and self.ignores_forever is None:
-            return "the model declares neither may_send nor ignores_forever: no action is independent"
+        if not self.closures and self.ignores_forever is None and not self.history_quotient:
+            return (
+                "the model declares neither may_send nor ignores_forever, and some property "
+                "reads the order of the history: no action is independent"
+            )
         return None
+
+    # -- the history quotient -----------------------------------------------------------
+
+    def quotient(self, world: World) -> World:
+        """``world`` with each run of adjacent history events of one kind in a canonical
+        order, when every property reads the history only up to precedence (else, and
+        for a world that broke a transition property, ``world`` itself)."""
+        if not self.history_quotient or type(world) is not World or len(world.history) < 2:
+            return world
+        history = world.history
+        entry = self._canonical.get(id(history))
+        if entry is None or entry[0] is not history:
+            canonical = canonical_history(history)
+            if canonical != history:
+                canonical = self.model.memo.states.canon(canonical)
+            else:
+                canonical = history
+            if len(self._canonical) >= 100_000:
+                self._canonical.clear()
+            entry = self._canonical[id(history)] = (history, canonical)
+        canonical = entry[1]
+        return world if canonical is history else world._replace(history=canonical)
 
     # -- views ------------------------------------------------------------------------
 
@@ -180,7 +243,7 @@ class Footprints:
         ]
 
     def _offer(
-        self, world: World, positions: list[int], keys: Iterable[int],
+        self, world: World, actions: Sequence[Any], positions: list[int], keys: Iterable[int],
         successor: Callable[[int], World], group: frozenset[int] | None = None,
     ) -> Ample | None:
         """The candidate of ``positions`` if its actions pass the checks, else None."""
@@ -193,9 +256,14 @@ class Footprints:
                 return None
         key_set = set(keys)
         reads = self.uncovered(group)
+        # A key delivery is still enabled (or, ignored, still in flight) at the end of
+        # any path outside the set: a property of quiescent worlds holds there.
+        active = [r for r in reads if not r.quiescent_only]
         key_indices = tuple(
             j for j, p in enumerate(positions)
-            if p in key_set and self.unchanged(reads, world, successors[j])
+            if p in key_set and self.unchanged(
+                active if actions[p].kind == "deliver" else reads, world, successors[j]
+            )
         )
         if not key_indices:
             return None
@@ -222,7 +290,7 @@ class Footprints:
                 q for q, other in enumerate(actions)
                 if other.kind in ("drop", "dup") and (other[0], other[1], other[2]) == (src, dst, msg)
             ]
-            ample = self._offer(world, positions, (p,), successor)
+            ample = self._offer(world, actions, positions, (p,), successor)
             if ample is not None:
                 yield ample
 
@@ -245,7 +313,7 @@ class Footprints:
                 or (actions[p].kind == "deliver"
                     and not (cut_possible and (actions[p][0], actions[p][1]) in self.cuttable))
             ]
-            ample = self._offer(world, positions, keys, successor, group)
+            ample = self._offer(world, actions, positions, keys, successor, group)
             if ample is not None:
                 yield ample
 
@@ -294,6 +362,9 @@ class Reducible:
 
     def por_unavailable(self) -> str | None:
         return self.footprints.unavailable()
+
+    def por_quotient(self, state: World) -> World:
+        return self.footprints.quotient(state)
 
     def ample_sets(self, state: World, actions: Sequence[Any]) -> list[Ample] | None:
         footprints = self.footprints

@@ -439,6 +439,8 @@ def run(args: argparse.Namespace) -> int:
             sys.stderr.write(f"synod check: {exc}\n")
             return 2
     interrupted = result.stopped_by == "interrupted"
+    if note is not None:  # no symmetry to exploit: its (zero) figures mean nothing
+        result.extra.pop("symmetry", None)
 
     saved = _save_traces(model, config, settings, result, traces_dir)
     checkpoint_options.note_checkpoint(plan, result)

@@ -197,6 +197,8 @@ class CheckReport:
             "walks": r.walks,
             "level_sizes": list(r.level_sizes),
             "por": r.extra.get("por"),
+            # counted by the one-process BFS and DFS, only where the model has a symmetry
+            "symmetry": r.extra.get("symmetry"),
             "strategy": self.settings.strategy,
             "backend": self.settings.backend,
             # the strategy's own figures: per-worker states, CPU and memory, bytes sent
@@ -228,6 +230,8 @@ class CheckReport:
             table.add_row("walks", f"{r.walks:,}")
         if "por" in r.extra:
             table.add_row("reduction", por_text(r.extra["por"]))
+        if "symmetry" in r.extra:
+            table.add_row("symmetry", symmetry_text(r.extra["symmetry"], r.generated))
         table.add_row("coverage", self.completeness_text)
         table.add_row("elapsed", f"{r.elapsed_s:,.2f} s ({r.states_per_s:,.0f} states/s)")
         for prop in self.properties:
@@ -263,6 +267,17 @@ class CheckReport:
         from explorer.cli.junit import junit_xml
 
         return junit_xml(self)
+
+
+def symmetry_text(figures: dict[str, int], generated: int) -> str:
+    """One line on what symmetry reduction did (``SearchResult.extra["symmetry"]``):
+    counted, not estimated. A folded successor is one the search did not keep because a
+    renaming of it was already known; without --symmetry it could have been a state of
+    its own (or a duplicate anyway: the count is of folds, not of states saved)."""
+    return (
+        f"{figures['renamed']:,} of {generated:,} successors renamed to their orbit's canonical "
+        f"member; {figures['folded']:,} of them folded onto a state already seen"
+    )
 
 
 def por_text(por: dict[str, Any]) -> str:

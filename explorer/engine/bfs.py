@@ -23,6 +23,7 @@ disk: explorer/engine/spill.py.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from explorer.engine.frontier import Frontier
@@ -53,6 +54,10 @@ class _Bfs:
         self.level_sizes: list[int] = []
         self.generated = 0
         self.at_bound = 0  # states of the last level within the boundary (not kept)
+        # symmetry's figures: successors its representative renamed (not their orbit's
+        # canonical member), and those of them whose canonical member was already seen
+        self.renamed = 0
+        self.folded = 0
         self.latch = SignalLatch()  # replaced by an active one when checkpointing
         self.spill: SpillArea | None = SpillArea() if run.spills else None
 
@@ -119,13 +124,17 @@ class _Bfs:
             ordinal = visited.add(fp, -1, i)
             if run.always or run.sometimes_props:
                 prop = run.failed_always(state)
-                if prop is not None and self.violation_at(ordinal, prop):
+                if prop is not None and run.record_each(
+                    prop, state, run.failed_always, partial(self.violation_at, ordinal)
+                ):
                     stop = True
                     break
             if within is not None and not within(state):
                 if run.final:
                     prop = run.failed_final(state)
-                    if prop is not None and self.violation_at(ordinal, prop):
+                    if prop is not None and run.record_each(
+                        prop, state, run.failed_final, partial(self.violation_at, ordinal)
+                    ):
                         stop = True
                         break
                 continue
@@ -139,10 +148,13 @@ class _Bfs:
 
     def finals_at_depth_bound(self, frontier: Level) -> bool:
         """Check ``final`` properties on a frontier the depth bound cuts; True to stop."""
-        decode = self.decode
+        decode, run = self.decode, self.run
         for ordinal, data in frontier:
-            prop = self.run.failed_final(decode(data) if decode else data)
-            if prop is not None and self.violation_at(ordinal, prop):
+            state = decode(data) if decode else data
+            prop = run.failed_final(state)
+            if prop is not None and run.record_each(
+                prop, state, run.failed_final, partial(self.violation_at, ordinal)
+            ):
                 return True
         return False
 
@@ -150,25 +162,20 @@ class _Bfs:
         """Report the final properties that failed on the last level; True to stop.
 
         The same as :meth:`finals_at_depth_bound` on the kept frontier: per state in
-        admission order, the first failing property not yet violated."""
+        admission order, each failing property not yet violated."""
         for ordinal, failing in pending:
             for prop in failing:
-                if prop.name not in self.run.violated:
-                    if self.violation_at(ordinal, prop):
-                        return True
-                    break
+                if prop.name not in self.run.violated and self.violation_at(ordinal, prop):
+                    return True
         return False
 
     def next_level(
         self, frontier: Level, expanded: int, last: bool, carry: tuple[Level, Pending] | None = None
     ) -> tuple[Level, int, bool, Pending]:
-        """Expand one level; returns (next frontier, states expanded so far, stop, the
-        final properties failing on it when ``last``, the level the depth bound cuts).
-        ``carry``: the next frontier and pending properties so far (a resumed level).
-
-        The hot loop: locals instead of attributes, and the initial states' admission
-        repeated inline (a shared helper would cost a call per new state).
-        """
+        """Expand one level: (next frontier, states expanded so far, stop, the final
+        properties failing on the level the depth bound cuts, when ``last``); ``carry``:
+        the next frontier and pending properties so far (a resumed level). The hot loop:
+        locals, and the admission inline (a helper would cost a call per state)."""
         run, representative, within = self.run, self.representative, self.within
         successors = run.model.successors
         fp_of = run.model.fingerprint
@@ -185,24 +192,34 @@ class _Bfs:
         signalled = self.latch.pending
         first = expanded
         stop = False
+        renamed = folded = 0
         for pord, data in frontier:
             state = decode(data) if decode else data
             index = -1
             for index, (_action, nxt) in enumerate(successors(state)):
                 if nxt == state:
                     continue  # a stuttering step: the state is known
-                ordinal = admit(fp_of(representative(nxt) if representative else nxt), pord, index)
-                if ordinal < 0:
-                    continue  # seen before
+                rep = representative(nxt) if representative else nxt
+                ordinal = admit(fp_of(rep), pord, index)
+                if ordinal < 0:  # seen before
+                    if rep is not nxt and rep != nxt:
+                        folded += 1
+                    continue
+                if rep is not nxt and rep != nxt:
+                    renamed += 1
                 if check_new:
                     prop = run.failed_always(nxt)
-                    if prop is not None and violation_at(ordinal, prop):
+                    if prop is not None and run.record_each(
+                        prop, nxt, run.failed_always, partial(violation_at, ordinal)
+                    ):
                         stop = True
                         break
                 if within is not None and not within(nxt):
                     if check_final:
                         prop = run.failed_final(nxt)
-                        if prop is not None and violation_at(ordinal, prop):
+                        if prop is not None and run.record_each(
+                            prop, nxt, run.failed_final, partial(violation_at, ordinal)
+                        ):
                             stop = True
                             break
                 elif last:
@@ -220,7 +237,9 @@ class _Bfs:
             self.generated += index + 1
             if index == -1 and check_final and not stop:
                 prop = run.failed_final(state)
-                if prop is not None and violation_at(pord, prop):
+                if prop is not None and run.record_each(
+                    prop, state, run.failed_final, partial(violation_at, pord)
+                ):
                     stop = True
             if stop:
                 break
@@ -230,7 +249,15 @@ class _Bfs:
             ):
                 stop = True
                 break
+        self.renamed += renamed + folded
+        self.folded += folded
         return new_frontier, expanded, stop, pending
+
+    def symmetry_figures(self) -> dict[str, Any]:
+        """``SearchResult.extra`` under symmetry: what the reduction did (counted, not estimated)."""
+        if not self.run.settings.symmetry:
+            return {}
+        return {"symmetry": {"renamed": self.renamed, "folded": self.folded}}
 
 
 def bfs(run: Run) -> SearchResult:
@@ -242,7 +269,7 @@ def bfs(run: Run) -> SearchResult:
     finally:
         if state.spill is not None:
             state.spill.close()
-    extra: dict[str, Any] = {}
+    extra: dict[str, Any] = state.symmetry_figures()
     if state.spill is not None:
         extra["spill"] = state.spill.to_json()
     return run.result(

@@ -12,6 +12,7 @@ so a resumed frame skips exactly those (explorer/engine/snapshots.py).
 from __future__ import annotations
 
 from collections.abc import Hashable
+from functools import partial
 from typing import Any
 
 from explorer.engine.interrupts import SignalLatch, latched_signals
@@ -33,6 +34,8 @@ class _Dfs:
         self.max_depth = run.settings.max_depth
         self.seen: dict[int, int] = {}
         self.generated = 0
+        self.renamed = 0  # symmetry: successors renamed to their orbit's canonical member
+        self.folded = 0  # ... of which the canonical member was already seen (as deep or shallower)
         self.max_seen_depth = 0
         self.expanded = 0
         self.states: list[Any] = []
@@ -73,7 +76,9 @@ class _Dfs:
         if (within is not None and not within(state)) or at_bound:
             if run.final:
                 prop = run.failed_final(state)
-                if prop is not None and self.violation(prop, state):
+                if prop is not None and run.record_each(
+                    prop, state, run.failed_final, partial(self.violation, last=state)
+                ):
                     return False
             if at_bound and (within is None or within(state)):
                 if next(iter(self.successors(state)), None) is not None:
@@ -87,9 +92,12 @@ class _Dfs:
 
     def pop(self) -> bool:
         """Leave the top frame (checking ``final`` where the run ended); False to stop."""
-        if not self.had[-1] and self.run.final:
-            prop = self.run.failed_final(self.states[-1])
-            if prop is not None and self.violation(prop, None):
+        run = self.run
+        if not self.had[-1] and run.final:
+            prop = run.failed_final(self.states[-1])
+            if prop is not None and run.record_each(
+                prop, self.states[-1], run.failed_final, partial(self.violation, last=None)
+            ):
                 return False
         self.states.pop()
         self.iters.pop()
@@ -101,8 +109,13 @@ class _Dfs:
 
     def explore_from(self, init: Any) -> bool:
         """Search everything reachable from one initial state; False to stop."""
-        prop = self.run.failed_always(init)
-        if (prop is not None and self.violation(prop, init)) or not self.enter(init, 0):
+        run = self.run
+        prop = run.failed_always(init)
+        if prop is not None and run.record_each(
+            prop, init, run.failed_always, partial(self.violation, last=init)
+        ):
+            return False
+        if not self.enter(init, 0):
             return False
         return self.descend()
 
@@ -126,15 +139,23 @@ class _Dfs:
             if nxt == states[-1]:
                 continue
             depth = len(states)
-            fp = fp_of(representative(nxt) if representative else nxt)
+            rep = representative(nxt) if representative else nxt
+            fp = fp_of(rep)
             old = seen.get(fp)
+            if rep is not nxt and rep != nxt:
+                self.renamed += 1
+                if old is not None and (max_depth is None or old <= depth):
+                    self.folded += 1
+                    continue
             if old is not None and (max_depth is None or old <= depth):
                 continue
             seen[fp] = depth
             acts.append(action)
             if old is None:
                 prop = run.failed_always(nxt)
-                if prop is not None and self.violation(prop, nxt):
+                if prop is not None and run.record_each(
+                    prop, nxt, run.failed_always, partial(self.violation, last=nxt)
+                ):
                     return False
                 if max_states is not None and len(seen) >= max_states:
                     run.stopped_by = "states"
@@ -159,6 +180,7 @@ def dfs(run: Run) -> SearchResult:
         distinct=len(state.seen),
         generated=state.generated,
         levels=state.max_seen_depth + 1 if state.seen else 0,
+        extra={"symmetry": {"renamed": state.renamed, "folded": state.folded}} if run.settings.symmetry else None,
     )
 
 

@@ -198,6 +198,19 @@ class Model(Generic[S, A]):
         """
         return None
 
+    def por_quotient(self, state: S) -> S:
+        """A canonical member of the states that cannot be told apart from ``state``
+        (partial-order reduction): the same successors, step for step, up to the same
+        relation, and the same verdict of every property. Reduced searches identify
+        states by the fingerprint of this member. Default: the state itself.
+
+        A model overrides it when the order of some of its steps leaves a trace in the
+        state that nothing reads: the actor model sorts adjacent client-history events
+        of one kind when every property reads the history only up to real-time
+        precedence (docs/por.md, "The history quotient").
+        """
+        return state
+
     def por_unavailable(self) -> str | None:
         """Why partial-order reduction cannot apply to this model (None: it can)."""
         if type(self).ample_sets is Model.ample_sets:

@@ -27,8 +27,10 @@ import os
 import queue
 import signal
 import time
+from collections.abc import Callable
 from typing import Any
 
+from explorer.engine.model import Property
 from explorer.engine.results import Progress, SearchResult
 from explorer.engine.run import TICK_MASK, Run, memory_mb, overrides, violation_from_parents
 from explorer.engine.visited import Visited
@@ -101,6 +103,16 @@ class _Partition:
         self.states: list[Any] = []
         self.generated = 0
 
+    def note_each(
+        self, level: _Level, fp: int, state: Any, prop: Property[Any] | None,
+        failed: Callable[[Any], Property[Any] | None],
+    ) -> None:
+        """Note ``prop`` failing in ``state`` and, with ``collect``, every other property
+        ``failed`` finds failing there (one violation per property: Run.record_each)."""
+        while prop is not None:
+            self.note(level, fp, prop.name, prop.kind)
+            prop = failed(state) if self.run.settings.collect else None
+
     def note(self, level: _Level, fp: int, name: str, kind: str) -> None:
         level.found.append((fp, name, kind))
         if self.run.settings.collect:
@@ -112,23 +124,20 @@ class _Partition:
         """Check a state just recorded as new to this partition (``parents.add_keyed``)."""
         run = self.run
         if self.check_new:
-            prop = run.failed_always(state)
-            if prop is not None:
-                self.note(level, fp, prop.name, prop.kind)
+            self.note_each(level, fp, state, run.failed_always(state), run.failed_always)
         if self.within is not None and not self.within(state):
             if run.final:
-                prop = run.failed_final(state)
-                if prop is not None:
-                    self.note(level, fp, prop.name, prop.kind)
+                self.note_each(level, fp, state, run.failed_final(state), run.failed_final)
             return
         if level.last:
             level.at_bound += 1
-            if run.final:
+            prop = run.failed_final(state) if run.final else None
+            while prop is not None:  # as note_each, without stopping the level
+                level.bound.append((fp, prop.name, prop.kind))
+                if not run.settings.collect:
+                    break
+                run.violated.add(prop.name)
                 prop = run.failed_final(state)
-                if prop is not None:
-                    level.bound.append((fp, prop.name, prop.kind))
-                    if run.settings.collect:
-                        run.violated.add(prop.name)
             return
         level.fps.append(fp)
         level.states.append(self.encode(state) if self.encode else state)
@@ -190,9 +199,7 @@ class _Partition:
                     states.append(ship(nxt) if ship else nxt)
             self.generated += index + 1
             if index == -1 and run.final:
-                prop = run.failed_final(state)
-                if prop is not None:
-                    self.note(level, pfp, prop.name, prop.kind)
+                self.note_each(level, pfp, state, run.failed_final(state), run.failed_final)
             expanded += 1
             if not expanded & TICK_MASK:
                 counters[2 * me] = len(parents)
@@ -205,9 +212,8 @@ class _Partition:
         """The depth bound: the frontier is where runs end."""
         decode = self.decode
         for fp, data in zip(self.fps, self.states, strict=True):
-            prop = self.run.failed_final(decode(data) if decode else data)
-            if prop is not None:
-                self.note(level, fp, prop.name, prop.kind)
+            state = decode(data) if decode else data
+            self.note_each(level, fp, state, self.run.failed_final(state), self.run.failed_final)
 
     def report(self, results: Any, level: _Level, level_start: int) -> None:
         self.fps, self.states = level.fps, level.states

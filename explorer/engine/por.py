@@ -15,10 +15,16 @@ sequence; a counterexample is a real path of the plain model.
 
 The proviso is stateless, so the reduced graph is the same in every process, for any
 worker count and any visiting order: a reduced expansion is used only if one of its key
-actions leads to a state of strictly higher *rank* (the 64-bit fingerprint of the state,
-of its symmetry representative under symmetry). Along any cycle of the reduced graph the
-rank cannot rise at every step, so every cycle holds a fully expanded state (C3), and a
-chain of key steps that postpones an action cannot go on for ever.
+actions leads to a state of strictly higher *rank* (the 64-bit fingerprint of the state's
+quotient member, of its symmetry representative under symmetry: a function of what the
+search identifies states by). Along any cycle of the reduced graph the rank cannot rise
+at every step, so every cycle holds a fully expanded state (C3), and a chain of key steps
+that postpones an action cannot go on for ever.
+
+The wrapper also identifies states by the fingerprint of their quotient member
+(:meth:`~explorer.engine.model.Model.por_quotient`): states that no step and no property
+can tell apart are searched once. That merge keeps path lengths (the members have the
+same futures step for step), so on its own it leaves a depth-bounded search complete.
 """
 
 from __future__ import annotations
@@ -63,9 +69,11 @@ class ReducedModel(Model[Any, Any]):
         self.model = model
         self.name = model.name
         self.stats = PorStats("on")
-        representative = model.representative
+        representative, quotient = model.representative, model.por_quotient
+        self.quotient = quotient
         self.rank: Callable[[Any], int] = (
-            (lambda s: fingerprint(representative(s))) if symmetry else fingerprint
+            (lambda s: fingerprint(quotient(representative(s)))) if symmetry
+            else (lambda s: fingerprint(quotient(s)))
         )
 
     # -- delegated ------------------------------------------------------------------
@@ -98,7 +106,8 @@ class ReducedModel(Model[Any, Any]):
         return self.model.config()
 
     def fingerprint(self, state: Any) -> int:
-        return self.model.fingerprint(state)
+        # The engine identifies states by this: one fingerprint per quotient class.
+        return self.model.fingerprint(self.quotient(state))
 
     def adopt(self, state: Any) -> Any:
         return self.model.adopt(state)

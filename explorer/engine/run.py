@@ -116,6 +116,21 @@ class Run:
                 return prop
         return None
 
+    def record_each(
+        self, prop: Property[Any] | None, state: Any,
+        failed: Callable[[Any], Property[Any] | None], record: Callable[[Property[Any]], bool],
+    ) -> bool:
+        """``record`` ``prop`` (None: nothing failed) and, under ``collect``, every other
+        property that ``failed`` finds failing in ``state``; True when the search must
+        stop. Collecting keeps one violation per property: a state that breaks two of
+        them must report both, or a property broken only in such states is lost (and a
+        reduced search, which visits fewer states, loses it where a full one need not)."""
+        while prop is not None:
+            if record(prop):
+                return True
+            prop = failed(state)  # ``record`` marked ``prop`` violated: the next one
+        return False
+
     def record(self, violation: Violation) -> bool:
         """Keep a violation; True when the search must stop."""
         self.violations.append(violation)

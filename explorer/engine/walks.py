@@ -14,7 +14,7 @@ import random
 from collections.abc import Hashable, Iterator
 from typing import Any
 
-from explorer.engine.model import Model
+from explorer.engine.model import Model, Property
 from explorer.engine.results import SearchResult, SearchSettings, Violation
 from explorer.engine.run import Run, overrides
 from explorer.engine.shrink import shrink
@@ -90,6 +90,11 @@ class _Walks:
         state = init
         path_states: list[Any] = [state]
         path_actions: list[Hashable] = []
+
+        def violation(prop: Property[Any]) -> bool:
+            """Record ``prop`` failing at the end of the walk so far; True to stop."""
+            return run.record(Violation(prop.name, prop.kind, list(path_actions), list(path_states), init_index))
+
         stop = False
         ended = False
         for step in range(length + 1):
@@ -98,9 +103,7 @@ class _Walks:
                 self.seen.add(fp)
                 prop = run.failed_always(state)
                 if prop is not None:
-                    stop = run.record(
-                        Violation(prop.name, prop.kind, list(path_actions), list(path_states), init_index)
-                    )
+                    stop = run.record_each(prop, state, run.failed_always, violation)
                     ended = True
                     break
                 if max_states is not None and len(self.seen) >= max_states:
@@ -119,9 +122,7 @@ class _Walks:
         if not ended and run.final:
             prop = run.failed_final(state)
             if prop is not None:
-                stop = run.record(
-                    Violation(prop.name, prop.kind, list(path_actions), list(path_states), init_index)
-                )
+                stop = run.record_each(prop, state, run.failed_final, violation)
         self.longest = max(self.longest, len(path_actions))
         return stop
 

@@ -20,6 +20,11 @@ __all__ = ["FAULT_KINDS", "NETWORKS", "CheckConfig", "ConfigError", "Faults", "e
 # that building the model is instant (--nodes 1000 took 31 s before the first state).
 MAX_NODES = 64
 MAX_CLIENTS = 64
+# Far beyond any world a search gets through, and low enough that building the model
+# stays instant: --ops 10^30 built a client schedule forever, tla-paxos --ballots 10^30
+# its messages (hangs found by bench/fuzz_cli.py).
+MAX_OPS = 1000
+MAX_BALLOTS = 1000
 
 
 @dataclass(frozen=True)
@@ -91,10 +96,10 @@ class CheckConfig:
             raise ConfigError(f"--clients must be >= 0, got {self.clients}")
         if self.clients > MAX_CLIENTS:
             raise ConfigError(f"--clients must be at most {MAX_CLIENTS}, got {self.clients}")
-        if self.ops < 0:
-            raise ConfigError(f"--ops must be >= 0, got {self.ops}")
-        if self.ballots < 0:
-            raise ConfigError(f"--ballots must be >= 0, got {self.ballots}")
+        if not 0 <= self.ops <= MAX_OPS:
+            raise ConfigError(f"--ops must be 0..{MAX_OPS}, got {self.ops}")
+        if not 0 <= self.ballots <= MAX_BALLOTS:
+            raise ConfigError(f"--ballots must be 0..{MAX_BALLOTS}, got {self.ballots}")
         for kind in FAULT_KINDS:
             if getattr(self.faults, kind) < 0:
                 raise ConfigError(f"fault budget {kind} must be >= 0, got {getattr(self.faults, kind)}")

@@ -307,8 +307,11 @@ def paxos_properties(config: CheckConfig, cluster: ClusterConfig) -> list[Proper
     # with the history (invoked commands, replies) or the faults where it says so. The
     # two transition properties read the step alone, which the reduction never reorders
     # within one replica: they declare no view at all.
+    # Every condition that reads the history reads it up to real-time precedence (sets
+    # of invocations and replies; linearizability): history_order=False.
     replicas = replica_reads(config.nodes)
-    with_history = dataclasses.replace(replicas, history=True)
+    with_history = dataclasses.replace(replicas, history=True, history_order=False)
+    history_only = Reads(history=True, history_order=False)
     step_only = Reads()
     props: list[Property[World]] = [
         Property.always(
@@ -342,7 +345,7 @@ def paxos_properties(config: CheckConfig, cluster: ClusterConfig) -> list[Proper
         Property.final(
             "linearizable", c.linearizable,
             "the client history is linearizable (operations with unknown outcome may or may not apply)",
-            reads=Reads(history=True),
+            reads=history_only,
         ),
     ]
     if config.clients > 0 and (config.ops > 0 or not multi):
@@ -352,7 +355,7 @@ def paxos_properties(config: CheckConfig, cluster: ClusterConfig) -> list[Proper
         props.append(
             Property.sometimes(
                 "operation completed", c.operation_completed, "a client operation returned",
-                reads=Reads(history=True),
+                reads=history_only,
             )
         )
     # Multi-Paxos: a change needs a second round (the bound of one leaves the initial
@@ -652,8 +655,11 @@ def quiescence_properties(
             "with every acknowledged operation in it, taking effect once",
             # it reads whether anything can still happen: messages in flight, timers and
             # crashes too (partial-order reduction treats every step on them as visible)
+            # (holds wherever a message to a live node is in flight, and never looks at
+            # messages to crashed nodes: quiescent_only)
             reads=dataclasses.replace(
-                replica_reads(config.nodes), history=True, network=True, faults=True
+                replica_reads(config.nodes), history=True, history_order=False, network=True, faults=True,
+                quiescent_only=True,
             ),
         )
     ]

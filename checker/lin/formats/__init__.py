@@ -6,7 +6,7 @@ dispatcher that picks one (``parse_history(text, fmt="auto")``):
 - ``etcd``: Porcupine's Jepsen etcd logs (``INFO  jepsen.util - P :type :f value``;
   :mod:`~checker.lin.formats.etcd`);
 - ``kv``: Porcupine's key-value EDN lines (one map per line, with ``:key``);
-- ``jepsen``: Jepsen EDN histories (a vector of maps, or maps one after another), read with
+- ``jepsen``: Jepsen EDN histories (a vector or a list of maps, or maps one after another), read with
   Knossos's conventions (both :mod:`~checker.lin.formats.jepsen`);
 - ``porcupine``: not a format of its own: etcd or kv, whichever the text is (as ``auto``).
 
@@ -33,6 +33,15 @@ def detect_format(text: str) -> str:
         return "empty"
     if body.startswith("INFO"):
         return "etcd"
+    if body[0] == "(":  # a Knossos history: a top-level EDN list (JSON has no lists)
+        rest = body[1:].lstrip()
+        if rest[:1] == ")":
+            return "jepsen"
+        if rest[:1] == "{":
+            rest = rest[1:].lstrip()
+            if rest[:1] in (":", "}"):
+                return "kv" if ":key" in body.split("\n", 1)[0] else "jepsen"
+        return "unknown"
     if body[0] in "[{":
         rest = body[1:].lstrip()
         if body[0] == "[" and rest[:1] in ("{", "]"):

@@ -1,6 +1,6 @@
 """Jepsen and Knossos EDN histories, and Porcupine's key-value EDN lines (format ``kv``).
 
-A history is a vector of event maps or maps one after another (``{:process P, :type
+A history is a vector or a list of event maps, or maps one after another (``{:process P, :type
 :invoke|:ok|:fail|:info, :f F, :value V}``, with ``:key`` in the kv lines). Files of flat
 maps, one a line, take a regular-expression fast path (:func:`_flat_lines`); anything
 else goes through :class:`~checker.lin.edn.EDNReader`.
@@ -80,7 +80,7 @@ def _edn_events(text: str, source: str) -> list[tuple[int, Any]]:
         return flat
     try:
         reader = EDNReader(text)
-        elements = reader.vector_elements()  # a vector of maps: one line each
+        elements = reader.sequence_elements()  # a vector or list of maps: one line each
         return elements if elements is not None else list(reader.forms())
     except EDNError as e:
         raise HistoryError(source, e.line, e.problem) from None
@@ -89,7 +89,7 @@ def _edn_events(text: str, source: str) -> list[tuple[int, Any]]:
 
 
 def parse_jepsen(text: str, source: str = "<jepsen>", fmt: str = "jepsen") -> History:
-    """Jepsen EDN (a vector of maps or one map per line) with Knossos's conventions:
+    """Jepsen EDN (a vector or a list of maps, or one map per line) with Knossos's conventions:
     ``:fail`` did not happen (dropped with its invocation); ``:info`` may or may not
     have happened (pending forever); a read that returned nil matches any state;
     ``:nemesis`` events are ignored; a cas value is ``[old new]``. With ``:key``

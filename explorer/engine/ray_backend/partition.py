@@ -212,8 +212,8 @@ class Partition:
     ) -> None:
         """Note ``prop`` failing in ``state``; with ``collect`` also every later property
         of its kind that fails there: a level is judged against the properties violated
-        before it, so each property gets its shallowest violation (one process, checking
-        in order, notes only the first failing property of a state)."""
+        before it, so each property gets its shallowest violation (as one process
+        records each failing property of a state: Run.record_each)."""
         depth = self.depth if depth is None else depth
         self.found.append((depth, fp, prop.name, prop.kind))
         if self.run.settings.collect:
