@@ -142,7 +142,11 @@ class WorldFingerprints:
         self.last_network = (network, fp)
 
     def small_fields(self, world: World) -> int:
-        key = (world.crashed, world.timers, world.isolated, world.budgets, world.fires_left)
+        return self.small_key((world.crashed, world.timers, world.isolated, world.budgets, world.fires_left))
+
+    def small_key(self, key: tuple[Any, ...]) -> int:
+        """The fingerprint of the small fields ``(crashed, timers, isolated, budgets,
+        fires_left)``."""
         fp = self.small.get(key)
         if fp is None:
             if len(self.small) >= self.limit:

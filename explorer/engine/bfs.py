@@ -23,6 +23,7 @@ disk: explorer/engine/spill.py.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from explorer.engine.frontier import Frontier
@@ -49,6 +50,7 @@ class _Bfs:
         self.within = model.within_boundary if overrides(model, "within_boundary") else None
         self.encode = model.encode if overrides(model, "encode") else None
         self.decode = model.decode if overrides(model, "decode") else None
+        self.fresh = self.fresh_keyed if overrides(model, "keyed_successors") else self.fresh_built
         self.visited = Visited()
         self.level_sizes: list[int] = []
         self.generated = 0
@@ -159,6 +161,36 @@ class _Bfs:
                     break
         return False
 
+    def fresh_built(self, state: Any, parent: int) -> Iterator[tuple[int, int, Any]]:
+        """The new successors of ``state`` (its ordinal: ``parent``) as ``(index, ordinal,
+        next state)``, admitted as they come; then ``(index of the last successor, -1,
+        state)`` (the engine's count of generated successors)."""
+        representative = self.representative
+        fp_of = self.run.model.fingerprint
+        admit = self.visited.admit
+        index = -1
+        for index, (_action, nxt) in enumerate(self.run.model.successors(state)):
+            if nxt == state:
+                continue  # a stuttering step: the state is known
+            ordinal = admit(fp_of(representative(nxt) if representative else nxt), parent, index)
+            if ordinal >= 0:
+                yield index, ordinal, nxt
+        yield index, -1, state
+
+    def fresh_keyed(self, state: Any, parent: int) -> Iterator[tuple[int, int, Any]]:
+        """As :meth:`fresh_built`, from the model's :meth:`~Model.keyed_successors`: a
+        successor is built only when its fingerprint is new. (A stuttering step has the
+        state's own fingerprint, already admitted, as under symmetry its representative's.)"""
+        model = self.run.model
+        next_state = model.next_state
+        admit = self.visited.admit
+        index = -1
+        for index, (action, fp, nxt) in enumerate(model.keyed_successors(state, self.representative is not None)):
+            ordinal = admit(fp, parent, index)
+            if ordinal >= 0:
+                yield index, ordinal, nxt if nxt is not None else next_state(state, action)
+        yield index, -1, state
+
     def next_level(
         self, frontier: Level, expanded: int, last: bool, carry: tuple[Level, Pending] | None = None
     ) -> tuple[Level, int, bool, Pending]:
@@ -169,11 +201,9 @@ class _Bfs:
         The hot loop: locals instead of attributes, and the initial states' admission
         repeated inline (a shared helper would cost a call per new state).
         """
-        run, representative, within = self.run, self.representative, self.within
-        successors = run.model.successors
-        fp_of = run.model.fingerprint
+        run, within = self.run, self.within
+        fresh = self.fresh
         visited = self.visited
-        admit = visited.admit
         max_states = run.settings.max_states
         check_new = bool(run.always or run.sometimes_props)
         check_final = bool(run.final)
@@ -188,12 +218,9 @@ class _Bfs:
         for pord, data in frontier:
             state = decode(data) if decode else data
             index = -1
-            for index, (_action, nxt) in enumerate(successors(state)):
-                if nxt == state:
-                    continue  # a stuttering step: the state is known
-                ordinal = admit(fp_of(representative(nxt) if representative else nxt), pord, index)
+            for index, ordinal, nxt in fresh(state, pord):  # noqa: B007 (read after the loop)
                 if ordinal < 0:
-                    continue  # seen before
+                    break  # the successors are done (``index``: the last one's)
                 if check_new:
                     prop = run.failed_always(nxt)
                     if prop is not None and violation_at(ordinal, prop):

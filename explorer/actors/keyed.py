@@ -1,0 +1,148 @@
+"""Successors' fingerprints before their worlds: duplicates cost only a fingerprint delta.
+
+About 60% of the successors the default Multi-Paxos check generates are worlds it has
+seen before. Building one (the network tuple rewritten, the world assembled) costs far
+more than its fingerprint, which is linear in its parts' (explorer/actors/fingerprints.py):
+the expanded world's, plus, per part a step replaces, the weighted difference of the two
+parts' fingerprints. For the steps that make most successors (deliveries, timer firings,
+drops and duplicates on the unordered network) that difference follows from the step
+alone: the node's memoised step gives its new state and outputs, and on the unordered
+network the fingerprint is the sum over every copy in flight, so a message delivered or
+dropped subtracts its envelope's fingerprint and each message sent adds one, with no
+network to rewrite. :func:`keyed_successors` yields those successors as
+``(action, fingerprint, None)``; the engine builds one through ``next_state`` only when
+its fingerprint is new (:meth:`explorer.engine.model.Model.keyed_successors`).
+
+Every other successor is built and fingerprinted as before: crashes, restarts,
+partitions, FIFO networks, an expanded world of a subclass type (a broken step's), a
+step whose outputs ``next_state`` would reject (it raises there). A model subclass whose
+``next_state`` marks steps (the Paxos models' broken-step worlds) says through
+``step_type`` what class a step's world has. tests/test_keyed_successors.py checks the
+fingerprints against the built worlds' on every state of small searches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from explorer.actors.faults import DROP, DUP, spend
+from explorer.actors.fingerprints import HISTORY_W, MASK, NET_W, SMALL_W, TYPE_W
+from explorer.actors.world import ActorAction, World, replace_at
+from paxos_core.events import CancelTimer, Complete, Invoke, Send, SetTimer
+
+if TYPE_CHECKING:
+    from explorer.actors.model import ActorModel
+
+#: (action, fingerprint, the next world or None when not built)
+Keyed = tuple[ActorAction, int, World | None]
+
+
+def keyed_successors(model: ActorModel, world: World) -> Iterator[Keyed]:
+    """``world``'s successors in the order of ``model.successors``, as (action, the
+    successor's fingerprint, the successor when it had to be built, else None)."""
+    fps = model.fingerprints
+    fps.expanding(world)
+    _base, base_fp, parts = fps.base
+    fast = not model.fifo and type(world) is World
+    for action in model.actions(world):
+        kind = action.kind
+        fp: int | None = None
+        if fast:
+            if kind == "deliver":
+                fp = _deliver(model, world, action, base_fp, parts)
+            elif kind == "timer":
+                fp = _timer(model, world, action, base_fp, parts)
+            elif kind == "drop" or kind == "dup":
+                act: Any = action  # (the kind tag fixes the tuple's shape)
+                src, dst, msg = act[0], act[1], act[2]
+                change = fps.envelope(src, dst, msg)
+                budgets = spend(world.budgets, DROP if kind == "drop" else DUP)
+                small = fps.small_key((world.crashed, world.timers, world.isolated, budgets, world.fires_left))
+                fp = base_fp + NET_W * (change if kind == "dup" else -change) + SMALL_W * (small - parts[1])
+        if fp is not None:
+            yield action, fp & MASK, None
+            continue
+        nxt = model.next_state(world, action)
+        if nxt is not None:
+            fps.expanding(world)  # (the engine may have expanded nothing else meanwhile)
+            yield action, model.fingerprint(nxt), nxt
+
+
+def _deliver(model: ActorModel, world: World, action: Any, base_fp: int, parts: list[int]) -> int | None:
+    src, dst, msg = action[0], action[1], action[2]
+    i = model.index[dst]
+    old = world.actors[i]
+    new, outputs = model.memo.message(model.nodes[i], i, dst, old, src, msg)
+    return _after_step(model, world, i, dst, old, new, outputs, world.timers, world.fires_left,
+                       base_fp - NET_W * model.fingerprints.envelope(src, dst, msg), parts)
+
+
+def _timer(model: ActorModel, world: World, action: Any, base_fp: int, parts: list[int]) -> int | None:
+    node, name = action.node, action.timer
+    i = model.index[node]
+    timers = replace_at(world.timers, i, tuple(n for n in world.timers[i] if n != name))
+    fires_left = world.fires_left
+    slot = model.fire_slot.get((i, name)) if model.fire_slot else None
+    if slot is not None:
+        fires_left = replace_at(fires_left, slot, fires_left[slot] - 1)
+    old = world.actors[i]
+    new, outputs = model.memo.timer(model.nodes[i], i, node, old, name)
+    return _after_step(model, world, i, node, old, new, outputs, timers, fires_left, base_fp, parts)
+
+
+def _after_step(
+    model: ActorModel,
+    world: World,
+    i: int,
+    me: int,
+    old: Any,
+    new: Any,
+    outputs: tuple[Any, ...],
+    timers: tuple[tuple[str, ...], ...],
+    fires_left: tuple[int, ...],
+    fp: int,
+    parts: list[int],
+) -> int | None:
+    """``fp`` (the world's, moved for what the step took away) plus the changes of node
+    ``me`` (index ``i``) moving from ``old`` to ``new`` and emitting ``outputs``, as
+    ``apply_outputs`` in explorer/actors/model.py would make them; None when only
+    building the world can tell (an output it rejects)."""
+    fps = model.fingerprints
+    history = world.history
+    names = timers[i]
+    names_changed = False
+    sent = 0
+    for out in outputs:
+        cls = type(out)
+        if cls is Send:
+            if out.dst not in model.index:
+                return None  # next_state raises the error
+            sent += fps.envelope(me, out.dst, out.msg)
+        elif cls is SetTimer:
+            if out.name not in names:
+                names = tuple(sorted((*names, out.name)))
+                names_changed = True
+        elif cls is CancelTimer:
+            if out.name in names:
+                names = tuple(n for n in names if n != out.name)
+                names_changed = True
+        elif cls is Invoke or cls is Complete:
+            history = model.memo.states.canon((*history, out))
+        else:
+            return None
+    if names_changed:
+        timers = replace_at(timers, i, names)
+    if new is not old:
+        cls = model.step_type(i, old, new)
+        if cls is not World:
+            fp += TYPE_W * (fps.type_tag(cls) - parts[0])
+        fp += fps.weights[i] * (fps.part(new) - parts[4 + i])
+    if sent:
+        fp += NET_W * sent
+    if timers is not world.timers or fires_left is not world.fires_left:
+        small = fps.small_key((world.crashed, timers, world.isolated, world.budgets, fires_left))
+        fp += SMALL_W * (small - parts[1])
+    if history is not world.history:
+        fp += HISTORY_W * (fps.part(history) - parts[3])
+    return fp
