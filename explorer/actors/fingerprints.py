@@ -79,6 +79,8 @@ class WorldFingerprints:
         self.envelopes: dict[tuple[int, int, int], tuple[Any, int]] = {}
         self.pack_envelope = struct.Struct("<3Q").pack
         self.small: dict[tuple[Any, ...], int] = {}
+        # node steps' effects on fingerprints, by their inputs' identity (explorer/actors/keyed.py)
+        self.effects: dict[tuple[Any, ...], tuple[Any, Any, Any]] = {}
         self.types: dict[type, int] = {}
         self.limit = limit
         self.weights = actor_weights(actors)

@@ -69,49 +69,71 @@ def keyed_successors(model: ActorModel, world: World) -> Iterator[Keyed]:
             yield action, model.fingerprint(nxt), nxt
 
 
+#: what a node step does to a world's fingerprint, whatever the world: (the change of
+#: the type, actor and network parts, weighted; the timer outputs in order as (set?,
+#: name); the history outputs), or None when only building the world can tell
+Effect = tuple[int, tuple[tuple[bool, str], ...], tuple[Any, ...]] | None
+
+
 def _deliver(model: ActorModel, world: World, action: Any, base_fp: int, parts: list[int]) -> int | None:
     src, dst, msg = action[0], action[1], action[2]
     i = model.index[dst]
     old = world.actors[i]
-    new, outputs = model.memo.message(model.nodes[i], i, dst, old, src, msg)
-    return _after_step(model, world, i, dst, old, new, outputs, world.timers, world.fires_left,
-                       base_fp - NET_W * model.fingerprints.envelope(src, dst, msg), parts)
+    # The step's effect, by the identity of its inputs (as the step memo: explorer/actors/memo.py)
+    effects = model.fingerprints.effects
+    key = (i, id(old), src, id(msg))
+    entry = effects.get(key)
+    if entry is not None and entry[0] is old and entry[1] is msg:
+        effect = entry[2]
+    else:
+        new, outputs = model.memo.message(model.nodes[i], i, dst, old, src, msg)
+        effect = _effect(model, i, dst, old, new, outputs, parts)
+        if effect is not None:
+            effect = (effect[0] - NET_W * model.fingerprints.envelope(src, dst, msg), effect[1], effect[2])
+        _keep(effects, key, (old, msg, effect), model.fingerprints.limit)
+    if effect is None:
+        return None
+    return _on_world(model, world, i, effect, world.timers, world.fires_left, base_fp, parts)
 
 
 def _timer(model: ActorModel, world: World, action: Any, base_fp: int, parts: list[int]) -> int | None:
     node, name = action.node, action.timer
     i = model.index[node]
+    old = world.actors[i]
+    effects = model.fingerprints.effects
+    key = (i, id(old), name)
+    entry = effects.get(key)
+    if entry is not None and entry[0] is old:
+        effect = entry[2]
+    else:
+        new, outputs = model.memo.timer(model.nodes[i], i, node, old, name)
+        effect = _effect(model, i, node, old, new, outputs, parts)
+        _keep(effects, key, (old, name, effect), model.fingerprints.limit)
+    if effect is None:
+        return None
     timers = replace_at(world.timers, i, tuple(n for n in world.timers[i] if n != name))
     fires_left = world.fires_left
     slot = model.fire_slot.get((i, name)) if model.fire_slot else None
     if slot is not None:
         fires_left = replace_at(fires_left, slot, fires_left[slot] - 1)
-    old = world.actors[i]
-    new, outputs = model.memo.timer(model.nodes[i], i, node, old, name)
-    return _after_step(model, world, i, node, old, new, outputs, timers, fires_left, base_fp, parts)
+    return _on_world(model, world, i, effect, timers, fires_left, base_fp, parts)
 
 
-def _after_step(
-    model: ActorModel,
-    world: World,
-    i: int,
-    me: int,
-    old: Any,
-    new: Any,
-    outputs: tuple[Any, ...],
-    timers: tuple[tuple[str, ...], ...],
-    fires_left: tuple[int, ...],
-    fp: int,
-    parts: list[int],
-) -> int | None:
-    """``fp`` (the world's, moved for what the step took away) plus the changes of node
-    ``me`` (index ``i``) moving from ``old`` to ``new`` and emitting ``outputs``, as
-    ``apply_outputs`` in explorer/actors/model.py would make them; None when only
-    building the world can tell (an output it rejects)."""
+def _keep(effects: dict[Any, Any], key: Any, entry: Any, limit: int) -> None:
+    if len(effects) >= limit:
+        effects.clear()
+    effects[key] = entry
+
+
+def _effect(
+    model: ActorModel, i: int, me: int, old: Any, new: Any, outputs: tuple[Any, ...], parts: list[int]
+) -> Effect:
+    """What node ``me`` (index ``i``) moving from ``old`` to ``new`` and emitting
+    ``outputs`` does to a world's fingerprint, as ``apply_outputs`` in
+    explorer/actors/model.py builds the world (see :data:`Effect`)."""
     fps = model.fingerprints
-    history = world.history
-    names = timers[i]
-    names_changed = False
+    timer_ops: list[tuple[bool, str]] = []
+    history: list[Any] = []
     sent = 0
     for out in outputs:
         cls = type(out)
@@ -119,30 +141,53 @@ def _after_step(
             if out.dst not in model.index:
                 return None  # next_state raises the error
             sent += fps.envelope(me, out.dst, out.msg)
-        elif cls is SetTimer:
-            if out.name not in names:
-                names = tuple(sorted((*names, out.name)))
-                names_changed = True
-        elif cls is CancelTimer:
-            if out.name in names:
-                names = tuple(n for n in names if n != out.name)
-                names_changed = True
+        elif cls is SetTimer or cls is CancelTimer:
+            timer_ops.append((cls is SetTimer, out.name))
         elif cls is Invoke or cls is Complete:
-            history = model.memo.states.canon((*history, out))
+            history.append(out)
         else:
             return None
-    if names_changed:
-        timers = replace_at(timers, i, names)
+    change = NET_W * sent
     if new is not old:
         cls = model.step_type(i, old, new)
         if cls is not World:
-            fp += TYPE_W * (fps.type_tag(cls) - parts[0])
-        fp += fps.weights[i] * (fps.part(new) - parts[4 + i])
-    if sent:
-        fp += NET_W * sent
+            change += TYPE_W * (fps.type_tag(cls) - parts[0])
+        change += fps.weights[i] * (fps.part(new) - fps.part(old))
+    return change, tuple(timer_ops), tuple(history)
+
+
+def _on_world(
+    model: ActorModel,
+    world: World,
+    i: int,
+    effect: tuple[int, tuple[tuple[bool, str], ...], tuple[Any, ...]],
+    timers: tuple[tuple[str, ...], ...],
+    fires_left: tuple[int, ...],
+    fp: int,
+    parts: list[int],
+) -> int:
+    """``fp`` (the world's, ``world``'s timers and fires left already as the step left
+    them before the node's outputs) with the step's ``effect``."""
+    change, timer_ops, history_outputs = effect
+    fp += change
+    if timer_ops:
+        names = timers[i]
+        for is_set, name in timer_ops:
+            if is_set:
+                if name not in names:
+                    names = tuple(sorted((*names, name)))
+            elif name in names:
+                names = tuple(n for n in names if n != name)
+        if names != timers[i]:
+            timers = replace_at(timers, i, names)
+    fps = model.fingerprints
     if timers is not world.timers or fires_left is not world.fires_left:
         small = fps.small_key((world.crashed, timers, world.isolated, world.budgets, fires_left))
         fp += SMALL_W * (small - parts[1])
-    if history is not world.history:
+    if history_outputs:
+        canon = model.memo.states.canon
+        history = world.history
+        for out in history_outputs:
+            history = canon((*history, out))
         fp += HISTORY_W * (fps.part(history) - parts[3])
     return fp
