@@ -23,7 +23,7 @@ disk: explorer/engine/spill.py.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from explorer.engine.frontier import Frontier
@@ -50,7 +50,7 @@ class _Bfs:
         self.within = model.within_boundary if overrides(model, "within_boundary") else None
         self.encode = model.encode if overrides(model, "encode") else None
         self.decode = model.decode if overrides(model, "decode") else None
-        self.fresh = self.fresh_keyed if overrides(model, "keyed_successors") else self.fresh_built
+        self.keyed = overrides(model, "keyed_successors")  # see :meth:`fresh_successors`
         self.visited = Visited()
         self.level_sizes: list[int] = []
         self.generated = 0
@@ -161,35 +161,41 @@ class _Bfs:
                     break
         return False
 
-    def fresh_built(self, state: Any, parent: int) -> Iterator[tuple[int, int, Any]]:
-        """The new successors of ``state`` (its ordinal: ``parent``) as ``(index, ordinal,
-        next state)``, admitted as they come; then ``(index of the last successor, -1,
-        state)`` (the engine's count of generated successors)."""
-        representative = self.representative
-        fp_of = self.run.model.fingerprint
-        admit = self.visited.admit
-        index = -1
-        for index, (_action, nxt) in enumerate(self.run.model.successors(state)):
-            if nxt == state:
-                continue  # a stuttering step: the state is known
-            ordinal = admit(fp_of(representative(nxt) if representative else nxt), parent, index)
-            if ordinal >= 0:
-                yield index, ordinal, nxt
-        yield index, -1, state
+    def fresh_successors(self) -> Callable[[Any, int], Iterator[tuple[int, int, Any]]]:
+        """``fresh(state, parent)``: the new successors of ``state`` (its ordinal:
+        ``parent``) as ``(index, ordinal, next state)``, admitted as they come; then
+        ``(index of the last successor, -1, state)`` (for the count of generated ones).
 
-    def fresh_keyed(self, state: Any, parent: int) -> Iterator[tuple[int, int, Any]]:
-        """As :meth:`fresh_built`, from the model's :meth:`~Model.keyed_successors`: a
-        successor is built only when its fingerprint is new. (A stuttering step has the
-        state's own fingerprint, already admitted, as under symmetry its representative's.)"""
-        model = self.run.model
-        next_state = model.next_state
-        admit = self.visited.admit
-        index = -1
-        for index, (action, fp, nxt) in enumerate(model.keyed_successors(state, self.representative is not None)):
-            ordinal = admit(fp, parent, index)
-            if ordinal >= 0:
-                yield index, ordinal, nxt if nxt is not None else next_state(state, action)
-        yield index, -1, state
+        From the model's :meth:`~Model.keyed_successors` when it overrides it: a successor
+        is built only when its fingerprint is new (a stuttering step has the state's own
+        fingerprint, already admitted; under symmetry its representative's). What the
+        generators read is bound once per level (they run once per expanded state)."""
+        model, representative, admit = self.run.model, self.representative, self.visited.admit
+        if self.keyed:
+            keyed, next_state, symmetry = model.keyed_successors, model.next_state, representative is not None
+
+            def fresh_keyed(state: Any, parent: int) -> Iterator[tuple[int, int, Any]]:
+                index = -1
+                for index, (action, fp, nxt) in enumerate(keyed(state, symmetry)):
+                    ordinal = admit(fp, parent, index)
+                    if ordinal >= 0:
+                        yield index, ordinal, nxt if nxt is not None else next_state(state, action)
+                yield index, -1, state
+
+            return fresh_keyed
+        successors, fp_of = model.successors, model.fingerprint
+
+        def fresh_built(state: Any, parent: int) -> Iterator[tuple[int, int, Any]]:
+            index = -1
+            for index, (_action, nxt) in enumerate(successors(state)):
+                if nxt == state:
+                    continue  # a stuttering step: the state is known
+                ordinal = admit(fp_of(representative(nxt) if representative else nxt), parent, index)
+                if ordinal >= 0:
+                    yield index, ordinal, nxt
+            yield index, -1, state
+
+        return fresh_built
 
     def next_level(
         self, frontier: Level, expanded: int, last: bool, carry: tuple[Level, Pending] | None = None
@@ -202,7 +208,7 @@ class _Bfs:
         repeated inline (a shared helper would cost a call per new state).
         """
         run, within = self.run, self.within
-        fresh = self.fresh
+        fresh = self.fresh_successors()
         visited = self.visited
         max_states = run.settings.max_states
         check_new = bool(run.always or run.sometimes_props)
