@@ -24,21 +24,65 @@ fingerprints against the built worlds' on every state of small searches.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from explorer.actors.faults import DROP, DUP, spend
-from explorer.actors.fingerprints import HISTORY_W, MASK, NET_W, SMALL_W, TYPE_W
-from explorer.actors.world import ActorAction, World, replace_at
+from explorer.actors.fingerprints import HISTORY_W, MASK, NET_W, SMALL_W, TYPE_W, WorldFingerprints
+from explorer.actors.memo import StepMemo
+from explorer.actors.world import ActorAction, Node, World, replace_at
+from explorer.engine.model import Model
 from paxos_core.events import CancelTimer, Complete, Invoke, Send, SetTimer
-
-if TYPE_CHECKING:
-    from explorer.actors.model import ActorModel
 
 #: (action, fingerprint, the next world or None when not built)
 Keyed = tuple[ActorAction, int, World | None]
 
 
-def keyed_successors(model: ActorModel, world: World) -> Iterator[Keyed]:
+class KeyedSteps:
+    """What keyed successors read of an actor model (mixed into
+    :class:`explorer.actors.model.ActorModel`, which supplies all of it), and the hook a
+    subclass that marks steps overrides."""
+
+    fingerprints: WorldFingerprints
+    memo: StepMemo
+    index: dict[int, int]
+    nodes: tuple[Node, ...]
+    fire_slot: dict[tuple[int, str], int]
+    fifo: bool
+
+    def actions(self, state: World) -> list[ActorAction]:
+        raise NotImplementedError
+
+    def next_state(self, state: World, action: ActorAction) -> World | None:
+        raise NotImplementedError
+
+    def fingerprint(self, state: World) -> int:
+        raise NotImplementedError
+
+    #: the class whose ``successors`` and ``next_state`` the keyed steps follow
+    steps_of: type[KeyedSteps]
+
+    def keyed_successors(self, state: World, symmetry: bool) -> Iterator[Keyed]:
+        """Fingerprints from the steps, worlds built when new (see the module docstring);
+        all built under symmetry, or when a subclass changes the steps: it overrides
+        ``successors``, or ``next_state`` without ``step_type``."""
+        cls, plain = type(self), self.steps_of
+        if symmetry or cls.successors is not plain.successors or (
+            cls.next_state is not plain.next_state and cls.step_type is KeyedSteps.step_type
+        ):
+            return iter(Model.keyed_successors(self, state, symmetry))  # type: ignore[arg-type]
+        return keyed_successors(self, state)
+
+    def successors(self, state: World) -> Iterator[tuple[ActorAction, World]]:
+        raise NotImplementedError
+
+    def step_type(self, i: int, old: Any, new: Any) -> type[World]:
+        """The class of the world a delivery or timer gives when actor ``i`` moved from
+        ``old`` to ``new``: :class:`World`. A subclass whose ``next_state`` marks steps by
+        the world's class overrides it, so keyed successors get its fingerprint right."""
+        return World
+
+
+def keyed_successors(model: KeyedSteps, world: World) -> Iterator[Keyed]:
     """``world``'s successors in the order of ``model.successors``, as (action, the
     successor's fingerprint, the successor when it had to be built, else None)."""
     fps = model.fingerprints
@@ -75,7 +119,7 @@ def keyed_successors(model: ActorModel, world: World) -> Iterator[Keyed]:
 Effect = tuple[int, tuple[tuple[bool, str], ...], tuple[Any, ...]] | None
 
 
-def _deliver(model: ActorModel, world: World, action: Any, base_fp: int, parts: list[int]) -> int | None:
+def _deliver(model: KeyedSteps, world: World, action: Any, base_fp: int, parts: list[int]) -> int | None:
     src, dst, msg = action[0], action[1], action[2]
     i = model.index[dst]
     old = world.actors[i]
@@ -96,7 +140,7 @@ def _deliver(model: ActorModel, world: World, action: Any, base_fp: int, parts: 
     return _on_world(model, world, i, effect, world.timers, world.fires_left, base_fp, parts)
 
 
-def _timer(model: ActorModel, world: World, action: Any, base_fp: int, parts: list[int]) -> int | None:
+def _timer(model: KeyedSteps, world: World, action: Any, base_fp: int, parts: list[int]) -> int | None:
     node, name = action.node, action.timer
     i = model.index[node]
     old = world.actors[i]
@@ -126,7 +170,7 @@ def _keep(effects: dict[Any, Any], key: Any, entry: Any, limit: int) -> None:
 
 
 def _effect(
-    model: ActorModel, i: int, me: int, old: Any, new: Any, outputs: tuple[Any, ...], parts: list[int]
+    model: KeyedSteps, i: int, me: int, old: Any, new: Any, outputs: tuple[Any, ...], parts: list[int]
 ) -> Effect:
     """What node ``me`` (index ``i``) moving from ``old`` to ``new`` and emitting
     ``outputs`` does to a world's fingerprint, as ``apply_outputs`` in
@@ -157,7 +201,7 @@ def _effect(
 
 
 def _on_world(
-    model: ActorModel,
+    model: KeyedSteps,
     world: World,
     i: int,
     effect: tuple[int, tuple[tuple[bool, str], ...], tuple[Any, ...]],

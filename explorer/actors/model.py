@@ -21,7 +21,7 @@ from explorer.actors.encoding import EncodedWorlds, WorldCodec
 from explorer.actors.faults import CRASH, DROP, DUP, PARTITION, Faults, node_fault_actions, spend
 from explorer.actors.fingerprints import WorldFingerprints
 from explorer.actors.footprint import IgnoresForever, Reads, Reducible
-from explorer.actors.keyed import Keyed, keyed_successors
+from explorer.actors.keyed import KeyedSteps
 from explorer.actors.memo import StepMemo, adopt_world
 from explorer.actors.network import Changed, Entries, make_network
 from explorer.actors.reading import WorldReading
@@ -43,7 +43,7 @@ from explorer.engine.model import Model, Property
 from paxos_core.events import CancelTimer, Complete, Invoke, Send, SetTimer
 
 
-class ActorModel(WorldReading, EncodedWorlds, Reducible, Model[World, ActorAction]):
+class ActorModel(WorldReading, EncodedWorlds, Reducible, KeyedSteps, Model[World, ActorAction]):
     """A checkable model of actors exchanging messages over a faulty network.
 
     Parameters:
@@ -240,23 +240,6 @@ class ActorModel(WorldReading, EncodedWorlds, Reducible, Model[World, ActorActio
             if nxt is not None:
                 yield action, nxt
 
-    def keyed_successors(self, state: World, symmetry: bool) -> Iterator[Keyed]:
-        """Successors' fingerprints from the steps, their worlds built only when needed
-        (explorer/actors/keyed.py); every one built under symmetry, or when a subclass
-        changes the steps without saying how (``step_type``)."""
-        cls = type(self)
-        if symmetry or cls.successors is not ActorModel.successors or (
-            cls.next_state is not ActorModel.next_state and cls.step_type is ActorModel.step_type
-        ):
-            return Model.keyed_successors(self, state, symmetry)  # type: ignore[return-value]
-        return keyed_successors(self, state)
-
-    def step_type(self, i: int, old: Any, new: Any) -> type[World]:
-        """The class of the world a delivery or timer gives when actor ``i`` moved from
-        ``old`` to ``new``: :class:`World`. A subclass whose ``next_state`` marks steps by
-        the world's class overrides it, so keyed successors get its fingerprint right."""
-        return World
-
     def properties(self) -> Sequence[Property[World]]:
         return self._properties
 
@@ -309,6 +292,9 @@ class ActorModel(WorldReading, EncodedWorlds, Reducible, Model[World, ActorActio
         """A ``representative`` over the permutations of ``group``
         (see :func:`explorer.actors.symmetry.symmetry`)."""
         return _symmetry.symmetry(self, group, rename_for)
+
+
+ActorModel.steps_of = ActorModel  # the steps keyed successors follow (explorer/actors/keyed.py)
 
 
 def net_change(
