@@ -23,7 +23,6 @@ disk: explorer/engine/spill.py.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from typing import Any
 
 from explorer.engine.frontier import Frontier
@@ -50,7 +49,8 @@ class _Bfs:
         self.within = model.within_boundary if overrides(model, "within_boundary") else None
         self.encode = model.encode if overrides(model, "encode") else None
         self.decode = model.decode if overrides(model, "decode") else None
-        self.keyed = overrides(model, "keyed_successors")  # see :meth:`fresh_successors`
+        # successors' fingerprints before the successors (Model.keyed_successors)
+        self.keyed = overrides(model, "keyed_successors")
         self.visited = Visited()
         self.level_sizes: list[int] = []
         self.generated = 0
@@ -161,42 +161,6 @@ class _Bfs:
                     break
         return False
 
-    def fresh_successors(self) -> Callable[[Any, int], Iterator[tuple[int, int, Any]]]:
-        """``fresh(state, parent)``: the new successors of ``state`` (its ordinal:
-        ``parent``) as ``(index, ordinal, next state)``, admitted as they come; then
-        ``(index of the last successor, -1, state)`` (for the count of generated ones).
-
-        From the model's :meth:`~Model.keyed_successors` when it overrides it: a successor
-        is built only when its fingerprint is new (a stuttering step has the state's own
-        fingerprint, already admitted; under symmetry its representative's). What the
-        generators read is bound once per level (they run once per expanded state)."""
-        model, representative, admit = self.run.model, self.representative, self.visited.admit
-        if self.keyed:
-            keyed, next_state, symmetry = model.keyed_successors, model.next_state, representative is not None
-
-            def fresh_keyed(state: Any, parent: int) -> Iterator[tuple[int, int, Any]]:
-                index = -1
-                for index, (action, fp, nxt) in enumerate(keyed(state, symmetry)):
-                    ordinal = admit(fp, parent, index)
-                    if ordinal >= 0:
-                        yield index, ordinal, nxt if nxt is not None else next_state(state, action)
-                yield index, -1, state
-
-            return fresh_keyed
-        successors, fp_of = model.successors, model.fingerprint
-
-        def fresh_built(state: Any, parent: int) -> Iterator[tuple[int, int, Any]]:
-            index = -1
-            for index, (_action, nxt) in enumerate(successors(state)):
-                if nxt == state:
-                    continue  # a stuttering step: the state is known
-                ordinal = admit(fp_of(representative(nxt) if representative else nxt), parent, index)
-                if ordinal >= 0:
-                    yield index, ordinal, nxt
-            yield index, -1, state
-
-        return fresh_built
-
     def next_level(
         self, frontier: Level, expanded: int, last: bool, carry: tuple[Level, Pending] | None = None
     ) -> tuple[Level, int, bool, Pending]:
@@ -207,9 +171,12 @@ class _Bfs:
         The hot loop: locals instead of attributes, and the initial states' admission
         repeated inline (a shared helper would cost a call per new state).
         """
-        run, within = self.run, self.within
-        fresh = self.fresh_successors()
+        run, representative, within = self.run, self.representative, self.within
+        model = run.model
+        successors, fp_of, next_state = model.successors, model.fingerprint, model.next_state
+        keyed, symmetry = (model.keyed_successors if self.keyed else None), representative is not None
         visited = self.visited
+        admit = visited.admit
         max_states = run.settings.max_states
         check_new = bool(run.always or run.sometimes_props)
         check_final = bool(run.final)
@@ -224,9 +191,19 @@ class _Bfs:
         for pord, data in frontier:
             state = decode(data) if decode else data
             index = -1
-            for index, ordinal, nxt in fresh(state, pord):  # noqa: B007 (read after the loop)
-                if ordinal < 0:
-                    break  # the successors are done (``index``: the last one's)
+            for index, step in enumerate(keyed(state, symmetry) if keyed else successors(state)):
+                if keyed:  # (action, fingerprint, next state or None): built only when new
+                    ordinal = admit(step[1], pord, index)
+                    if ordinal < 0:
+                        continue  # seen before (a stuttering step too: the state's own)
+                    nxt = step[2] if step[2] is not None else next_state(state, step[0])
+                else:
+                    nxt = step[1]
+                    if nxt == state:
+                        continue  # a stuttering step: the state is known
+                    ordinal = admit(fp_of(representative(nxt) if representative else nxt), pord, index)
+                    if ordinal < 0:
+                        continue  # seen before
                 if check_new:
                     prop = run.failed_always(nxt)
                     if prop is not None and violation_at(ordinal, prop):
