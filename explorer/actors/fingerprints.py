@@ -79,6 +79,8 @@ class WorldFingerprints:
         self.envelopes: dict[tuple[int, int, int], tuple[Any, int]] = {}
         self.pack_envelope = struct.Struct("<3Q").pack
         self.small: dict[tuple[Any, ...], int] = {}
+        # node steps' effects on fingerprints, by their inputs' identity (explorer/actors/keyed.py)
+        self.effects: dict[tuple[Any, ...], tuple[Any, Any, Any]] = {}
         self.types: dict[type, int] = {}
         self.limit = limit
         self.weights = actor_weights(actors)
@@ -142,7 +144,11 @@ class WorldFingerprints:
         self.last_network = (network, fp)
 
     def small_fields(self, world: World) -> int:
-        key = (world.crashed, world.timers, world.isolated, world.budgets, world.fires_left)
+        return self.small_key((world.crashed, world.timers, world.isolated, world.budgets, world.fires_left))
+
+    def small_key(self, key: tuple[Any, ...]) -> int:
+        """The fingerprint of the small fields ``(crashed, timers, isolated, budgets,
+        fires_left)``."""
         fp = self.small.get(key)
         if fp is None:
             if len(self.small) >= self.limit:

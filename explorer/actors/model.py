@@ -21,6 +21,7 @@ from explorer.actors.encoding import EncodedWorlds, WorldCodec
 from explorer.actors.faults import CRASH, DROP, DUP, PARTITION, Faults, node_fault_actions, spend
 from explorer.actors.fingerprints import WorldFingerprints
 from explorer.actors.footprint import IgnoresForever, Reads, Reducible
+from explorer.actors.keyed import KeyedSteps
 from explorer.actors.memo import StepMemo, adopt_world
 from explorer.actors.network import Changed, Entries, make_network
 from explorer.actors.reading import WorldReading
@@ -42,7 +43,7 @@ from explorer.engine.model import Model, Property
 from paxos_core.events import CancelTimer, Complete, Invoke, Send, SetTimer
 
 
-class ActorModel(WorldReading, EncodedWorlds, Reducible, Model[World, ActorAction]):
+class ActorModel(WorldReading, EncodedWorlds, Reducible, KeyedSteps, Model[World, ActorAction]):
     """A checkable model of actors exchanging messages over a faulty network.
 
     Parameters:
@@ -291,6 +292,9 @@ class ActorModel(WorldReading, EncodedWorlds, Reducible, Model[World, ActorActio
         """A ``representative`` over the permutations of ``group``
         (see :func:`explorer.actors.symmetry.symmetry`)."""
         return _symmetry.symmetry(self, group, rename_for)
+
+
+ActorModel.steps_of = ActorModel  # the steps keyed successors follow (explorer/actors/keyed.py)
 
 
 def net_change(

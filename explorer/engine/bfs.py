@@ -50,6 +50,9 @@ class _Bfs:
         self.within = model.within_boundary if overrides(model, "within_boundary") else None
         self.encode = model.encode if overrides(model, "encode") else None
         self.decode = model.decode if overrides(model, "decode") else None
+        # successors' fingerprints before the successors (Model.keyed_successors)
+        # (under symmetry every successor is built anyway, and the renaming counted)
+        self.keyed = overrides(model, "keyed_successors") and self.representative is None
         self.visited = Visited()
         self.level_sizes: list[int] = []
         self.generated = 0
@@ -169,23 +172,33 @@ class _Bfs:
                     return True
         return False
 
+    def record_at(self, ordinal: int, prop: Property[Any], state: Any, failing: Any) -> bool:
+        """Record ``prop`` failing at the state ``ordinal`` (and, under --collect, every
+        other property ``failing`` finds there); True when the search must stop."""
+        return self.run.record_each(prop, state, failing, partial(self.violation_at, ordinal))
+
+    def final_outside(self, ordinal: int, state: Any) -> bool:
+        """Judge the final properties of a new state outside the boundary (never expanded);
+        True when the search must stop."""
+        prop = self.run.failed_final(state)
+        return prop is not None and self.record_at(ordinal, prop, state, self.run.failed_final)
+
     def next_level(
         self, frontier: Level, expanded: int, last: bool, carry: tuple[Level, Pending] | None = None
     ) -> tuple[Level, int, bool, Pending]:
-        """Expand one level: (next frontier, states expanded so far, stop, the final
-        properties failing on the level the depth bound cuts, when ``last``); ``carry``:
-        the next frontier and pending properties so far (a resumed level). The hot loop:
-        locals, and the admission inline (a helper would cost a call per state)."""
+        """One level: (next frontier, expanded so far, stop, the final properties failing
+        on the level the depth bound cuts when ``last``); ``carry``: a resumed level's next
+        frontier and pending so far. Hot loop: locals, admission inline (no call a state)."""
         run, representative, within = self.run, self.representative, self.within
-        successors = run.model.successors
-        fp_of = run.model.fingerprint
-        visited = self.visited
-        admit = visited.admit
+        model = run.model
+        successors, fp_of, next_state = model.successors, model.fingerprint, model.next_state
+        keyed = model.keyed_successors if self.keyed else None  # never under symmetry
+        admit = self.visited.admit
         max_states = run.settings.max_states
         check_new = bool(run.always or run.sometimes_props)
         check_final = bool(run.final)
         finals = run.final
-        violation_at = self.violation_at
+        record_at = self.record_at
         new_frontier, pending = carry if carry is not None else (self.new_frontier(), [])
         append = new_frontier.append
         encode, decode = self.encode, self.decode
@@ -196,32 +209,33 @@ class _Bfs:
         for pord, data in frontier:
             state = decode(data) if decode else data
             index = -1
-            for index, (_action, nxt) in enumerate(successors(state)):
-                if nxt == state:
-                    continue  # a stuttering step: the state is known
-                rep = representative(nxt) if representative else nxt
-                ordinal = admit(fp_of(rep), pord, index)
-                if ordinal < 0:  # seen before
+            for index, step in enumerate(keyed(state, False) if keyed else successors(state)):
+                if keyed:  # (action, fingerprint, next state or None): built only when new
+                    ordinal = admit(step[1], pord, index)
+                    if ordinal < 0:
+                        continue  # seen before (a stuttering step too: the state's own)
+                    nxt = step[2] if step[2] is not None else next_state(state, step[0])
+                else:
+                    nxt = step[1]
+                    if nxt == state:
+                        continue  # a stuttering step: the state is known
+                    rep = representative(nxt) if representative else nxt
+                    ordinal = admit(fp_of(rep), pord, index)
+                    if ordinal < 0:  # seen before
+                        if rep is not nxt and rep != nxt:
+                            folded += 1
+                        continue
                     if rep is not nxt and rep != nxt:
-                        folded += 1
-                    continue
-                if rep is not nxt and rep != nxt:
-                    renamed += 1
+                        renamed += 1
                 if check_new:
                     prop = run.failed_always(nxt)
-                    if prop is not None and run.record_each(
-                        prop, nxt, run.failed_always, partial(violation_at, ordinal)
-                    ):
+                    if prop is not None and record_at(ordinal, prop, nxt, run.failed_always):
                         stop = True
                         break
                 if within is not None and not within(nxt):
-                    if check_final:
-                        prop = run.failed_final(nxt)
-                        if prop is not None and run.record_each(
-                            prop, nxt, run.failed_final, partial(violation_at, ordinal)
-                        ):
-                            stop = True
-                            break
+                    if check_final and self.final_outside(ordinal, nxt):
+                        stop = True
+                        break
                 elif last:
                     self.at_bound += 1
                     if check_final:
@@ -237,15 +251,12 @@ class _Bfs:
             self.generated += index + 1
             if index == -1 and check_final and not stop:
                 prop = run.failed_final(state)
-                if prop is not None and run.record_each(
-                    prop, state, run.failed_final, partial(violation_at, pord)
-                ):
-                    stop = True
+                stop = prop is not None and record_at(pord, prop, state, run.failed_final)
             if stop:
                 break
             expanded += 1
             if (signalled or not expanded & TICK_MASK) and self.safe_point(
-                frontier, expanded - first, new_frontier, pending, len(visited), expanded
+                frontier, expanded - first, new_frontier, pending, len(self.visited), expanded
             ):
                 stop = True
                 break

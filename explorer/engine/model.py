@@ -134,6 +134,22 @@ class Model(Generic[S, A]):
             if nxt is not None:
                 yield action, nxt
 
+    def keyed_successors(self, state: S, symmetry: bool) -> Iterable[tuple[A, int, S | None]]:
+        """Per successor, in the order of :meth:`successors`: ``(action, fingerprint, next
+        state or None)``, the fingerprint the engine would compute for the next state
+        (of its representative when ``symmetry``).
+
+        The BFS uses this hook when a model overrides it: it admits the fingerprint
+        first and builds a successor given as None (``next_state(state, action)``, which
+        must give the same state) only when the fingerprint is new, so a successor seen
+        before costs only its fingerprint. Override it when the model can tell a
+        successor's fingerprint from the step without assembling the state (the actor
+        model does, explorer/actors/keyed.py). Default: every successor built.
+        """
+        representative = self.representative
+        for action, nxt in self.successors(state):
+            yield action, self.fingerprint(representative(nxt) if symmetry else nxt), nxt
+
     def fingerprint(self, state: S) -> int:
         """A stable unsigned 64-bit fingerprint of ``state``: the engine's identity of states.
 

@@ -390,7 +390,25 @@ def replica_reads(nodes: int) -> Reads:
 
 # -- transition properties ---------------------------------------------------------------
 
-TransitionCheck = Callable[[World, World], dict[str, list[str]]]
+class TransitionCheck:
+    """Stability and promise monotonicity of one step (``check(before, after)``: the
+    problems per property), over the replicas that changed; ``replica_problems`` judges
+    one replica's change."""
+
+    def __init__(
+        self,
+        check: Callable[[World, World], dict[str, list[str]]],
+        replica: Callable[[int, Any, Any], list[tuple[str, list[str]]]],
+        nodes: int,
+    ) -> None:
+        self.check, self.replica, self.nodes = check, replica, nodes
+
+    def __call__(self, before: World, after: World) -> dict[str, list[str]]:
+        return self.check(before, after)
+
+    def replica_problems(self, r: int, old: Any, new: Any) -> list[tuple[str, list[str]]]:
+        """The problems of address ``r`` moving from ``old`` to ``new`` (none for a client)."""
+        return self.replica(r, old, new) if r < self.nodes else []
 
 
 def transition_check(nodes: int) -> TransitionCheck:
@@ -432,7 +450,7 @@ def transition_check(nodes: int) -> TransitionCheck:
                     found.setdefault(name, []).extend(problems)
         return found
 
-    return check
+    return TransitionCheck(check, replica_change, nodes)
 
 
 class PaxosModel(ActorModel):
@@ -455,6 +473,14 @@ class PaxosModel(ActorModel):
         broken = BrokenStepWorld._make(nxt)
         broken.step_problems = found
         return broken
+
+    def step_type(self, i: int, old: Any, new: Any) -> type[World]:
+        """:class:`BrokenStepWorld` when the step of replica ``i`` from ``old`` to ``new``
+        breaks a transition property (what :meth:`next_state` makes of it)."""
+        check = self._transition
+        if check is not None and check.replica_problems(i, old, new):
+            return BrokenStepWorld
+        return World
 
     def representative(self, state: World) -> World:
         rep = super().representative(state)

@@ -1,0 +1,237 @@
+"""Successors' fingerprints before their worlds: duplicates cost only a fingerprint delta.
+
+About 60% of the successors the default Multi-Paxos check generates are worlds it has
+seen before. Building one (the network tuple rewritten, the world assembled) costs far
+more than its fingerprint, which is linear in its parts' (explorer/actors/fingerprints.py):
+the expanded world's, plus, per part a step replaces, the weighted difference of the two
+parts' fingerprints. For the steps that make most successors (deliveries, timer firings,
+drops and duplicates on the unordered network) that difference follows from the step
+alone: the node's memoised step gives its new state and outputs, and on the unordered
+network the fingerprint is the sum over every copy in flight, so a message delivered or
+dropped subtracts its envelope's fingerprint and each message sent adds one, with no
+network to rewrite. :func:`keyed_successors` yields those successors as
+``(action, fingerprint, None)``; the engine builds one through ``next_state`` only when
+its fingerprint is new (:meth:`explorer.engine.model.Model.keyed_successors`).
+
+Every other successor is built and fingerprinted as before: crashes, restarts,
+partitions, FIFO networks, an expanded world of a subclass type (a broken step's), a
+step whose outputs ``next_state`` would reject (it raises there). A model subclass whose
+``next_state`` marks steps (the Paxos models' broken-step worlds) says through
+``step_type`` what class a step's world has. tests/test_keyed_successors.py checks the
+fingerprints against the built worlds' on every state of small searches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from explorer.actors.faults import DROP, DUP, spend
+from explorer.actors.fingerprints import HISTORY_W, MASK, NET_W, SMALL_W, TYPE_W, WorldFingerprints
+from explorer.actors.memo import StepMemo
+from explorer.actors.world import ActorAction, Node, World, replace_at
+from explorer.engine.model import Model
+from paxos_core.events import CancelTimer, Complete, Invoke, Send, SetTimer
+
+#: (action, fingerprint, the next world or None when not built)
+Keyed = tuple[ActorAction, int, World | None]
+
+
+class KeyedSteps:
+    """What keyed successors read of an actor model (mixed into
+    :class:`explorer.actors.model.ActorModel`, which supplies all of it), and the hook a
+    subclass that marks steps overrides."""
+
+    fingerprints: WorldFingerprints
+    memo: StepMemo
+    index: dict[int, int]
+    nodes: tuple[Node, ...]
+    fire_slot: dict[tuple[int, str], int]
+    fifo: bool
+
+    def actions(self, state: World) -> list[ActorAction]:
+        raise NotImplementedError
+
+    def next_state(self, state: World, action: ActorAction) -> World | None:
+        raise NotImplementedError
+
+    def fingerprint(self, state: World) -> int:
+        raise NotImplementedError
+
+    #: the class whose ``successors`` and ``next_state`` the keyed steps follow
+    steps_of: type[KeyedSteps]
+
+    def keyed_successors(self, state: World, symmetry: bool) -> Iterator[Keyed]:
+        """Fingerprints from the steps, worlds built when new (see the module docstring);
+        all built under symmetry, or when a subclass changes the steps: it overrides
+        ``successors``, or ``next_state`` without ``step_type``."""
+        cls, plain = type(self), self.steps_of
+        if symmetry or cls.successors is not plain.successors or (
+            cls.next_state is not plain.next_state and cls.step_type is KeyedSteps.step_type
+        ):
+            return iter(Model.keyed_successors(self, state, symmetry))  # type: ignore[arg-type]
+        return keyed_successors(self, state)
+
+    def successors(self, state: World) -> Iterator[tuple[ActorAction, World]]:
+        raise NotImplementedError
+
+    def step_type(self, i: int, old: Any, new: Any) -> type[World]:
+        """The class of the world a delivery or timer gives when actor ``i`` moved from
+        ``old`` to ``new``: :class:`World`. A subclass whose ``next_state`` marks steps by
+        the world's class overrides it, so keyed successors get its fingerprint right."""
+        return World
+
+
+def keyed_successors(model: KeyedSteps, world: World) -> Iterator[Keyed]:
+    """``world``'s successors in the order of ``model.successors``, as (action, the
+    successor's fingerprint, the successor when it had to be built, else None)."""
+    fps = model.fingerprints
+    fps.expanding(world)
+    _base, base_fp, parts = fps.base
+    fast = not model.fifo and type(world) is World
+    for action in model.actions(world):
+        kind = action.kind
+        fp: int | None = None
+        if fast:
+            if kind == "deliver":
+                fp = _deliver(model, world, action, base_fp, parts)
+            elif kind == "timer":
+                fp = _timer(model, world, action, base_fp, parts)
+            elif kind == "drop" or kind == "dup":
+                act: Any = action  # (the kind tag fixes the tuple's shape)
+                src, dst, msg = act[0], act[1], act[2]
+                change = fps.envelope(src, dst, msg)
+                budgets = spend(world.budgets, DROP if kind == "drop" else DUP)
+                small = fps.small_key((world.crashed, world.timers, world.isolated, budgets, world.fires_left))
+                fp = base_fp + NET_W * (change if kind == "dup" else -change) + SMALL_W * (small - parts[1])
+        if fp is not None:
+            yield action, fp & MASK, None
+            continue
+        nxt = model.next_state(world, action)
+        if nxt is not None:
+            fps.expanding(world)  # (the engine may have expanded nothing else meanwhile)
+            yield action, model.fingerprint(nxt), nxt
+
+
+#: what a node step does to a world's fingerprint, whatever the world: (the change of
+#: the type, actor and network parts, weighted; the timer outputs in order as (set?,
+#: name); the history outputs), or None when only building the world can tell
+Effect = tuple[int, tuple[tuple[bool, str], ...], tuple[Any, ...]] | None
+
+
+def _deliver(model: KeyedSteps, world: World, action: Any, base_fp: int, parts: list[int]) -> int | None:
+    src, dst, msg = action[0], action[1], action[2]
+    i = model.index[dst]
+    old = world.actors[i]
+    # The step's effect, by the identity of its inputs (as the step memo: explorer/actors/memo.py)
+    effects = model.fingerprints.effects
+    key = (i, id(old), src, id(msg))
+    entry = effects.get(key)
+    if entry is not None and entry[0] is old and entry[1] is msg:
+        effect = entry[2]
+    else:
+        new, outputs = model.memo.message(model.nodes[i], i, dst, old, src, msg)
+        effect = _effect(model, i, dst, old, new, outputs, parts)
+        if effect is not None:
+            effect = (effect[0] - NET_W * model.fingerprints.envelope(src, dst, msg), effect[1], effect[2])
+        _keep(effects, key, (old, msg, effect), model.fingerprints.limit)
+    if effect is None:
+        return None
+    return _on_world(model, world, i, effect, world.timers, world.fires_left, base_fp, parts)
+
+
+def _timer(model: KeyedSteps, world: World, action: Any, base_fp: int, parts: list[int]) -> int | None:
+    node, name = action.node, action.timer
+    i = model.index[node]
+    old = world.actors[i]
+    effects = model.fingerprints.effects
+    key = (i, id(old), name)
+    entry = effects.get(key)
+    if entry is not None and entry[0] is old:
+        effect = entry[2]
+    else:
+        new, outputs = model.memo.timer(model.nodes[i], i, node, old, name)
+        effect = _effect(model, i, node, old, new, outputs, parts)
+        _keep(effects, key, (old, name, effect), model.fingerprints.limit)
+    if effect is None:
+        return None
+    timers = replace_at(world.timers, i, tuple(n for n in world.timers[i] if n != name))
+    fires_left = world.fires_left
+    slot = model.fire_slot.get((i, name)) if model.fire_slot else None
+    if slot is not None:
+        fires_left = replace_at(fires_left, slot, fires_left[slot] - 1)
+    return _on_world(model, world, i, effect, timers, fires_left, base_fp, parts)
+
+
+def _keep(effects: dict[Any, Any], key: Any, entry: Any, limit: int) -> None:
+    if len(effects) >= limit:
+        effects.clear()
+    effects[key] = entry
+
+
+def _effect(
+    model: KeyedSteps, i: int, me: int, old: Any, new: Any, outputs: tuple[Any, ...], parts: list[int]
+) -> Effect:
+    """What node ``me`` (index ``i``) moving from ``old`` to ``new`` and emitting
+    ``outputs`` does to a world's fingerprint, as ``apply_outputs`` in
+    explorer/actors/model.py builds the world (see :data:`Effect`)."""
+    fps = model.fingerprints
+    timer_ops: list[tuple[bool, str]] = []
+    history: list[Any] = []
+    sent = 0
+    for out in outputs:
+        cls = type(out)
+        if cls is Send:
+            if out.dst not in model.index:
+                return None  # next_state raises the error
+            sent += fps.envelope(me, out.dst, out.msg)
+        elif cls is SetTimer or cls is CancelTimer:
+            timer_ops.append((cls is SetTimer, out.name))
+        elif cls is Invoke or cls is Complete:
+            history.append(out)
+        else:
+            return None
+    change = NET_W * sent
+    if new is not old:
+        cls = model.step_type(i, old, new)
+        if cls is not World:
+            change += TYPE_W * (fps.type_tag(cls) - parts[0])
+        change += fps.weights[i] * (fps.part(new) - fps.part(old))
+    return change, tuple(timer_ops), tuple(history)
+
+
+def _on_world(
+    model: KeyedSteps,
+    world: World,
+    i: int,
+    effect: tuple[int, tuple[tuple[bool, str], ...], tuple[Any, ...]],
+    timers: tuple[tuple[str, ...], ...],
+    fires_left: tuple[int, ...],
+    fp: int,
+    parts: list[int],
+) -> int:
+    """``fp`` (the world's, ``world``'s timers and fires left already as the step left
+    them before the node's outputs) with the step's ``effect``."""
+    change, timer_ops, history_outputs = effect
+    fp += change
+    if timer_ops:
+        names = timers[i]
+        for is_set, name in timer_ops:
+            if is_set:
+                if name not in names:
+                    names = tuple(sorted((*names, name)))
+            elif name in names:
+                names = tuple(n for n in names if n != name)
+        if names != timers[i]:
+            timers = replace_at(timers, i, names)
+    fps = model.fingerprints
+    if timers is not world.timers or fires_left is not world.fires_left:
+        small = fps.small_key((world.crashed, timers, world.isolated, world.budgets, fires_left))
+        fp += SMALL_W * (small - parts[1])
+    if history_outputs:
+        canon = model.memo.states.canon
+        history = world.history
+        for out in history_outputs:
+            history = canon((*history, out))
+        fp += HISTORY_W * (fps.part(history) - parts[3])
+    return fp

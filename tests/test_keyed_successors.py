@@ -1,0 +1,139 @@
+"""Keyed successors (explorer/actors/keyed.py, Model.keyed_successors): a successor's
+fingerprint known before its world is built is the built world's, and the BFS that
+builds only the new ones finds the same states, levels and traces."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import pytest
+
+from explorer.actors import ActorModel, World
+from explorer.engine.model import Model, Property
+from explorer.engine.results import SearchSettings
+from explorer.engine.search import search
+from explorer.models import build_model
+from explorer.models.config import CheckConfig, Faults
+from explorer.models.paxos_properties import BrokenStepWorld, PaxosModel, TransitionCheck
+
+
+def paxos_model(**options: Any) -> ActorModel:
+    config = dict(model="multipaxos", nodes=3, clients=2, ops=1, faults=Faults(drop=1, dup=1, crash=1))
+    config.update(options)
+    model = build_model(CheckConfig(**config))
+    assert isinstance(model, ActorModel)
+    return model
+
+
+def expanded_worlds(model: ActorModel, depth: int) -> Iterator[World]:
+    """Every distinct world within ``depth`` steps, by value (successors built)."""
+    level = list(model.init_states())
+    seen = set(level)
+    for _ in range(depth):
+        yield from level
+        nxt_level = []
+        for world in level:
+            for _action, nxt in Model.successors(model, world):
+                if nxt not in seen:
+                    seen.add(nxt)
+                    nxt_level.append(nxt)
+        level = nxt_level
+
+
+def assert_keyed_as_built(model: ActorModel, depth: int, symmetry: bool = False) -> int:
+    """Checks every expanded world's keyed successors against the built ones; returns
+    how many were given unbuilt."""
+    unbuilt = 0
+    for world in expanded_worlds(model, depth):
+        built = list(Model.successors(model, world))
+        keyed = list(model.keyed_successors(world, symmetry))
+        assert [a for a, _fp, _w in keyed] == [a for a, _w in built]
+        for (action, fp, given), (_a, nxt) in zip(keyed, built, strict=True):
+            assert fp == model.fingerprint(model.representative(nxt) if symmetry else nxt), action
+            if given is None:
+                unbuilt += 1
+                again = model.next_state(world, action)
+                assert again == nxt and type(again) is type(nxt)
+            else:
+                assert given == nxt
+    return unbuilt
+
+
+def test_keyed_fingerprints_are_the_built_worlds_on_the_default_model() -> None:
+    unbuilt = assert_keyed_as_built(paxos_model(), 5)
+    assert unbuilt > 1000  # the fast path is taken (deliveries, timers, drops, dups)
+
+
+def test_a_fifo_network_and_symmetry_fall_back_to_built_worlds() -> None:
+    assert assert_keyed_as_built(paxos_model(network="fifo"), 4) == 0
+    symmetric = paxos_model(symmetry=True, clients=2)
+    assert assert_keyed_as_built(symmetric, 4, symmetry=True) == 0
+
+
+def test_a_broken_step_is_fingerprinted_as_its_broken_world() -> None:
+    model = paxos_model()
+    assert isinstance(model, PaxosModel)
+    # every change of replica 0 "breaks" a transition property: its worlds are broken steps
+    model._transition = TransitionCheck(
+        lambda before, after: {"flagged": ["r0"]} if before.actors[0] is not after.actors[0] else {},
+        lambda r, old, new: [("flagged", ["r0"])] if r == 0 else [],
+        3,
+    )
+    broken = sum(
+        isinstance(nxt, BrokenStepWorld)
+        for world in expanded_worlds(model, 3)
+        for _a, nxt in Model.successors(model, world)
+    )
+    assert broken > 0
+    assert_keyed_as_built(model, 3)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_default_check_keeps_its_counts_and_levels_at_depth_6(workers: int) -> None:
+    result = search(paxos_model(faults=Faults(drop=1, crash=1)), SearchSettings(max_depth=6, workers=workers))
+    assert result.distinct_states == 15_835
+    assert result.level_sizes == [1, 7, 38, 196, 826, 3183, 11584]
+
+
+class Counter(Model[int, int]):
+    """0..9, steps +1 and +2 (mod 10): many successors seen before; 7 is bad, when
+    ``checked``."""
+
+    name = "counter"
+
+    def __init__(self, checked: bool = True) -> None:
+        self.built = 0
+        self.checked = checked
+
+    def init_states(self) -> list[int]:
+        return [0]
+
+    def actions(self, state: int) -> list[int]:
+        return [1, 2]
+
+    def next_state(self, state: int, action: int) -> int:
+        self.built += 1
+        return (state + action) % 10
+
+    def properties(self) -> list[Property[int]]:
+        return [Property.always("not-seven", lambda s: s != 7)] if self.checked else []
+
+
+class KeyedCounter(Counter):
+    def keyed_successors(self, state: int, symmetry: bool) -> Iterable[tuple[int, int, int | None]]:
+        for action in self.actions(state):
+            yield action, self.fingerprint((state + action) % 10), None
+
+
+def test_the_bfs_builds_only_new_successors_and_finds_the_same_trace() -> None:
+    plain, keyed = Counter(), KeyedCounter()
+    expected = search(plain, SearchSettings(collect=True))
+    found = search(keyed, SearchSettings(collect=True))
+    assert found.distinct_states == expected.distinct_states == 10
+    assert found.level_sizes == expected.level_sizes
+    assert [(v.actions, v.states) for v in found.violations] == [(v.actions, v.states) for v in expected.violations]
+    assert found.violations and found.violations[0].states[-1] == 7
+    unchecked = KeyedCounter(checked=False)
+    assert search(unchecked, SearchSettings()).distinct_states == 10
+    assert unchecked.built == 9  # one build per new state (10 states, one initial), not 20
