@@ -227,6 +227,42 @@ def test_encoded_frontier_worlds_decode_to_the_same_objects(network: str) -> Non
         assert isinstance(wide, bytes) and wide[0] == 4 and model.decode(wide) == world
 
 
+@pytest.mark.parametrize("network", ["unordered", "fifo"])
+def test_encodings_shipped_to_another_process_decode_there_to_its_own_parts(network: str) -> None:
+    def model() -> ActorModel:
+        return ActorModel(
+            {0: CounterServer(), 1: CounterServer(), 2: RetryClient(), 3: RetryClient(server=1)},
+            servers=[0, 1],
+            network=network,
+        )
+
+    sender, receiver = model(), model()
+    worlds = list(dict.fromkeys(worlds_by_bfs(sender, 4)))
+    own = {w: w for w in worlds_by_bfs(receiver, 4)}  # the receiver's own objects
+    half = len(worlds) // 2
+    table: list[object] = []
+    mark = 0
+    for part in (worlds[:half], worlds[half:]):  # two batches: the second ships only new parts
+        encoded = [sender.encode(w) for w in part]
+        mark_before = mark
+        mark, shipment = sender.shipped_parts(mark)
+        assert len(shipment[1]) == mark - mark_before
+        # what crosses the process boundary: the parts and the encodings, pickled
+        shipment, encoded = pickle.loads(pickle.dumps((shipment, encoded)))
+        receiver.receive_parts(shipment, table)
+        assert len(table) == mark
+        for world, data in zip(part, encoded, strict=True):
+            there = receiver.decode_from(data, table)
+            assert there == world and type(there) is World
+            assert receiver.fingerprint(there) == sender.fingerprint(world)
+            # linked to the receiver's interned states, so its memoised steps apply
+            assert all(x is y for x, y in zip(there.actors, own[world].actors, strict=True))
+    assert sender.shipped_parts(mark)[1] == (b"", [])  # nothing new: nothing shipped again
+    for world in worlds[:20]:  # and the receiver expands them as it would its own
+        there = receiver.decode_from(sender.encode(world), table)
+        assert [s for _, s in receiver.successors(there)] == [s for _, s in sender.successors(world)]
+
+
 def test_a_broken_step_world_stays_whole_in_the_frontier() -> None:
     from explorer.models.paxos_properties import BrokenStepWorld
 

@@ -20,17 +20,32 @@ history, which it interns; messages inside network entries) and by value where i
 builds them afresh (the small fields: ints and strs only, whose equality agrees with
 ``repr``; a network entry: its link, its count or queue, and the ids of its messages).
 A world of a subclass (a Paxos broken-step world carries its problems) is kept as it is.
+
+The parallel search sends encodings to other processes too (the model's ``shipped_parts``
+/ ``receive_parts`` / ``decode_from`` hooks): a sender ships each part once per
+destination (the parts it numbered since its last batch there, with their kinds), the
+receiver makes each one its own canonical object once (interned node states and
+messages, :meth:`WorldCodec.received`) into a table for that sender, and decodes the
+sender's numbers through that table. A world then crosses as a few bytes, not a pickled
+object graph re-linked part by part on arrival.
 """
 
 from __future__ import annotations
 
 from array import array
+from collections.abc import Callable
 from typing import Any
 
-from explorer.actors.network import Entry
+from explorer.actors.memo import StepMemo, adopt_world
+from explorer.actors.network import Entry, Network
 from explorer.actors.world import World
 
 __all__ = ["EncodedWorlds", "WorldCodec"]
+
+# The kinds of parts, as shipped to another process: how the receiver adopts each one.
+SMALL, STATE, ENTRY = 0, 1, 2  # small fields as they are; interned states; network entries
+
+Shipment = tuple[bytes, list[Any]]  # (kinds, parts): the parts numbered since a mark
 
 
 class WorldCodec:
@@ -42,6 +57,11 @@ class WorldCodec:
         self.objects: list[Any] = []  # part number -> part
         self.by_id: dict[int, int] = {}  # id of an identity-numbered part -> its number
         self.by_value: dict[Any, int] = {}  # value key of a value-numbered part -> number
+        self.kinds = bytearray()  # part number -> SMALL, STATE or ENTRY (for shipping)
+        # Entry objects seen -> (entry, number): a successor reuses most of its parent's
+        # entry tuples, so most entries are numbered by one lookup, without a value key.
+        self.entry_ids: dict[int, tuple[Entry, int]] = {}
+        self.entry_ids_limit = 100_000
 
     # Pickled (a model sent to another process), the tables stay behind: numbers and ids
     # mean nothing elsewhere.
@@ -56,14 +76,16 @@ class WorldCodec:
         if number is None:
             number = self.by_id[id(obj)] = len(self.objects)
             self.objects.append(obj)  # kept alive: its id is never another object's
+            self.kinds.append(STATE)
         return number
 
-    def _by_value(self, key: Any, obj: Any) -> int:
+    def _by_value(self, key: Any, obj: Any, kind: int = ENTRY) -> int:
         number = self.by_value.get(key)
         if number is None:
             number = self.by_value[key] = len(self.objects)
             # kept alive, and with it the messages whose ids an entry's key holds
             self.objects.append(obj)
+            self.kinds.append(kind)
         return number
 
     def _entry_key(self, entry: Entry) -> tuple[Any, ...]:
@@ -78,27 +100,38 @@ class WorldCodec:
         if type(world) is not World:
             return world
         small = (world.crashed, world.timers, world.isolated, world.budgets, world.fires_left)
-        numbers = [self._by_value(small, small), self._by_id(world.history)]
+        numbers = [self._by_value(small, small, SMALL), self._by_id(world.history)]
         by_id = self.by_id
         for state in world.actors:
             number = by_id.get(id(state))
             numbers.append(number if number is not None else self._by_id(state))
-        by_value, entry_key = self.by_value, self._entry_key
+        by_value, entry_key, entry_ids = self.by_value, self._entry_key, self.entry_ids
         for entry in world.network:
+            known = entry_ids.get(id(entry))
+            if known is not None and known[0] is entry:
+                numbers.append(known[1])
+                continue
             key = entry_key(entry)
             number = by_value.get(key)
-            numbers.append(number if number is not None else self._by_value(key, entry))
+            if number is None:
+                number = self._by_value(key, entry)
+            if len(entry_ids) >= self.entry_ids_limit:
+                entry_ids.clear()
+            entry_ids[id(entry)] = (entry, number)  # the entry kept alive beside its id
+            numbers.append(number)
         if len(self.objects) <= 0xFFFF:
             return b"\x02" + array("H", numbers).tobytes()
         return b"\x04" + array("I", numbers).tobytes()
 
-    def decode(self, data: bytes | World) -> World:
-        """The world :meth:`encode` gave ``data`` for."""
+    def decode(self, data: bytes | World, objects: list[Any] | None = None) -> World:
+        """The world :meth:`encode` gave ``data`` for; with ``objects``, the world another
+        process's codec encoded, through the table :meth:`received` built for it."""
         if not isinstance(data, bytes):
             return data
         numbers = array("H" if data[0] == 2 else "I")
         numbers.frombytes(data[1:])
-        objects = self.objects
+        if objects is None:
+            objects = self.objects
         crashed, timers, isolated, budgets, fires_left = objects[numbers[0]]
         split = 2 + self.actors
         return tuple.__new__(
@@ -116,14 +149,54 @@ class WorldCodec:
         )
 
 
+    def shipped(self, start: int) -> tuple[int, Shipment]:
+        """The parts numbered from ``start`` on, with their kinds, and the next mark."""
+        end = len(self.objects)
+        return end, (bytes(self.kinds[start:end]), self.objects[start:end])
+
+    @staticmethod
+    def received(
+        shipment: Shipment,
+        table: list[Any],
+        state: Callable[[Any], Any],
+        entry: Callable[[Any], Any],
+    ) -> None:
+        """Append to ``table`` (one sender's parts, by its numbers) this process's
+        equivalent of each shipped part: ``state`` for node states and histories,
+        ``entry`` for network entries, small fields as they are."""
+        kinds, parts = shipment
+        table.extend(
+            [part if kind == SMALL else state(part) if kind == STATE else entry(part) for kind, part in zip(kinds, parts, strict=True)]
+        )
+
+
 class EncodedWorlds:
     """The actor model's ``encode`` / ``decode`` hooks (explorer.engine.model.Model):
     worlds in the BFS frontier as numbers of their parts."""
 
     codec: WorldCodec
+    memo: StepMemo
+    net: Network
 
     def encode(self, state: World) -> bytes | World:
         return self.codec.encode(state)
 
     def decode(self, data: bytes | World) -> World:
         return self.codec.decode(data)
+
+    # The parallel search's hooks (explorer.engine.model.Model): encodings sent across.
+    def shipped_parts(self, start: int) -> tuple[int, Shipment]:
+        return self.codec.shipped(start)
+
+    def receive_parts(self, shipment: Shipment, table: list[Any]) -> None:
+        states, messages, net = self.memo.states, self.memo.messages, self.net
+
+        def entry(part: Entry) -> Entry:
+            return net.adopted((part,), messages.canon)[0]
+
+        self.codec.received(shipment, table, states.canon, entry)
+
+    def decode_from(self, data: bytes | World, table: list[Any]) -> World:
+        if isinstance(data, bytes):
+            return self.codec.decode(data, table)
+        return adopt_world(self.memo, self.net, data)  # a subclass's world, pickled whole

@@ -186,6 +186,23 @@ class Model(Generic[S, A]):
         """The state :meth:`encode` gave ``data`` for (equal to it; used to expand it)."""
         return data
 
+    # Encodings sent between processes (the parallel search). A model whose encode hook
+    # numbers parts in tables of its own overrides all three, and a worker then sends
+    # other workers encodings plus, once per destination, the parts they name; without
+    # them it sends pickled states (re-linked by :meth:`adopt`).
+    def shipped_parts(self, start: int) -> tuple[int, Any]:
+        """``(mark, shipment)``: what another process needs, beyond what shipments up to
+        mark ``start`` gave it (0 at first), to decode this process's encodings so far."""
+        raise NotImplementedError
+
+    def receive_parts(self, shipment: Any, table: list[Any]) -> None:
+        """Extend ``table`` (kept per sending process, empty at first) with ``shipment``."""
+        raise NotImplementedError
+
+    def decode_from(self, data: Any, table: list[Any]) -> S:
+        """The state another process encoded as ``data``, through its ``table``."""
+        raise NotImplementedError
+
     def ample_sets(self, state: S, actions: Sequence[A]) -> Iterable[Ample] | None:
         """Candidate reduced expansions of ``state`` (partial-order reduction), best first.
 

@@ -21,6 +21,7 @@ the partial result. A worker killed by one of these signals stops the search the
 
 from __future__ import annotations
 
+import gc
 import multiprocessing as mp
 import os
 import queue
@@ -36,7 +37,15 @@ from explorer.engine.visited import Visited
 
 __all__ = ["parallel_bfs"]
 
-Batch = list[tuple[int, int, int, Any]]  # (fingerprint, parent fingerprint, index, state)
+# Successors sent to one worker: fingerprints, parents' fingerprints, step indexes and
+# states, in four parallel lists (no tuple per state: every live tuple is one more object
+# for the cyclic garbage collector to walk while the level lasts).
+Batch = tuple[list[int], list[int], list[int], list[Any]]
+Parcel = tuple[int, Any, Batch]  # (sender, the model's shipped parts or None, batch)
+
+
+def _batch() -> Batch:
+    return [], [], [], []
 
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 _STOPPED_BY_SIGNAL = (-signal.SIGINT, -signal.SIGTERM)  # a Process's exitcode when killed by one
@@ -52,9 +61,16 @@ def _context() -> Any:
 class _Level:
     """What one worker found on one level."""
 
-    def __init__(self) -> None:
+    def __init__(self, last: bool = False) -> None:
         self.found: list[tuple[int, str, str]] = []  # (fingerprint, property, kind)
-        self.frontier: list[tuple[int, Any]] = []
+        self.fps: list[int] = []  # the next frontier: fingerprints and (encoded) states
+        self.states: list[Any] = []
+        # The level the depth bound cuts (``last``) is not kept: its states are counted
+        # and their final properties checked as they arrive (as the one-process BFS
+        # does), the failures reported apart, as if checked at the bound.
+        self.last = last
+        self.at_bound = 0
+        self.bound: list[tuple[int, str, str]] = []
 
 
 class _Partition:
@@ -70,8 +86,21 @@ class _Partition:
         self.stop_flag, self.counters = stop_flag, counters
         self.parents = Visited()  # records keyed by fingerprint (add_keyed)
         self.adopt = model.adopt if overrides(model, "adopt") else None
-        self.sent: set[int] = set()  # fingerprints already sent to their owner (never resend)
-        self.frontier: list[tuple[int, Any]] = []
+        # The frontier holds states as the model's encode hook gives them (bytes for the
+        # actor world): live object graphs kept across a level are what the cyclic
+        # garbage collector walks, over and over (a third of a worker's CPU otherwise).
+        self.encode = model.encode if overrides(model, "encode") else None
+        self.decode = model.decode if overrides(model, "decode") else None
+        # Successors for others are sent encoded, with the parts they name (each part
+        # once per destination), when the model can ship its encodings; else pickled.
+        self.ships = self.encode is not None and overrides(model, "shipped_parts")
+        self.marks = [0] * workers  # per destination: the model's mark after the last shipment
+        self.tables: list[list[Any]] = [[] for _ in range(workers)]  # per sender: its parts
+        # fingerprints already sent to their owner (never resend): an open-addressing
+        # array, not a set the garbage collector would walk entry by entry
+        self.sent = Visited()
+        self.fps: list[int] = []  # this partition's frontier (see _Level)
+        self.states: list[Any] = []
         self.generated = 0
 
     def note_each(
@@ -100,16 +129,43 @@ class _Partition:
             if run.final:
                 self.note_each(level, fp, state, run.failed_final(state), run.failed_final)
             return
-        level.frontier.append((fp, state))
+        if level.last:
+            level.at_bound += 1
+            prop = run.failed_final(state) if run.final else None
+            while prop is not None:  # as note_each, without stopping the level
+                level.bound.append((fp, prop.name, prop.kind))
+                if not run.settings.collect:
+                    break
+                run.violated.add(prop.name)
+                prop = run.failed_final(state)
+            return
+        level.fps.append(fp)
+        level.states.append(self.encode(state) if self.encode else state)
 
-    def admit_batch(self, level: _Level, batch: Batch) -> None:
-        """Admit states sent by another process (re-linked to this one's parts by the
-        model's ``adopt`` hook)."""
-        adopt = self.adopt
+    def admit_batch(self, level: _Level, parcel: Parcel) -> None:
+        """Admit states sent by another process: decoded through the sender's parts
+        (``decode_from``), or pickled and re-linked to this process's (``adopt``)."""
+        sender, shipment, batch = parcel
         parents = self.parents
-        for fp, parent, index, state in batch:
+        if shipment is not None:
+            model, table = self.run.model, self.tables[sender]
+            model.receive_parts(shipment, table)
+            decode_from = model.decode_from
+            for fp, parent, index, data in zip(*batch, strict=True):
+                if parents.add_keyed(fp, parent, index):
+                    self.admit(level, fp, decode_from(data, table))
+            return
+        adopt = self.adopt
+        for fp, parent, index, state in zip(*batch, strict=True):
             if parents.add_keyed(fp, parent, index):
                 self.admit(level, fp, adopt(state) if adopt else state)
+
+    def parcel(self, to: int, batch: Batch) -> Parcel:
+        """``batch`` for worker ``to``, with the parts it does not have yet."""
+        if not self.ships:
+            return self.me, None, batch
+        self.marks[to], shipment = self.run.model.shipped_parts(self.marks[to])
+        return self.me, shipment, batch
 
     def expand(self, level: _Level) -> list[Batch]:
         """Expand this partition's frontier; returns the successors owned by others."""
@@ -117,11 +173,15 @@ class _Partition:
         successors = run.model.successors
         representative = self.representative
         fp_of = run.model.fingerprint
-        parents, sent, counters = self.parents, self.sent, self.counters
+        parents, counters = self.parents, self.counters
+        send_once = self.sent.insert
         add_keyed = parents.add_keyed
-        outgoing: list[Batch] = [[] for _ in range(workers)]
+        decode = self.decode
+        ship = self.encode if self.ships else None
+        outgoing = [_batch() for _ in range(workers)]
         expanded = 0
-        for pfp, state in self.frontier:
+        for pfp, data in zip(self.fps, self.states, strict=True):
+            state = decode(data) if decode else data
             index = -1
             for index, (_action, nxt) in enumerate(successors(state)):
                 if nxt == state:
@@ -131,9 +191,12 @@ class _Partition:
                 if owner == me:
                     if add_keyed(fp, pfp, index):  # new here
                         self.admit(level, fp, nxt)
-                elif fp not in sent:
-                    sent.add(fp)
-                    outgoing[owner].append((fp, pfp, index, nxt))
+                elif send_once(fp):
+                    fps, parent_fps, indexes, states = outgoing[owner]
+                    fps.append(fp)
+                    parent_fps.append(pfp)
+                    indexes.append(index)
+                    states.append(ship(nxt) if ship else nxt)
             self.generated += index + 1
             if index == -1 and run.final:
                 self.note_each(level, pfp, state, run.failed_final(state), run.failed_final)
@@ -147,11 +210,14 @@ class _Partition:
 
     def finals(self, level: _Level) -> None:
         """The depth bound: the frontier is where runs end."""
-        for fp, state in self.frontier:
+        decode = self.decode
+        for fp, data in zip(self.fps, self.states, strict=True):
+            state = decode(data) if decode else data
             self.note_each(level, fp, state, self.run.failed_final(state), self.run.failed_final)
 
     def report(self, results: Any, level: _Level, level_start: int) -> None:
-        self.frontier = level.frontier
+        self.fps, self.states = level.fps, level.states
+        at_bound = len(self.fps) if not level.last else level.at_bound
         self.counters[2 * self.me] = len(self.parents)
         self.counters[2 * self.me + 1] = self.generated
         witnessed = [name for name, seen in self.run.sometimes.items() if seen]
@@ -160,9 +226,10 @@ class _Partition:
                 "level",
                 self.me,
                 len(self.parents) - level_start,
-                len(self.frontier),
+                at_bound,
                 self.generated,
                 level.found,
+                level.bound,
                 witnessed,
                 time.process_time(),
             )
@@ -186,6 +253,10 @@ def _worker(
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+    # What we inherited (modules, the model) lives as long as we do: out of the cyclic
+    # collector's sight, its full collections need not walk it (nor write to, and so
+    # copy, the pages it shares with the coordinator).
+    gc.freeze()
     part = _Partition(me, workers, run, stop_flag, counters)
     inbox = inboxes[me]
     coordinator = os.getppid()
@@ -202,17 +273,17 @@ def _worker(
         if kind == "parent":
             results.put(("parent", part.parents.keyed_record(command[1])))
             continue
-        level = _Level()
+        level = _Level(last=kind == "level" and command[1])
         level_start = len(part.parents)
         if kind == "init":
-            part.admit_batch(level, command[1])
+            part.admit_batch(level, (-1, None, command[1]))
         elif kind == "final":
             part.finals(level)
         elif kind == "level":
             outgoing = part.expand(level)
             for other in range(workers):
                 if other != me:
-                    inboxes[other].put(outgoing[other])
+                    inboxes[other].put(part.parcel(other, outgoing[other]))
             for _ in range(workers - 1):
                 part.admit_batch(level, inbox.get())
         part.report(results, level, level_start)
@@ -240,6 +311,8 @@ class _Coordinator:
         ]
         self.level_sizes: list[int] = []
         self.found: list[tuple[int, str, str]] = []
+        self.bound_found: list[tuple[int, str, str]] = []  # final failures at the depth bound
+        self.bounded = False  # the depth bound's level was run last=True: finals checked
         self.worker_cpu = [0.0] * workers  # process CPU of each worker at its last report
         self.critical_path = 0.0
 
@@ -271,7 +344,7 @@ class _Coordinator:
                     if not proc.is_alive() and proc.exitcode not in (0, None):
                         raise RuntimeError(f"search worker died (exit code {proc.exitcode})") from None
                 continue
-            _, me, n_new, n_frontier, n_gen, n_found, witnessed, cpu = msg
+            _, me, n_new, n_frontier, n_gen, n_found, n_bound, witnessed, cpu = msg
             # the slowest worker's CPU on each level bounds the wall time on idle cores
             level_cpu = max(level_cpu, cpu - self.worker_cpu[me])
             self.worker_cpu[me] = cpu
@@ -279,6 +352,7 @@ class _Coordinator:
             frontier += n_frontier
             gen += n_gen
             self.found.extend(n_found)
+            self.bound_found.extend(n_bound)
             for name in witnessed:
                 self.run.sometimes[name] = True
             reports += 1
@@ -329,11 +403,15 @@ class _Coordinator:
     def initial_level(self) -> tuple[int, int, int]:
         """Send each initial state to its owner; returns the first gather."""
         model = self.run.model
-        batches: list[Batch] = [[] for _ in range(self.workers)]
+        batches = [_batch() for _ in range(self.workers)]
         representative = model.representative if self.run.settings.symmetry else None
         for i, state in enumerate(model.init_states()):
             fp = model.fingerprint(representative(state) if representative else state)
-            batches[fp % self.workers].append((fp, -1, i, state))
+            fps, parent_fps, indexes, states = batches[fp % self.workers]
+            fps.append(fp)
+            parent_fps.append(-1)
+            indexes.append(i)
+            states.append(state)
         for i in range(self.workers):
             self.controls[i].put(("init", batches[i]))
         return self.gather()
@@ -355,11 +433,15 @@ class _Coordinator:
                 return True, distinct, generated
             if settings.max_depth is not None and len(self.level_sizes) - 1 >= settings.max_depth:
                 run.stopped_by = "depth"
-                self.command("final")
-                self.gather()
+                if not self.bounded:
+                    self.command("final")
+                    self.gather()
+                self.found.extend(self.bound_found)
                 return not (self.found and not settings.collect), distinct, generated
-            self.command("level")
+            last = settings.max_depth is not None and len(self.level_sizes) >= settings.max_depth
+            self.command("level", last)
             new, frontier, generated = self.gather()
+            self.bounded = last
             distinct += new
             if new:
                 self.level_sizes.append(new)
