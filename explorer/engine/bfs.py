@@ -327,6 +327,7 @@ def _levels(state: _Bfs) -> bool:
                 break
             if isinstance(done, SpillFrontier):
                 done.discard()
+            del done  # else the expanded level stays alive through the next one (peak memory)
             if not stop:
                 state.level_ended(frontier, expanded)
         state.latch.deliver()  # a signal that came after the last safe point
