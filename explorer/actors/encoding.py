@@ -61,7 +61,7 @@ class WorldCodec:
         # Entry objects seen -> (entry, number): a successor reuses most of its parent's
         # entry tuples, so most entries are numbered by one lookup, without a value key.
         self.entry_ids: dict[int, tuple[Entry, int]] = {}
-        self.entry_ids_limit = 100_000
+        self.entry_ids_limit = 20_000
 
     # Pickled (a model sent to another process), the tables stay behind: numbers and ids
     # mean nothing elsewhere.
