@@ -226,13 +226,13 @@ def test_a_signal_after_the_first_checkpoint_then_resume_ends_as_the_uninterrupt
     try:
         # the event: the first checkpoint is in place (a level ended); the search waits
         # at its 700th expansion for the gate, opened only once the signal is sent
-        deadline = time.monotonic() + 120  # a hang guard, not a synchronisation
+        deadline = time.monotonic() + 900  # a hang guard, not a synchronisation
         while not (directory / FILE_NAME).exists():
             assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read() if proc.stderr else ""
             time.sleep(0.02)
         proc.send_signal(getattr(signal, signame))
         gate.touch()
-        out, err = proc.communicate(timeout=120)
+        out, err = proc.communicate(timeout=900)
     finally:
         proc.kill()
     assert proc.returncode == exit_code, err
