@@ -9,8 +9,6 @@ in this process on a free port; every wait is on the page's own state (the
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,31 +16,10 @@ import pytest
 from explore_server import AGREEMENT_TRACE, LINEARIZABLE_TRACE, serving, trace_session
 
 from explorer.explore.server import encode_path
+from tests.browser_support import WAIT_S, headless_chromium, require_browser
 
-CHROMIUM = os.environ.get("SYNOD_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = os.environ.get("SYNOD_CHROMEDRIVER") or shutil.which("chromedriver") or "/usr/bin/chromedriver"
-WAIT_S = 60  # an upper bound for a slow, shared machine; waits end as soon as the page is ready
+require_browser()
 
-
-def _missing() -> str | None:
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
-        return "selenium is not installed (pip install -e '.[test]')"
-    for path, package in ((CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")):
-        if not os.path.exists(path):
-            return f"{path} not found: install Debian's {package} (.ci/install-browser)"
-    return None
-
-
-_REASON = _missing()
-if _REASON is not None:
-    if os.environ.get("SYNOD_REQUIRE_BROWSER") == "1":
-        raise RuntimeError(f"SYNOD_REQUIRE_BROWSER=1 but {_REASON}")
-    pytest.skip(_REASON, allow_module_level=True)
-
-from selenium import webdriver  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
@@ -50,16 +27,7 @@ from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--window-size=1300,1000", "--no-first-run", "--disable-extensions"):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    try:
-        yield driver
-    finally:
-        driver.quit()
+    yield from headless_chromium()
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,7 @@
 clients the failing operation is in view when the page opens, and the links of the
 "around the failure" table and of the prefix bring their bars into view.
 
-Needs what tests/test_explore_browser.py needs (Debian's ``chromium`` and
+Needs what tests/browser_support.py checks for (Debian's ``chromium`` and
 ``chromium-driver``, the ``selenium`` package); skips and says why without them, unless
 ``SYNOD_REQUIRE_BROWSER=1`` (CI) makes that a failure. Waits are on the page's state
 (``data-ready``, the bar in view), never on a timer.
@@ -10,8 +10,6 @@ Needs what tests/test_explore_browser.py needs (Debian's ``chromium`` and
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,32 +18,11 @@ import pytest
 
 from checker.lin.html_timeline import LABEL_WIDTH
 from explorer.cli import main
+from tests.browser_support import WAIT_S, headless_chromium, require_browser
 from tests.lin_histories import many_clients_stale_read
 
-CHROMIUM = os.environ.get("SYNOD_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = os.environ.get("SYNOD_CHROMEDRIVER") or shutil.which("chromedriver") or "/usr/bin/chromedriver"
-WAIT_S = 60  # an upper bound for a slow, shared machine; waits end as soon as the page is ready
+require_browser()
 
-
-def _missing() -> str | None:
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
-        return "selenium is not installed (pip install -e '.[test]')"
-    for path, package in ((CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")):
-        if not os.path.exists(path):
-            return f"{path} not found: install Debian's {package} (.ci/install-browser)"
-    return None
-
-
-_REASON = _missing()
-if _REASON is not None:
-    if os.environ.get("SYNOD_REQUIRE_BROWSER") == "1":
-        raise RuntimeError(f"SYNOD_REQUIRE_BROWSER=1 but {_REASON}")
-    pytest.skip(_REASON, allow_module_level=True)
-
-from selenium import webdriver  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
@@ -58,16 +35,7 @@ return r.left >= b.left + arguments[2] - 1 && r.right <= b.right + 1 && r.top >=
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--window-size=1300,1000", "--no-first-run", "--disable-extensions"):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    try:
-        yield driver
-    finally:
-        driver.quit()
+    yield from headless_chromium()
 
 
 @pytest.fixture(scope="module")
