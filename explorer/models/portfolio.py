@@ -18,9 +18,6 @@ see :func:`load_portfolio` and examples/portfolio.toml).
 from __future__ import annotations
 
 import dataclasses
-import importlib
-import os
-import sys
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,6 +26,7 @@ from typing import Any
 
 from explorer.engine.results import STRATEGIES, SearchSettings
 from explorer.models.config import CheckConfig, ConfigError, Faults
+from explorer.models.user_modules import import_user_module
 
 __all__ = [
     "DEFAULT_PORTFOLIO",
@@ -380,15 +378,7 @@ def _world_from_table(table: Any, where: str) -> PortfolioWorld:
 
 def _from_python(spec: str) -> tuple[PortfolioWorld, ...]:
     module_name, _, attr = spec.partition(":")
-    cwd = os.getcwd()
-    if cwd not in sys.path and "" not in sys.path:
-        sys.path.insert(0, cwd)
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise ConfigError(f"--portfolio {spec}: cannot import {module_name!r}: {exc}") from None
-    except Exception as exc:  # a user's module failing at import is their bad input
-        raise ConfigError(f"--portfolio {spec}: importing {module_name!r} failed: {type(exc).__name__}: {exc}") from None
+    module = import_user_module(module_name, prefix=f"--portfolio {spec}: ")
     worlds = getattr(module, attr, None)
     if not isinstance(worlds, (list, tuple)) or not all(isinstance(w, PortfolioWorld) for w in worlds):
         raise ConfigError(f"--portfolio {spec}: {attr!r} must be a list of explorer.models.portfolio.PortfolioWorld")

@@ -21,16 +21,14 @@ Every problem (unknown name, import error, wrong type, bad option for the model)
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import inspect
-import os
 import re
-import sys
 from collections.abc import Callable
 from typing import Any
 
 from explorer.engine.model import Model
 from explorer.models.config import CheckConfig, ConfigError, Faults
+from explorer.models.user_modules import import_user_module
 
 PAXOS_MODELS = ("multipaxos", "basic")
 TLA_PAXOS = "tla-paxos"
@@ -92,17 +90,7 @@ def load_factory(name: str) -> Callable[..., Any]:
     """Import ``package.module:Name`` (cwd on sys.path) and return the callable ``Name``."""
     check_model_name(name)
     module_name, _, attr = name.partition(":")
-    cwd = os.getcwd()
-    if cwd not in sys.path and "" not in sys.path:
-        sys.path.insert(0, cwd)
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise ConfigError(f"cannot import {module_name!r} for --model {name}: {exc}") from None
-    except Exception as exc:  # a user's module failing at import is their bad input
-        raise ConfigError(
-            f"importing {module_name!r} for --model {name} failed: {type(exc).__name__}: {exc}"
-        ) from None
+    module = import_user_module(module_name, purpose=f" for --model {name}")
     factory = getattr(module, attr, None)
     if factory is None:
         raise ConfigError(f"module {module_name!r} has no attribute {attr!r} (--model {name})")
