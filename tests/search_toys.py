@@ -71,6 +71,32 @@ class GridModel(Model[Grid, str]):
         return action
 
 
+class KeyedGridModel(GridModel):
+    """:class:`GridModel` with keyed successors: fingerprints first, a state built only
+    when the engine asks (``next_state``). ``built`` counts the builds in every process
+    (shared memory: the workers are forked), so a test can tell that only new states were."""
+
+    def __init__(self, n: int = 4, **knobs: Any) -> None:
+        import multiprocessing
+
+        super().__init__(n, **knobs)
+        self.built = multiprocessing.get_context("fork").Value("q", 0)
+
+    def next_state(self, state: Grid, action: str) -> Grid | None:
+        with self.built.get_lock():
+            self.built.value += 1
+        return super().next_state(state, action)
+
+    def keyed_successors(self, state: Grid, symmetry: bool) -> Iterable[tuple[str, int, Grid | None]]:
+        if symmetry:
+            yield from super().keyed_successors(state, symmetry)
+            return
+        x, y = state
+        for action, nxt in (("x+1", (x + 1, y)), ("y+1", (x, y + 1))):
+            if max(nxt) <= self.n:
+                yield action, self.fingerprint(nxt), None
+
+
 class LockModel(Model[tuple[int, ...], tuple[str, int]]):
     """A combination lock among noise: the bad state needs digits 1, 2, 3 set in that
     order (each ``set`` only works on the next slot); ``noise`` actions toggle a

@@ -16,6 +16,8 @@ from explorer.engine.search import search
 from explorer.models import build_model
 from explorer.models.config import CheckConfig, Faults
 from explorer.models.paxos_properties import BrokenStepWorld, PaxosModel, TransitionCheck
+from explorer.mutants.catalogue import build, catalogue_by_name
+from tests.search_toys import GridModel, KeyedGridModel, check_path
 
 
 def paxos_model(**options: Any) -> ActorModel:
@@ -137,3 +139,53 @@ def test_the_bfs_builds_only_new_successors_and_finds_the_same_trace() -> None:
     unchecked = KeyedCounter(checked=False)
     assert search(unchecked, SearchSettings()).distinct_states == 10
     assert unchecked.built == 9  # one build per new state (10 states, one initial), not 20
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_workers_build_only_the_new_successors_and_match_one_process(workers: int) -> None:
+    one = search(GridModel(n=12), SearchSettings())
+    keyed = KeyedGridModel(n=12)
+    many = search(keyed, SearchSettings(workers=workers))
+    assert (many.distinct_states, many.level_sizes, many.generated) == (
+        one.distinct_states, one.level_sizes, one.generated,
+    )
+    assert many.complete and many.distinct_states == 169
+    # each new state built once, by its owner or by the worker that sent it; none of
+    # the 143 successors seen before (each state but the edges has two parents)
+    assert keyed.built.value == many.distinct_states - 1
+    bad = search(KeyedGridModel(n=12, bad=(5, 2)), SearchSettings(workers=workers))
+    (v,) = bad.violations
+    assert v.step == 7 and v.states[-1] == (5, 2)
+    check_path(GridModel(n=12), v.states, v.actions)
+    again = search(KeyedGridModel(n=12, bad=(5, 2)), SearchSettings(workers=workers))
+    assert [(w.actions, w.states) for w in again.violations] == [(v.actions, v.states)]
+
+
+def test_workers_with_keyed_successors_keep_the_bounds_and_property_kinds() -> None:
+    model = KeyedGridModel(n=9, final_ok=lambda s: s != (1, 1))
+    r = search(model, SearchSettings(workers=2, max_depth=2))
+    assert r.violations and r.violations[0].states[-1] == (1, 1) and r.violations[0].kind == "final"
+    r = search(KeyedGridModel(n=9, final_ok=lambda s: s != (1, 1)), SearchSettings(workers=2, max_depth=3))
+    assert r.verdict == "holds" and r.complete and r.distinct_states == 10
+    bounded = search(KeyedGridModel(n=10, boundary=2), SearchSettings(workers=2))
+    assert bounded.level_sizes == [1, 2, 3, 4] and bounded.complete
+    both = KeyedGridModel(n=3, bad=(1, 0), final_ok=lambda s: False, sometimes=lambda s: s == (3, 3))
+    r = search(both, SearchSettings(workers=3, collect=True))
+    assert sorted(v.property_name for v in r.violations) == ["final-ok", "not-bad"]
+    assert r.sometimes == {"sometimes": True} and r.distinct_states == 16
+    for v in r.violations:
+        check_path(both, v.states, v.actions)
+
+
+@pytest.mark.parametrize("name", ["ignore-promise-values", "double-apply-retry"])
+def test_two_workers_find_a_mutant_shortest_counterexample_deterministically(name: str) -> None:
+    case = catalogue_by_name()[name]
+    one = search(build(case.config), SearchSettings(max_depth=case.max_depth))
+    found = [search(build(case.config), SearchSettings(max_depth=case.max_depth, workers=w)) for w in (2, 2, 3)]
+    expected = [(v.property_name, v.step) for v in one.violations]
+    assert expected == [(case.expected_property, case.max_depth)]
+    for result in found:
+        assert [(v.property_name, v.step) for v in result.violations] == expected
+        (v,) = result.violations
+        check_path(build(case.config), v.states, v.actions)
+    assert [v.actions for v in found[0].violations] == [v.actions for v in found[1].violations]

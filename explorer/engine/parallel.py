@@ -31,6 +31,7 @@ from collections.abc import Callable
 from typing import Any
 
 from explorer.engine.model import Property
+from explorer.engine.parallel_keyed import KeyedExchange, Mailbox, keyed_level
 from explorer.engine.results import Progress, SearchResult
 from explorer.engine.run import TICK_MASK, Run, memory_mb, overrides, violation_from_parents
 from explorer.engine.visited import Visited
@@ -73,7 +74,7 @@ class _Level:
         self.bound: list[tuple[int, str, str]] = []
 
 
-class _Partition:
+class _Partition(KeyedExchange):
     """The worker side: one partition of the fingerprint space, its parent records and
     its part of the frontier."""
 
@@ -86,6 +87,9 @@ class _Partition:
         self.stop_flag, self.counters = stop_flag, counters
         self.parents = Visited()  # records keyed by fingerprint (add_keyed)
         self.adopt = model.adopt if overrides(model, "adopt") else None
+        # successors' fingerprints before the successors: built only when new to their
+        # owner (explorer/engine/parallel_keyed.py); never under symmetry, as in bfs
+        self.keyed = overrides(model, "keyed_successors") and self.representative is None
         # The frontier holds states as the model's encode hook gives them (bytes for the
         # actor world): live object graphs kept across a level are what the cyclic
         # garbage collector walks, over and over (a third of a worker's CPU otherwise).
@@ -160,7 +164,7 @@ class _Partition:
             if parents.add_keyed(fp, parent, index):
                 self.admit(level, fp, adopt(state) if adopt else state)
 
-    def parcel(self, to: int, batch: Batch) -> Parcel:
+    def parcel(self, to: int, batch: Any) -> Parcel:
         """``batch`` for worker ``to``, with the parts it does not have yet."""
         if not self.ships:
             return self.me, None, batch
@@ -259,6 +263,7 @@ def _worker(
     gc.freeze()
     part = _Partition(me, workers, run, stop_flag, counters)
     inbox = inboxes[me]
+    mailbox = Mailbox(inbox)  # the keyed exchange's (tagged) messages
     coordinator = os.getppid()
     while True:
         try:
@@ -279,6 +284,8 @@ def _worker(
             part.admit_batch(level, (-1, None, command[1]))
         elif kind == "final":
             part.finals(level)
+        elif kind == "level" and part.keyed:
+            keyed_level(part, level, inboxes, mailbox)
         elif kind == "level":
             outgoing = part.expand(level)
             for other in range(workers):
