@@ -11,6 +11,7 @@ import pytest
 
 from explorer.actors import ActorModel, World
 from explorer.engine.model import Model, Property
+from explorer.engine.parallel_keyed import balanced_moves
 from explorer.engine.results import SearchSettings
 from explorer.engine.search import search
 from explorer.models import build_model
@@ -189,3 +190,16 @@ def test_two_workers_find_a_mutant_shortest_counterexample_deterministically(nam
         (v,) = result.violations
         check_path(build(case.config), v.states, v.actions)
     assert [v.actions for v in found[0].violations] == [v.actions for v in found[1].violations]
+
+
+@pytest.mark.parametrize("sizes", [[7, 0], [0, 1], [10, 0, 2], [5, 5, 5], [1, 9, 3, 0], [0, 0, 0]])
+def test_balanced_moves_even_out_the_frontiers_within_one(sizes: list[int]) -> None:
+    moves = balanced_moves(sizes)
+    after = [
+        size - sum(moves[i]) + sum(row[i] for row in moves) for i, size in enumerate(sizes)
+    ]
+    assert sum(after) == sum(sizes)
+    assert max(after) - min(after) <= 1
+    assert all(moves[i][i] == 0 and min(moves[i]) >= 0 for i in range(len(sizes)))
+    # nobody both sends and receives
+    assert not any(sum(moves[i]) and sum(row[i] for row in moves) for i in range(len(sizes)))

@@ -2,28 +2,37 @@
 
 The one-process BFS asks the model for each successor's fingerprint before the successor
 exists (``Model.keyed_successors``) and builds it only when the fingerprint is new: on
-the default actor world 60% of the generated successors are duplicates. In the
-parallel search whether a successor is new is known only to its owner, so a worker
-that expands a state cannot tell for the successors it would send. Building and
-encoding all of them (once ever per fingerprint, the sent set) cost a worker more than
-half of the one-process CPU. With the hook a level runs in three exchanges instead:
+the default actor world 60% of the generated successors are duplicates. In the parallel
+search only a successor's owner (the worker its fingerprint falls to) knows whether it
+is new, so the plain exchange (explorer/engine/parallel.py) builds, encodes and ships
+every successor owned elsewhere (once ever per fingerprint: the sent set), and the
+owner decodes it and encodes it again for its frontier (on the default world a third
+of them turn out to be known there). With the hook a level runs so:
 
 1. *expand*: a successor this worker owns is admitted on the spot and built only when
    new; for a successor another worker owns, its fingerprint, its parent's and the step
-   index travel as a *query* (once ever per fingerprint), and the expanding worker
-   keeps where to rebuild it: the parent's position in its frontier and the action.
-2. *answer*: the owner admits the queried fingerprints it has not seen (their parent
-   records written then, after its own successors and in sender order, as the batches
-   of the plain exchange were) and answers with the positions of those queries.
-3. *build*: the expanding worker builds only the wanted successors
-   (``next_state(parent, action)``) and sends them as the plain exchange does (encoded
-   with the parts they name, or pickled); the owner admits them, checked as any new state.
+   index go to the owner as a *query* (once ever per fingerprint), and the expanding
+   worker keeps where to build it from: the parent's position in its frontier and the
+   action (or the successor itself, when the model built it to fingerprint it).
+2. *answer*: the owner records the queried fingerprints it has not seen (their parent
+   records, after its own successors' and in sender order, as the batches of the plain
+   exchange were) and answers with the positions of those queries.
+3. *build*: the expanding worker builds just those and admits them itself (checked,
+   kept in its own next frontier). A state is expanded by the worker that built it,
+   not necessarily by its owner; the owner keeps its parent record, which is all a
+   counterexample path needs (looked up by fingerprint, explorer/engine/parallel.py).
+4. *rebalance*: a worker that built more than its share would keep it level after level
+   (with one initial state, one worker would hold everything), so the workers exchange
+   their frontier sizes and the ones over the mean move the last entries of their
+   frontier to those under it (encoded with the parts they name, as the plain exchange
+   ships; a few percent of the states). Not on the last level: it keeps no frontier.
 
-The counts, level sizes and parent records are those of the plain exchange (and so of
-the one-process BFS); only successors owned elsewhere and new there are built twice
-(once in the expanding worker, which needs the state to send it, never by the owner).
-Messages are tagged by phase: with three workers or more one worker's answer may
-arrive before another worker's query, and each phase is handled in sender order.
+The counts and level sizes are those of the one-process BFS: each new state is recorded
+once, by its owner, and checked and expanded once, by the worker holding it. The
+frontiers, and so the parent records, depend only on the frontiers before, the
+fingerprints and the sender order: the same in every run. Messages are tagged by phase:
+with three workers or more one worker's answer may arrive before another worker's
+query, and each phase is handled in sender order.
 """
 
 from __future__ import annotations
@@ -34,14 +43,15 @@ from explorer.engine.model import Property
 from explorer.engine.run import TICK_MASK, Run
 from explorer.engine.visited import Visited
 
-__all__ = ["KeyedExchange", "Mailbox", "keyed_level"]
+__all__ = ["KeyedExchange", "Mailbox", "balanced_moves", "keyed_level"]
 
 # per destination: fingerprints, parents' fingerprints, step indexes (three parallel lists)
 Queries = tuple[list[int], list[int], list[int]]
-# per destination: the parent's position in the frontier and the action, per query
-Deferred = tuple[list[int], list[Any]]
+# per destination, per query: the parent's position in the frontier, the action, and
+# the successor when the model built it to fingerprint it (else None: built if wanted)
+Deferred = tuple[list[int], list[Any], list[Any]]
 
-QUERY, ANSWER, BUILT = "query", "answer", "built"
+QUERY, ANSWER, SIZES, MOVED = "query", "answer", "sizes", "moved"
 
 
 class Mailbox:
@@ -97,20 +107,56 @@ class KeyedExchange:
 
 
 def keyed_level(part: KeyedExchange, level: Any, inboxes: list[Any], mailbox: Mailbox) -> None:
-    """One level of ``part`` through the three exchanges (see the module docstring)."""
+    """One level of ``part`` through the exchanges (see the module docstring)."""
     me, workers = part.me, part.workers
     others = [w for w in range(workers) if w != me]
     queries, deferred = expand_keyed(part, level)
     for other in others:
         inboxes[other].put((QUERY, me, queries[other]))
-    wanted_fps: dict[int, list[int]] = {}
     for sender, asked in mailbox.gather(QUERY, len(others)):
-        wanted, wanted_fps[sender] = answer(part, asked)
-        inboxes[sender].put((ANSWER, me, wanted))
+        inboxes[sender].put((ANSWER, me, answer(part, asked)))
     for owner, wanted in mailbox.gather(ANSWER, len(others)):
-        inboxes[owner].put((BUILT, me, part.parcel(owner, build_wanted(part, deferred[owner], wanted))))
-    for sender, parcel in mailbox.gather(BUILT, len(others)):
-        admit_built(part, level, wanted_fps[sender], parcel)
+        build_wanted(part, level, queries[owner][0], deferred[owner], wanted)
+    if not level.last:  # (the last level keeps no frontier)
+        rebalance(part, level, inboxes, mailbox)
+
+
+def rebalance(part: KeyedExchange, level: Any, inboxes: list[Any], mailbox: Mailbox) -> None:
+    """Even out the next frontiers: each worker tells the others its size, all compute
+    the same moves (:func:`balanced_moves`), and a worker over the mean sends the last
+    entries of its frontier to those under it (already checked: only appended there)."""
+    me, workers = part.me, part.workers
+    others = [w for w in range(workers) if w != me]
+    for other in others:
+        inboxes[other].put((SIZES, me, len(level.fps)))
+    sizes = dict(mailbox.gather(SIZES, len(others)))
+    sizes[me] = len(level.fps)
+    moves = balanced_moves([sizes[w] for w in range(workers)])
+    for other in others:
+        count = moves[me][other]
+        cut = len(level.fps) - count
+        batch = (level.fps[cut:], level.states[cut:])
+        del level.fps[cut:], level.states[cut:]
+        inboxes[other].put((MOVED, me, part.parcel(other, batch)))
+    for _sender, parcel in mailbox.gather(MOVED, len(others)):
+        receive_moved(part, level, parcel)
+
+
+def balanced_moves(sizes: list[int]) -> list[list[int]]:
+    """``moves[i][j]``: how many frontier entries worker ``i`` sends worker ``j`` so that
+    every frontier comes within one of the mean (greedy, in worker order)."""
+    workers = len(sizes)
+    load, total = list(sizes), sum(sizes)
+    moves = [[0] * workers for _ in range(workers)]
+    for i in range(workers):
+        for j in range(workers):
+            # the excess of i and the room of j over the mean, in whole states
+            move = min((load[i] * workers - total) // workers, (total - load[j] * workers) // workers)
+            if i != j and move > 0:
+                moves[i][j] = move
+                load[i] -= move
+                load[j] += move
+    return moves
 
 
 def expand_keyed(part: KeyedExchange, level: Any) -> tuple[list[Queries], list[Deferred]]:
@@ -122,7 +168,7 @@ def expand_keyed(part: KeyedExchange, level: Any) -> tuple[list[Queries], list[D
     counters, add_keyed, send_once = part.counters, part.parents.add_keyed, part.sent.insert
     admit, decode = part.admit, part.decode
     queries: list[Queries] = [([], [], []) for _ in range(workers)]
-    deferred: list[Deferred] = [([], []) for _ in range(workers)]
+    deferred: list[Deferred] = [([], [], []) for _ in range(workers)]
     expanded = 0
     for position, (pfp, data) in enumerate(zip(part.fps, part.states, strict=True)):
         state = decode(data) if decode else data
@@ -137,9 +183,10 @@ def expand_keyed(part: KeyedExchange, level: Any) -> tuple[list[Queries], list[D
                 fps.append(fp)
                 parent_fps.append(pfp)
                 indexes.append(index)
-                positions, actions = deferred[owner]
+                positions, actions, built = deferred[owner]
                 positions.append(position)
                 actions.append(action)
+                built.append(nxt)
         part.generated += index + 1
         if index == -1 and run.final:
             part.note_each(level, pfp, state, run.failed_final(state), run.failed_final)
@@ -152,50 +199,45 @@ def expand_keyed(part: KeyedExchange, level: Any) -> tuple[list[Queries], list[D
     return queries, deferred
 
 
-def answer(part: KeyedExchange, asked: Queries) -> tuple[list[int], list[int]]:
-    """Admit the queried fingerprints new to ``part``: (their positions among the
-    queries, their fingerprints)."""
+def answer(part: KeyedExchange, asked: Queries) -> list[int]:
+    """Record the queried fingerprints new to ``part`` (their parent records): their
+    positions among the queries."""
     add_keyed = part.parents.add_keyed
-    wanted: list[int] = []
-    wanted_fps: list[int] = []
-    for i, (fp, parent, index) in enumerate(zip(*asked, strict=True)):
-        if add_keyed(fp, parent, index):
-            wanted.append(i)
-            wanted_fps.append(fp)
-    return wanted, wanted_fps
+    return [i for i, (fp, parent, index) in enumerate(zip(*asked, strict=True)) if add_keyed(fp, parent, index)]
 
 
-def build_wanted(part: KeyedExchange, deferred: Deferred, wanted: list[int]) -> Any:
-    """The successors an owner wants, built from their parents in ``part``'s frontier,
-    as the plain exchange sends them (encoded when the model ships encodings)."""
-    positions, actions = deferred
-    next_state, decode = part.run.model.next_state, part.decode
-    ship = part.encode if part.ships else None
+def build_wanted(part: KeyedExchange, level: Any, fps: list[int], deferred: Deferred, wanted: list[int]) -> None:
+    """Build the successors their owner found new (from their parents in ``part``'s
+    frontier, or as the model built them) and admit them here (checked, and kept in
+    ``part``'s next frontier)."""
+    positions, actions, built = deferred
+    next_state, decode, admit = part.run.model.next_state, part.decode, part.admit
     frontier = part.states
-    built: list[Any] = []
     last, state = -1, None
     for i in wanted:
-        position = positions[i]
-        if position != last:  # the queries of one parent are consecutive
-            data = frontier[position]
-            state, last = (decode(data) if decode else data), position
-        nxt = next_state(state, actions[i])
-        built.append(ship(nxt) if ship else nxt)
-    return built
+        nxt = built[i]
+        if nxt is None:
+            position = positions[i]
+            if position != last:  # the queries of one parent are consecutive
+                data = frontier[position]
+                state, last = (decode(data) if decode else data), position
+            nxt = next_state(state, actions[i])
+        admit(level, fps[i], nxt)
 
 
-def admit_built(part: KeyedExchange, level: Any, fps: list[int], parcel: Any) -> None:
-    """Admit the successors an owner asked for (their parent records are written):
-    decoded through the sender's parts, or pickled and re-linked (``adopt``)."""
-    sender, shipment, states = parcel
-    admit = part.admit
+def receive_moved(part: KeyedExchange, level: Any, parcel: Any) -> None:
+    """Append the frontier entries another worker moved here (checked there already):
+    decoded through the sender's parts and encoded in this process's, or pickled and
+    re-linked (``adopt``)."""
+    sender, shipment, (fps, states) = parcel
+    level.fps.extend(fps)
     if shipment is not None:
         model, table = part.run.model, part.tables[sender]
         model.receive_parts(shipment, table)
-        decode_from = model.decode_from
-        for fp, data in zip(fps, states, strict=True):
-            admit(level, fp, decode_from(data, table))
+        decode_from, encode = model.decode_from, part.encode
+        level.states.extend([encode(decode_from(data, table)) for data in states])
         return
-    adopt = part.adopt
-    for fp, state in zip(fps, states, strict=True):
-        admit(level, fp, adopt(state) if adopt else state)
+    adopt, encode = part.adopt, part.encode
+    for state in states:
+        state = adopt(state) if adopt else state
+        level.states.append(encode(state) if encode else state)
