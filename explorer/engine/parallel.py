@@ -8,6 +8,9 @@ ever: each worker remembers what it has sent) to its owner in one batch per leve
 the exchange each worker reports its new states, violations and witnessed ``sometimes``
 properties to the coordinating process, which decides whether to go on. Because levels
 are synchronous the distinct-state count and the level sizes equal the one-process BFS.
+With a model's keyed successors a level runs otherwise (successors built only when new
+to their owner, and expanded by the worker that built them):
+explorer/engine/parallel_keyed.py.
 
 A counterexample path is rebuilt by asking the owners for parent records (fingerprint ->
 parent fingerprint, step index), then re-executing the steps from the initial state.
