@@ -36,6 +36,7 @@ they read with :class:`Reads`; one that declares nothing switches the reduction 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -71,6 +72,13 @@ class Reads:
     #: that differ only in that order (docs/por.md, "The history quotient").
     history_order: bool = True
     network: bool = False  # the messages in flight
+    #: the condition reads the network only as "every message in flight passes a check"
+    #: (of the message and the declared views), and a message that passes it keeps
+    #: passing in every later world while it is in flight: taking one such message out
+    #: of the network never hides a failure. A key step that only removes a message (an
+    #: ignored delivery) need not leave such a property's network alone (docs/por.md,
+    #: "Stale replica messages")
+    network_per_message: bool = False
     faults: bool = False  # crashed nodes, partitions, budgets, timers and timer budgets
     #: the condition holds in every world where a message to a live (not crashed) node
     #: is in flight, and its verdict never depends on messages to crashed nodes (a
@@ -245,6 +253,7 @@ class Footprints:
     def _offer(
         self, world: World, actions: Sequence[Any], positions: list[int], keys: Iterable[int],
         successor: Callable[[int], World], group: frozenset[int] | None = None,
+        removes_only: bool = False,
     ) -> Ample | None:
         """The candidate of ``positions`` if its actions pass the checks, else None."""
         positions.sort()
@@ -259,6 +268,11 @@ class Footprints:
         # A key delivery is still enabled (or, ignored, still in flight) at the end of
         # any path outside the set: a property of quiescent worlds holds there.
         active = [r for r in reads if not r.quiescent_only]
+        if removes_only:
+            # The keys only take a message out (ignored deliveries): a property that
+            # judges messages one by one, each for good once passed, loses no failure.
+            reads = [_without_network(r) if r.network_per_message else r for r in reads]
+            active = [_without_network(r) if r.network_per_message else r for r in active]
         key_indices = tuple(
             j for j, p in enumerate(positions)
             if p in key_set and self.unchanged(
@@ -290,7 +304,7 @@ class Footprints:
                 q for q, other in enumerate(actions)
                 if other.kind in ("drop", "dup") and (other[0], other[1], other[2]) == (src, dst, msg)
             ]
-            ample = self._offer(world, actions, positions, (p,), successor)
+            ample = self._offer(world, actions, positions, (p,), successor, removes_only=True)
             if ample is not None:
                 yield ample
 
@@ -316,6 +330,10 @@ class Footprints:
             ample = self._offer(world, actions, positions, keys, successor, group)
             if ample is not None:
                 yield ample
+
+
+def _without_network(reads: Reads) -> Reads:
+    return dataclasses.replace(reads, network=False, network_per_message=False)
 
 
 def _closures(

@@ -34,6 +34,7 @@ from typing import Any
 
 from explorer.actors import NETWORKS, ActorModel, Node, World
 from explorer.models.config import CheckConfig, ConfigError
+from explorer.models.paxos_ignored import combined, replica_ignores_forever
 from explorer.models.paxos_properties import PaxosModel, make_checked, replica_reads
 from paxos_core import (
     BasicDurable,
@@ -247,7 +248,10 @@ def build(config: CheckConfig) -> PaxosModel:
         timer_limits={(c, "retry"): retries for c in cluster.clients},
         name=config.model,
         config_data=config.to_json(),
-        ignores_forever=client_ignores_forever(config.nodes),
+        ignores_forever=combined(
+            client_ignores_forever(config.nodes),
+            replica_ignores_forever(cluster) if config.model == "multipaxos" else None,
+        ),
     )
     # The engine applies the representative only when symmetry is switched on.
     model.set_representative(paxos_symmetry(model, config))

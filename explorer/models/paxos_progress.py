@@ -45,6 +45,7 @@ from explorer.actors import ActorModel, Reads, World
 from explorer.engine.model import Property
 from explorer.models.config import CheckConfig
 from paxos_core.accessors import is_leader, promised_ballot, votes_cast
+from paxos_core.config import VariantFlags
 from paxos_core.events import Complete, Invoke
 from paxos_core.messages import Accepted, Nack, Promise
 from paxos_core.multi import FOLLOWER
@@ -176,7 +177,12 @@ def progress_properties(
         Property.always(
             TRUTHFUL_MESSAGES, _truthful(model, frozenset(replicas)),
             "every Nack, Promise and Accepted in flight says what its sender promised and voted",
-            reads=dataclasses.replace(reads, network=True),
+            # message by message; a true message stays true while promises only grow
+            # (votes, a ghost, are never forgotten): not in forget-promise-on-restart
+            reads=dataclasses.replace(
+                reads, network=True,
+                network_per_message=not VariantFlags.for_variant(config.variant).forget_promise_on_restart,
+            ),
         )
     ]
     if config.model == "multipaxos":
