@@ -91,8 +91,10 @@ def toy_ignores_forever(actors: dict[int, TableNode], crashable: bool) -> Any:
     return ignores
 
 
-def random_system(seed: int, nodes: int = 3, declare: bool = True) -> ActorModel:
-    """A random system of ``nodes`` table nodes with random invariants over their states."""
+def random_system(seed: int, nodes: int = 3, declare: bool = True, free_sets: bool = False) -> ActorModel:
+    """A random system of ``nodes`` table nodes with random invariants over their states
+    (``free_sets``: no ``may_send`` and the exact ``ignores_forever``, so every reduced
+    set is an ignored delivery, a free set)."""
     rng = random.Random(seed)
     actors: dict[int, Any] = {}
     may_send: dict[int, set[int]] = {}
@@ -127,8 +129,10 @@ def random_system(seed: int, nodes: int = 3, declare: bool = True) -> ActorModel
         faults=faults,
         properties=properties,
         timer_limits={"tick": 1},
-        may_send=may_send,
-        ignores_forever=toy_ignores_forever(actors, faults.crash > 0) if rng.random() < 0.7 else None,
+        # Without may_send no closure is offered, and ignored deliveries go without the
+        # cycle proviso (docs/por.md, "Stale replica messages"): both ways are drawn.
+        may_send=may_send if rng.random() < 0.7 and not free_sets else None,
+        ignores_forever=toy_ignores_forever(actors, faults.crash > 0) if rng.random() < 0.7 or free_sets else None,
         name=f"toy-{seed}",
     )
 

@@ -281,7 +281,11 @@ class Footprints:
         )
         if not key_indices:
             return None
-        return Ample(tuple(positions), successors, key_indices, proviso=bool(reads))
+        # Keys that only take a message out need no proviso when no closure is offered:
+        # each one leaves one message fewer in flight, so a chain of them ends (the
+        # measure of docs/por.md, "Stale replica messages"); closures' keys need ranks.
+        free = removes_only and not self.closures
+        return Ample(tuple(positions), successors, key_indices, proviso=bool(reads) and not free, free=free)
 
     def _ignored(
         self, world: World, actions: Sequence[Any], successor: Callable[[int], World]

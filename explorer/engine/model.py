@@ -89,6 +89,11 @@ class Ample:
     #: end takes an action of the set (then no key step is ever taken in its stead and
     #: the cycle proviso is not needed)
     proviso: bool = True
+    #: True when the set's one key only takes a message out of the network and does
+    #: nothing else (an ignored delivery, with no closure offered anywhere): a chain of
+    #: such steps ends (no proviso), and a one-process BFS counts the step as no step of
+    #: the depth bound (docs/por.md, "Depth bounds")
+    free: bool = False
 
 
 class Model(Generic[S, A]):

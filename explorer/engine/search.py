@@ -88,7 +88,13 @@ def search(
     if settings.workers > 1 or settings.backend != "local":
         por["counted"] = "not counted: the states were expanded by the workers"
     reduced_somewhere = settings.workers > 1 or settings.backend != "local" or stats.pruned > 0
-    if result.stopped_by == "depth" and searched is not model and reduced_somewhere:
+    # Free steps count as no step of the bound (explorer/engine/free_steps.py): a search
+    # that pruned only at free sets is as strong within the bound as the full one, but
+    # for final properties judged where the bound cuts a run (docs/por.md, "Depth bounds").
+    counted = stats.pruned > stats.pruned_free or _has_final(searched)
+    if result.stopped_by == "depth" and searched is not model and reduced_somewhere and (
+        counted or settings.workers > 1 or settings.backend != "local"
+    ):
         # A reduced path can be longer than the full path it stands for (docs/por.md):
         # within the depth bound, the full space was not shown to be covered. (With
         # nothing pruned the search was the full one.)
@@ -96,6 +102,10 @@ def search(
         por["depth"] = "the depth bound cut reduced paths: not a check of every path within it"
     result.extra["por"] = por
     return result
+
+
+def _has_final(model: Model[Any, Any]) -> bool:
+    return any(p.kind == "final" for p in model.properties())
 
 
 def check_checkpointable(settings: SearchSettings) -> None:
