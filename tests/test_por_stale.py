@@ -23,6 +23,7 @@ from explorer.models.paxos import build, cluster_config
 from explorer.models.paxos_ignored import replica_ignores_forever
 from explorer.models.paxos_progress import TRUTHFUL_MESSAGES
 from explorer.mutants import CATALOGUE, PAIRS
+from explorer.mutants.catalogue import run_pair
 from tests.por_toys import TableNode, node_state, random_system, toy_ignores_forever
 
 MULTI_CONFIGS = sorted(
@@ -200,3 +201,9 @@ def test_free_steps_keep_the_pair_at_its_depth() -> None:
     reduced = search(build(pair.config_for(pair.variant)), SearchSettings(max_depth=pair.max_depth, por=True))
     assert reduced.extra["por"]["pruned_free"] > 0
     assert {v.property_name for v in reduced.violations} == {pair.expected_property}
+
+
+def test_synod_mutants_por_counts_a_pair_found_within_its_depth() -> None:
+    row = run_pair(PAIRS[0], por=True)
+    assert row["ok"] and row["property"] == PAIRS[0].expected_property
+    assert row["depth"] >= PAIRS[0].max_depth  # a free step may lengthen the path
