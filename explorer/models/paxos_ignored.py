@@ -85,10 +85,10 @@ def replica_ignores_forever(cluster: ClusterConfig) -> IgnoresForever | None:
         if kind is Decide or kind is Learn:
             if not stable_log:
                 return False
+            # every slot below the first undecided one is decided, and none asks for a CatchUp
             slots = (msg.slot,) if kind is Decide else tuple(s for s, _ in msg.entries)
-            decided = {s for s, _ in d.decided}
             gap = first_undecided(d.decided)
-            return bool(slots) and all(s in decided and s < gap for s in slots)
+            return bool(slots) and all(s < gap for s in slots)
         return False
 
     return ignores
