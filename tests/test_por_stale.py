@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from explorer.actors import ActorModel, Deliver, Reads, World
+from explorer.actors import ActorModel, Deliver, Faults, Reads, World
 from explorer.engine.model import Property
 from explorer.engine.results import SearchResult, SearchSettings
 from explorer.engine.search import search
@@ -24,6 +24,7 @@ from explorer.models.paxos_ignored import replica_ignores_forever
 from explorer.models.paxos_progress import TRUTHFUL_MESSAGES
 from explorer.mutants import CATALOGUE, PAIRS
 from explorer.mutants.catalogue import run_pair
+from paxos_core.config import VariantFlags
 from tests.por_toys import TableNode, node_state, random_system, toy_ignores_forever
 
 MULTI_CONFIGS = sorted(
@@ -75,6 +76,24 @@ def test_replicas_ignore_for_ever_what_they_are_said_to_ignore(config: CheckConf
         return
     claims = walk_claims(model, seed=len(config.variant), walks=40, steps=25)
     assert claims > 0
+
+
+VARIANTS = ["correct", *(f.name.replace("_", "-") for f in dataclasses.fields(VariantFlags))]
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_every_variant_keeps_the_replicas_declaration_in_a_world_with_elections(variant: str) -> None:
+    # Every seeded mistake, in a world with an opening election, three ballots, drops,
+    # duplicates and two crashes: the walks above, for variants the catalogue's own
+    # worlds leave out.
+    config = CheckConfig(
+        variant=variant, ops=2, ballots=3, faults=Faults(drop=1, dup=1, crash=2),
+        extra=(("initial_leader", None),),
+    )
+    if replica_ignores_forever(cluster_config(config)) is None:
+        assert variant == "nonunique-ballots"
+        return
+    assert walk_claims(build(config), seed=len(variant), walks=40, steps=30) > 0
 
 
 def test_truthful_messages_is_judged_message_by_message_unless_promises_may_shrink() -> None:
