@@ -200,7 +200,6 @@ class _Bfs:
         max_states, finals = run.settings.max_states, run.final
         check_new, check_final = bool(run.always or run.sometimes_props), bool(run.final)
         new_frontier, pending = carry if carry is not None else (self.new_frontier(), [])
-        append = new_frontier.append
         encode, decode = self.encode, self.decode
         free = self.free  # a reduced search's free steps (explorer/engine/free_steps.py)
         skip = free.begin_level() if free is not None else None
@@ -241,14 +240,15 @@ class _Bfs:
                         break
                 elif free is not None and index == free.model.free_index:
                     free.in_level(frontier, ordinal, nxt)  # no step of the depth bound
-                elif last:
-                    self.at_bound += 1
-                    if check_final and (failing := [p for p in finals if not p.condition(nxt)]):
-                        pending.append((ordinal, failing))
                 else:
-                    append(ordinal, encode(nxt) if encode else nxt)
-                    if free is not None:
+                    if free is not None:  # a later free step may pull it into this level
                         free.next_ordinals[fp] = ordinal
+                    if last:
+                        self.at_bound += 1
+                        if check_final and (failing := [p for p in finals if not p.condition(nxt)]):
+                            pending.append((ordinal, failing))
+                    else:
+                        new_frontier.append(ordinal, encode(nxt) if encode else nxt)
                 if max_states is not None and ordinal + 1 >= max_states:
                     run.stopped_by = "states"
                     stop = True

@@ -42,7 +42,8 @@ class FreeSteps:
 
     def pull_forward(self, fp: int, frontier: Any, state: Any) -> None:
         """A free step reached a state already seen: if a counted step admitted it to the
-        next level, it belongs to this one (it is as near as its parent here)."""
+        next level (or, on the last level, at the bound, unkept), it belongs to this one
+        (it is as near as its parent here) and is expanded here."""
         ordinal = self.next_ordinals.pop(fp, None)
         if ordinal is not None:
             self.moved.add(ordinal)
