@@ -26,7 +26,9 @@ Two kinds of persistent set come out of it, each offered to the engine's
 - *ignored deliveries*: the delivery of a message that its receiver ignores now and in
   every future state (the model's ``ignores_forever`` declaration, checked at once on the
   spot: state, timers and history unchanged, nothing sent), with its drop and duplicate.
-  Such a delivery only removes a message, so it commutes with everything.
+  Such a delivery only removes a message, so it commutes with everything; when no
+  closure is offered its candidate is *free* (no cycle proviso, no step of a BFS's
+  depth bound: docs/por.md, "Stale replica messages" and "Depth bounds").
 
 A candidate is offered only when every action in it leaves the boundary's declared view
 unchanged and appends nothing to the history, and it has a key action (one no outside

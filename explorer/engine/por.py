@@ -21,6 +21,13 @@ search identifies states by). Along any cycle of the reduced graph the rank cann
 at every step, so every cycle holds a fully expanded state (C3), and a chain of key steps
 that postpones an action cannot go on for ever.
 
+A *free* candidate (``Ample.free``: its one key only takes a message out of the network)
+skips the proviso: along a chain of such keys the messages in flight fall, so it ends.
+With :attr:`ReducedModel.free_steps` (set for the one-process, in-memory BFS without
+symmetry) the wrapper also names the free key's position (``free_index``) and the BFS
+counts that step as no step of the depth bound (explorer/engine/free_steps.py), which
+makes a bounded reduced BFS as strong as the bounded full one (docs/por.md, "Depth bounds").
+
 The wrapper also identifies states by the fingerprint of their quotient member
 (:meth:`~explorer.engine.model.Model.por_quotient`): states that no step and no property
 can tell apart are searched once. That merge keeps path lengths (the members have the
