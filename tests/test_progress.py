@@ -96,7 +96,8 @@ def test_progress_is_checked_only_where_a_world_asks_for_it() -> None:
 
 
 def test_the_new_worlds_witness_what_applies_there() -> None:
-    for name in ("election-retry", "progress-failover", "progress-replies"):
+    for name in ("election-retry", "progress-failover", "progress-replies",
+                 "retry-dup", "candidate-buffers", "lost-accept", "basic-progress"):
         outcome = run_world(select_world(DEFAULT_PORTFOLIO, name))
         assert outcome.verdict == "holds", (name, outcome.violations)
         assert all(outcome.result.sometimes.values()), (name, outcome.result.sometimes)
