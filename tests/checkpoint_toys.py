@@ -4,12 +4,14 @@
 states are two components (a DFS resumes in the middle of the first and must still do
 the second); ``c`` wraps to 0 (cycles: DFS meets states again, higher up). Knobs: a bad
 state (an ``always`` property), a ``final`` property, and ``signal_at``, which raises
-SIGINT (a real signal, as Ctrl-C sends) on the n-th expansion.
+SIGINT (a real signal, as Ctrl-C sends) on the n-th expansion (``signal_at_step``: on
+the n-th step a random walk takes).
 
 ``Gated``: a Cube for a ``synod check`` subprocess (``--model tests.checkpoint_toys:Gated``)
 that, on its ``SYNOD_TEST_GATE_AT``-th expansion, waits until the file named by
 ``SYNOD_TEST_GATE`` exists: the test sends its signal first and opens the gate after,
-so the search cannot end before the signal arrives, whatever the machine's speed.
+so the search cannot end before the signal arrives, whatever the machine's speed; and
+that raises SIGINT on its ``SYNOD_TEST_SIGNAL_STEP``-th random-walk step.
 """
 
 from __future__ import annotations
@@ -36,9 +38,12 @@ class Cube(Model[State, str]):
         bad: State | None = None,
         final_ok: Callable[[State], bool] | None = None,
         signal_at: int | None = None,
+        signal_at_step: int | None = None,
     ) -> None:
         self.n, self.bad, self.final_ok, self.signal_at = n, bad, final_ok, signal_at
+        self.signal_at_step = signal_at_step
         self.expansions = 0
+        self.steps = 0
 
     def init_states(self) -> Sequence[State]:
         return [(0, 0, 0, 0), (1, 0, 0, 0)]
@@ -47,6 +52,9 @@ class Cube(Model[State, str]):
         return ["a", "b", "c"]
 
     def next_state(self, state: State, action: str) -> State | None:
+        self.steps += 1
+        if self.steps == self.signal_at_step:
+            signal.raise_signal(signal.SIGINT)
         f, a, b, c = state
         if action == "a":
             return (f, a + 1, b, c) if a < self.n else None
@@ -80,6 +88,7 @@ class Gated(Cube):
         super().__init__(n=n, bad=(1, n, n - 1, 2))
         self.gate = Path(os.environ.get("SYNOD_TEST_GATE", "/nonexistent-gate"))
         self.gate_at = int(os.environ.get("SYNOD_TEST_GATE_AT", "0"))
+        self.signal_at_step = int(os.environ.get("SYNOD_TEST_SIGNAL_STEP", "0")) or None
 
     def successors(self, state: State) -> Iterable[tuple[str, State]]:
         if self.expansions + 1 == self.gate_at:

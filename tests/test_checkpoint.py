@@ -269,7 +269,9 @@ def test_refusals_exit_2_with_one_line_and_leave_the_checkpoint_alone(
     refused(resume + ["--workers", "2"], "one-process search")
     refused(resume + ["--checkpoint-every", "soon"], "--checkpoint-every wants")
     refused(["--resume", str(tmp_path / "nowhere")], "no checkpoint there")
-    refused(["--strategy", "random", "--checkpoint", str(tmp_path / "r")], "bfs or dfs, not random", GATED)
+    refused(["--backend", "ray", "--checkpoint", str(tmp_path / "r")], "drop --backend ray", GATED)
+    refused(["--strategy", "random", "--checkpoint-every", "1level", "--checkpoint", str(tmp_path / "r")],
+            "random has no levels", GATED)
     refused(["--por", "--checkpoint", str(tmp_path / "p")], "--por does not combine", GATED)
     refused(["--world", "basic-duel", "--checkpoint", str(tmp_path / "w")], "not the portfolio", ["check"])
     monkeypatch.setattr("explorer.engine.checkpoint.source_digest", lambda *a, **k: "0123456789abcdef")

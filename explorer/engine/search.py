@@ -62,8 +62,9 @@ def search(
 ) -> SearchResult:
     """Explore ``model`` within ``settings``; see the module docstring for the semantics.
 
-    ``checkpoint``: write checkpoints there (and resume from its snapshot, if any); the
-    one-process bfs and dfs only (explorer/engine/checkpoint.py)."""
+    ``checkpoint``: write checkpoints there (and resume from its snapshot, if any): bfs
+    (in one process or over local workers), dfs, random and swarm on the local backend
+    (explorer/engine/checkpoint.py)."""
     if settings.strategy not in STRATEGIES:
         raise ValueError(f"unknown strategy {settings.strategy!r} (known: {', '.join(STRATEGIES)})")
     if settings.workers < 1:
@@ -99,13 +100,12 @@ def search(
 
 
 def check_checkpointable(settings: SearchSettings) -> None:
-    """Checkpoints are written by the one-process bfs and dfs (ConfigError otherwise)."""
-    if settings.strategy not in ("bfs", "dfs"):
-        raise ConfigError(f"--checkpoint and --resume apply to --strategy bfs or dfs, not {settings.strategy}")
-    if settings.backend != "local" or settings.workers > 1:
-        raise ConfigError(
-            "--checkpoint and --resume apply to the one-process search: drop --workers and --backend ray"
-        )
+    """Checkpoints are written by the one-process bfs, dfs, random walks and swarm
+    (ConfigError otherwise)."""
+    if settings.backend != "local":
+        raise ConfigError("--checkpoint and --resume apply to the local backend: drop --backend ray")
+    if settings.workers > 1:
+        raise ConfigError("--checkpoint and --resume apply to the one-process search: drop --workers")
     if settings.por:
         # its statistics (and whether anything was pruned, which decides completeness
         # under a depth bound) count one session

@@ -11,8 +11,9 @@ BFS: the visited set (:meth:`Visited.to_bytes`), the rest of the frontier being 
 properties pending on a last level, the level sizes and counters. DFS: the shallowest
 depth per fingerprint, the stack (its states, the actions between them, and per frame
 how many successors were taken and whether there was any), the initial state it
-descends from, the counters. Both: the run's bookkeeping (witnessed, violated, the
-violations kept with ``--collect``, a depth bound met).
+descends from, the counters. Random walks and swarm: the walks done, the fingerprints
+seen (sorted), the successors generated, the longest walk. All: the run's bookkeeping
+(witnessed, violated, the violations kept with ``--collect``, a depth bound met).
 """
 
 from __future__ import annotations
@@ -32,8 +33,9 @@ from explorer.engine.visited import Visited
 # they import this module when they checkpoint, and a type import back would be a cycle.
 _Bfs = Any
 _Dfs = Any
+_Walks = Any
 
-__all__ = ["restore_bfs", "restore_dfs", "save_bfs", "save_dfs"]
+__all__ = ["restore_bfs", "restore_dfs", "restore_walks", "save_bfs", "save_dfs", "save_walks"]
 
 #: frontier pairs per pickled piece (a piece shares sub-objects between its states)
 CHUNK = 4096
@@ -197,6 +199,29 @@ def restore_dfs(dfs: _Dfs, snapshot: Snapshot) -> None:
         deque(itertools.islice(it, taken), maxlen=0)
         dfs.iters.append(it)
     _restore_run(run, snapshot.one("run"))
+
+
+def save_walks(walks: _Walks) -> None:
+    """Write a checkpoint of random walks or swarm between two walks."""
+    run = walks.run
+    counters = {"walks": walks.count, "generated": walks.generated, "longest": walks.longest, "distinct": len(walks.seen)}
+    seen = array("Q", sorted(walks.seen)).tobytes()
+    strategy = "swarm" if walks.swarm else "random"
+    _plan(run).write(strategy, counters, {"seen": [seen], "run": [_run_state(run)]})
+
+
+def restore_walks(walks: _Walks, snapshot: Snapshot) -> None:
+    """Rebuild the walks' bookkeeping from ``snapshot`` (the caller skips the seeds of
+    the walks done)."""
+    _expect(snapshot, "swarm" if walks.swarm else "random")
+    c = snapshot.counters
+    seen = array("Q")
+    seen.frombytes(snapshot.one("seen"))
+    walks.seen = set(seen)
+    walks.count = int(c["walks"])
+    walks.generated = int(c["generated"])
+    walks.longest = int(c["longest"])
+    _restore_run(walks.run, snapshot.one("run"))
 
 
 def _expect(snapshot: Snapshot, strategy: str) -> None:
