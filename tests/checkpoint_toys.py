@@ -5,13 +5,16 @@ states are two components (a DFS resumes in the middle of the first and must sti
 the second); ``c`` wraps to 0 (cycles: DFS meets states again, higher up). Knobs: a bad
 state (an ``always`` property), a ``final`` property, and ``signal_at``, which raises
 SIGINT (a real signal, as Ctrl-C sends) on the n-th expansion (``signal_at_step``: on
-the n-th step a random walk takes).
+the n-th step a random walk takes; ``signal_on``: to the process that built the model,
+when the given state is expanded, in whichever worker process owns it).
 
 ``Gated``: a Cube for a ``synod check`` subprocess (``--model tests.checkpoint_toys:Gated``)
 that, on its ``SYNOD_TEST_GATE_AT``-th expansion, waits until the file named by
 ``SYNOD_TEST_GATE`` exists: the test sends its signal first and opens the gate after,
 so the search cannot end before the signal arrives, whatever the machine's speed; and
-that raises SIGINT on its ``SYNOD_TEST_SIGNAL_STEP``-th random-walk step.
+that raises SIGINT on its ``SYNOD_TEST_SIGNAL_STEP``-th random-walk step, or sends it
+to the process that built it when it expands the state ``SYNOD_TEST_SIGNAL_ON``
+(``f,a,b,c``; in whichever worker process owns it).
 """
 
 from __future__ import annotations
@@ -39,9 +42,11 @@ class Cube(Model[State, str]):
         final_ok: Callable[[State], bool] | None = None,
         signal_at: int | None = None,
         signal_at_step: int | None = None,
+        signal_on: State | None = None,
     ) -> None:
         self.n, self.bad, self.final_ok, self.signal_at = n, bad, final_ok, signal_at
         self.signal_at_step = signal_at_step
+        self.signal_on, self.creator = signal_on, os.getpid()
         self.expansions = 0
         self.steps = 0
 
@@ -66,6 +71,8 @@ class Cube(Model[State, str]):
         self.expansions += 1
         if self.expansions == self.signal_at:
             signal.raise_signal(signal.SIGINT)
+        if state == self.signal_on:
+            os.kill(self.creator, signal.SIGINT)
         return super().successors(state)
 
     def properties(self) -> Sequence[Property[State]]:
@@ -89,6 +96,10 @@ class Gated(Cube):
         self.gate = Path(os.environ.get("SYNOD_TEST_GATE", "/nonexistent-gate"))
         self.gate_at = int(os.environ.get("SYNOD_TEST_GATE_AT", "0"))
         self.signal_at_step = int(os.environ.get("SYNOD_TEST_SIGNAL_STEP", "0")) or None
+        signal_on = os.environ.get("SYNOD_TEST_SIGNAL_ON")
+        if signal_on:
+            f, a, b, c = (int(x) for x in signal_on.split(","))
+            self.signal_on = (f, a, b, c)
 
     def successors(self, state: State) -> Iterable[tuple[str, State]]:
         if self.expansions + 1 == self.gate_at:

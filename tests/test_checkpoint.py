@@ -266,7 +266,7 @@ def test_refusals_exit_2_with_one_line_and_leave_the_checkpoint_alone(
     refused(resume, "--nodes is 10 there, 11 here", eleven)
     refused(resume, "--depth is 9 there, 8 here", [*GATED, "--depth", "8"])
     refused(resume, "--strategy is \"bfs\" there, \"dfs\" here", [*argv, "--strategy", "dfs"])
-    refused(resume + ["--workers", "2"], "one-process search")
+    refused(resume + ["--workers", "2"], "one-process BFS: resume it without --workers")
     refused(resume + ["--checkpoint-every", "soon"], "--checkpoint-every wants")
     refused(["--resume", str(tmp_path / "nowhere")], "no checkpoint there")
     refused(["--backend", "ray", "--checkpoint", str(tmp_path / "r")], "drop --backend ray", GATED)

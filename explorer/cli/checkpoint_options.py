@@ -125,7 +125,7 @@ def plan_from_args(
         CheckpointPlan,
         read_checkpoint,
     )
-    from explorer.engine.search import check_checkpointable
+    from explorer.engine.search import check_checkpointable, check_resumable
 
     if args.checkpoint is None and args.resume is None:
         if args.checkpoint_every is not None:
@@ -146,6 +146,8 @@ def plan_from_args(
     check_dir(directory, "--checkpoint" if args.checkpoint is not None else "--resume")
     ident = identity(config, settings, model)
     snapshot = read_checkpoint(Path(args.resume), ident) if args.resume is not None else None
+    if snapshot is not None:
+        check_resumable(settings, snapshot)
     if args.resume is None and (directory / FILE_NAME).exists():
         raise ConfigError(
             f"--checkpoint {directory} holds a checkpoint already: continue it with --resume {directory}, "

@@ -33,7 +33,7 @@ from __future__ import annotations
 from typing import Any
 
 from explorer.engine.bfs import bfs
-from explorer.engine.checkpoint import CheckpointPlan
+from explorer.engine.checkpoint import CheckpointError, CheckpointPlan, Snapshot
 from explorer.engine.dfs import dfs
 from explorer.engine.errors import ConfigError
 from explorer.engine.model import Model
@@ -77,6 +77,8 @@ def search(
         raise ValueError(f"unknown backend {settings.backend!r} (known: {', '.join(BACKENDS)})")
     if checkpoint is not None:
         check_checkpointable(settings)
+        if checkpoint.snapshot is not None:
+            check_resumable(settings, checkpoint.snapshot)
     if not settings.por:
         return _run(_new_run(model, settings, progress, checkpoint))
     if settings.strategy not in ("bfs", "dfs"):
@@ -100,16 +102,28 @@ def search(
 
 
 def check_checkpointable(settings: SearchSettings) -> None:
-    """Checkpoints are written by the one-process bfs, dfs, random walks and swarm
-    (ConfigError otherwise)."""
+    """Checkpoints are written by bfs (in one process or over local workers), and by dfs,
+    random walks and swarm in one process (ConfigError otherwise)."""
     if settings.backend != "local":
         raise ConfigError("--checkpoint and --resume apply to the local backend: drop --backend ray")
-    if settings.workers > 1:
-        raise ConfigError("--checkpoint and --resume apply to the one-process search: drop --workers")
+    if settings.workers > 1 and settings.strategy != "bfs":
+        raise ConfigError(f"--checkpoint and --resume apply to --strategy {settings.strategy} in one process: drop --workers")
     if settings.por:
         # its statistics (and whether anything was pruned, which decides completeness
         # under a depth bound) count one session
         raise ConfigError("--por does not combine with --checkpoint or --resume yet")
+
+
+def check_resumable(settings: SearchSettings, snapshot: Snapshot) -> None:
+    """A BFS over workers resumes over workers (any number), a one-process one in one
+    process (CheckpointError otherwise: the two keep their parent records differently)."""
+    over_workers = settings.strategy == "bfs" and settings.workers > 1
+    if snapshot.strategy == "bfs-workers" and not over_workers:
+        raise CheckpointError(
+            "the checkpoint is of a BFS over worker processes: resume it with --workers 2 or more (any number)"
+        )
+    if snapshot.strategy == "bfs" and over_workers:
+        raise CheckpointError("the checkpoint is of a one-process BFS: resume it without --workers")
 
 
 def _new_run(
@@ -134,6 +148,10 @@ def _run(run: Run) -> SearchResult:
         if settings.workers > 1:
             from explorer.engine.parallel import parallel_bfs
 
+            if run.checkpoint is not None:
+                from explorer.engine.parallel_checkpoint import CheckpointingCoordinator
+
+                return parallel_bfs(run, CheckpointingCoordinator)
             return parallel_bfs(run)
         return bfs(run)
     if settings.strategy == "dfs":
