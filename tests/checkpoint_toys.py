@@ -6,7 +6,8 @@ the second); ``c`` wraps to 0 (cycles: DFS meets states again, higher up). Knobs
 state (an ``always`` property), a ``final`` property, and ``signal_at``, which raises
 SIGINT (a real signal, as Ctrl-C sends) on the n-th expansion (``signal_at_step``: on
 the n-th step a random walk takes; ``signal_on``: to the process that built the model,
-when the given state is expanded, in whichever worker process owns it).
+when the given state is expanded, in whichever worker process owns it; then, with
+``wait_for``, it waits until that file exists before it goes on).
 
 ``Gated``: a Cube for a ``synod check`` subprocess (``--model tests.checkpoint_toys:Gated``)
 that, on its ``SYNOD_TEST_GATE_AT``-th expansion, waits until the file named by
@@ -43,10 +44,11 @@ class Cube(Model[State, str]):
         signal_at: int | None = None,
         signal_at_step: int | None = None,
         signal_on: State | None = None,
+        wait_for: Path | None = None,
     ) -> None:
         self.n, self.bad, self.final_ok, self.signal_at = n, bad, final_ok, signal_at
         self.signal_at_step = signal_at_step
-        self.signal_on, self.creator = signal_on, os.getpid()
+        self.signal_on, self.creator, self.wait_for = signal_on, os.getpid(), wait_for
         self.expansions = 0
         self.steps = 0
 
@@ -73,6 +75,8 @@ class Cube(Model[State, str]):
             signal.raise_signal(signal.SIGINT)
         if state == self.signal_on:
             os.kill(self.creator, signal.SIGINT)
+            while self.wait_for is not None and not self.wait_for.exists():
+                time.sleep(0.01)  # the test opens the gate on an event: no timing assumed
         return super().successors(state)
 
     def properties(self) -> Sequence[Property[State]]:

@@ -38,7 +38,7 @@ _EVERY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|levels?)?\s*$", re.IGNORECASE
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("checkpoints (bfs, also with --workers; dfs; random; swarm; docs/checkpoint.md)")
+    group = parser.add_argument_group("checkpoints (bfs, also with --workers or on Ray; dfs; random; swarm; docs/checkpoint.md)")
     group.add_argument(
         "--checkpoint", metavar="DIR",
         help="write checkpoints into DIR: periodically, and when Ctrl-C, SIGTERM, --time-limit (or dfs's --max-memory) stops the search",

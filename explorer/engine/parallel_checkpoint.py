@@ -25,13 +25,19 @@ from __future__ import annotations
 import itertools
 import pickle
 import queue
-from array import array
-from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
 
 from explorer.engine.checkpoint import CheckpointError, CheckpointPlan, Snapshot
 from explorer.engine.interrupts import SignalLatch, latched_signals
 from explorer.engine.parallel import _Coordinator, _Partition
+from explorer.engine.partitioned import (
+    deal_frontier,
+    deal_records,
+    frontier_pieces,
+    pack_records,
+    unpack_records,
+    unpieces,
+)
 from explorer.engine.run import Run
 from explorer.engine.visited import Visited
 
@@ -39,8 +45,6 @@ __all__ = ["STRATEGY", "CheckpointingCoordinator", "worker_command"]
 
 #: the strategy a checkpoint of this search names (a one-process BFS's is "bfs")
 STRATEGY = "bfs-workers"
-#: frontier states per pickled piece (a piece shares sub-objects between its states)
-CHUNK = 4096
 
 
 class _LevelStart(NamedTuple):
@@ -80,23 +84,6 @@ def _capture(part: _Partition) -> _LevelStart:
     return _LevelStart(len(part.parents), part.fps, part.states, part.generated, sorted(run.violated), _witnessed(run))
 
 
-def _chunks(fps: list[int], states: list[Any], decode: Any) -> Iterator[bytes]:
-    """A frontier as pickled pieces, the states by value (encodings name tables of one
-    process only)."""
-    for start in range(0, len(fps), CHUNK):
-        part = states[start : start + CHUNK]
-        by_value = [decode(s) for s in part] if decode else list(part)
-        yield pickle.dumps((array("Q", fps[start : start + CHUNK]).tobytes(), by_value), protocol=5)
-
-
-def _unchunk(pieces: Iterable[bytes]) -> Iterator[tuple[int, Any]]:
-    for piece in pieces:
-        raw, states = pickle.loads(piece)
-        fps = array("Q")
-        fps.frombytes(raw)
-        yield from zip(fps, states, strict=True)
-
-
 def worker_command(part: _Partition, command: tuple[Any, ...], results: Any) -> None:
     """A worker's checkpoint commands: ``mark`` (a level starts: remember the state to roll
     back to), ``save`` (send this part as of now, or as of the level's start), ``restore``."""
@@ -106,8 +93,8 @@ def worker_command(part: _Partition, command: tuple[Any, ...], results: Any) -> 
     elif kind == "save":
         start = _LEVEL_STARTS[part.me] if command[1] else _capture(part)
         n = start.records
-        records = pickle.dumps((part.parents.fps[: 2 * n].tobytes(), part.parents.step[:n].tobytes()), protocol=5)
-        chunks = list(_chunks(start.fps, start.states, part.decode))
+        records = pack_records(part.parents.fps[: 2 * n], part.parents.step[:n])
+        chunks = list(frontier_pieces(start.fps, start.states, part.decode))
         results.put(("saved", part.me, records, chunks, start.generated, start.violated, start.witnessed))
     elif kind == "restore":
         _restore_partition(part, *command[1:])
@@ -117,16 +104,13 @@ def worker_command(part: _Partition, command: tuple[Any, ...], results: Any) -> 
 def _restore_partition(
     part: _Partition, records: bytes, chunks: list[bytes], generated: int, violated: list[str], witnessed: list[str]
 ) -> None:
-    fps_raw, steps_raw = pickle.loads(records)
-    fps, steps = array("Q"), array("I")
-    fps.frombytes(fps_raw)
-    steps.frombytes(steps_raw)
+    fps, steps = unpack_records(records)
     parents = part.parents = Visited()
     for i, step in enumerate(steps):
         parents.add_keyed(fps[2 * i], fps[2 * i + 1], step)  # 2**64 - 1 stays -1's encoding
     part.fps, part.states = [], []
     model = part.run.model
-    for fp, state in _unchunk(chunks):
+    for fp, state in unpieces(chunks):
         state = model.adopt(state)
         part.fps.append(fp)
         part.states.append(part.encode(state) if part.encode else state)
@@ -278,31 +262,6 @@ def _deal(
     # (only --collect keeps searching past a violation; the counts do not depend on it)
     violated = sorted(set(itertools.chain.from_iterable(run_state["violated_by"])))
     witnessed = sorted(set(itertools.chain.from_iterable(run_state["witnessed_by"])))
-    frontier: list[tuple[list[int], list[Any]]] = [([], []) for _ in range(workers)]
-    for fp, state in _unchunk(chunks):
-        fps, states = frontier[fp % workers]
-        fps.append(fp)
-        states.append(state)
     generated = [sum(int(g) for g in c["worker_generated"])] + [0] * (workers - 1)
-    return [
-        (dealt, list(_chunks(fps, states, None)), generated[i], violated, witnessed)
-        for i, (dealt, (fps, states)) in enumerate(zip(_deal_records(records, workers), frontier, strict=True))
-    ]
-
-
-def _deal_records(records: list[bytes], workers: int) -> list[bytes]:
-    """Parent records (as :func:`worker_command` saves them) split by fingerprint."""
-    fps_out = [array("Q") for _ in range(workers)]
-    steps_out = [array("I") for _ in range(workers)]
-    for piece in records:
-        fps_raw, steps_raw = pickle.loads(piece)
-        fps, steps = array("Q"), array("I")
-        fps.frombytes(fps_raw)
-        steps.frombytes(steps_raw)
-        for i, step in enumerate(steps):
-            fp = fps[2 * i]
-            owner = fp % workers
-            fps_out[owner].append(fp)
-            fps_out[owner].append(fps[2 * i + 1])
-            steps_out[owner].append(step)
-    return [pickle.dumps((f.tobytes(), s.tobytes()), protocol=5) for f, s in zip(fps_out, steps_out, strict=True)]
+    dealt = zip(deal_records(records, workers), deal_frontier(chunks, workers), strict=True)
+    return [(r, f, generated[i], violated, witnessed) for i, (r, f) in enumerate(dealt)]

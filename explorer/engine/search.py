@@ -102,10 +102,12 @@ def search(
 
 
 def check_checkpointable(settings: SearchSettings) -> None:
-    """Checkpoints are written by bfs (in one process or over local workers), and by dfs,
-    random walks and swarm in one process (ConfigError otherwise)."""
-    if settings.backend != "local":
-        raise ConfigError("--checkpoint and --resume apply to the local backend: drop --backend ray")
+    """Checkpoints are written by bfs (in one process, over local workers or over Ray
+    actors), and by dfs, random walks and swarm in one process (ConfigError otherwise)."""
+    if settings.backend != "local" and settings.strategy != "bfs":
+        raise ConfigError(
+            f"--checkpoint and --resume with --backend ray apply to --strategy bfs, not {settings.strategy}"
+        )
     if settings.workers > 1 and settings.strategy != "bfs":
         raise ConfigError(f"--checkpoint and --resume apply to --strategy {settings.strategy} in one process: drop --workers")
     if settings.por:
@@ -114,16 +116,27 @@ def check_checkpointable(settings: SearchSettings) -> None:
         raise ConfigError("--por does not combine with --checkpoint or --resume yet")
 
 
+#: the strategy a checkpoint names -> how to resume it, for the BFS searches
+_BFS_KINDS = {
+    "bfs": ("in one process", "without --workers and --backend ray"),
+    "bfs-workers": ("over local worker processes", "with --workers 2 or more (any number), without --backend ray"),
+    "bfs-ray": ("on Ray", "with --backend ray (any number of workers)"),
+}
+
+
 def check_resumable(settings: SearchSettings, snapshot: Snapshot) -> None:
-    """A BFS over workers resumes over workers (any number), a one-process one in one
-    process (CheckpointError otherwise: the two keep their parent records differently)."""
-    over_workers = settings.strategy == "bfs" and settings.workers > 1
-    if snapshot.strategy == "bfs-workers" and not over_workers:
-        raise CheckpointError(
-            "the checkpoint is of a BFS over worker processes: resume it with --workers 2 or more (any number)"
-        )
-    if snapshot.strategy == "bfs" and over_workers:
-        raise CheckpointError("the checkpoint is of a one-process BFS: resume it without --workers")
+    """A BFS resumes where its checkpoint was made: in one process, over local workers
+    (any number), or on Ray (any number of actors); CheckpointError otherwise (the three
+    keep their parent records differently)."""
+    if settings.strategy != "bfs" or snapshot.strategy not in _BFS_KINDS:
+        return  # the identity holds the strategy: the searches check their own
+    if settings.backend == "ray":
+        here = "bfs-ray"
+    else:
+        here = "bfs-workers" if settings.workers > 1 else "bfs"
+    if snapshot.strategy != here:
+        where, how = _BFS_KINDS[snapshot.strategy]
+        raise CheckpointError(f"the checkpoint is of a BFS {where}: resume it {how}")
 
 
 def _new_run(
@@ -165,6 +178,10 @@ def _search_on_ray(run: Run) -> SearchResult:
     if run.settings.strategy == "bfs":
         from explorer.engine.ray_backend.bfs import ray_bfs
 
+        if run.checkpoint is not None:
+            from explorer.engine.ray_backend.checkpoint import RayCheckpointingCoordinator
+
+            return ray_bfs(run, RayCheckpointingCoordinator)
         return ray_bfs(run)
     from explorer.engine.ray_backend.walks import ray_walks
 
