@@ -4,7 +4,8 @@ Each case runs in a fresh process (so its peak resident memory is its own) and p
 distinct states, levels, wall and CPU seconds, peak resident MB, and what it wrote.
 
 - ``memory``: the plain one-process BFS (the baseline);
-- ``spill``: the same with ``--max-memory MB`` (the frontier goes to disk past it);
+- ``spill``: the same with ``--max-memory MB`` (the frontier and the visited set go to
+  disk past it);
 - ``checkpoint``: the same writing a checkpoint after every level: how many, the size
   of the last, the CPU seconds the writes took;
 - ``resume``: continuing from the checkpoint the ``checkpoint`` case left (its last
@@ -105,7 +106,10 @@ def main() -> None:
             base = base or r["level_sizes"]
             extra = ""
             if r["spill"]:
-                extra += f"  spilled {r['spill']['spilled_states']:,} states, {r['spill']['spilled_bytes'] / 2**20:.0f} MB"
+                extra += (
+                    f"  spilled {r['spill']['spilled_states']:,} frontier states and"
+                    f" {r['spill'].get('spilled_visited', 0):,} visited fingerprints, {r['spill']['spilled_bytes'] / 2**20:.0f} MB"
+                )
             if r.get("written"):
                 extra += f"  {r['written']} checkpoints, last {r['checkpoint_mb']:.1f} MB in {r['last_write_s']:.2f} s"
             label = f"{name} (--max-memory {args.max_memory})" if name == "spill" else name

@@ -28,6 +28,7 @@ from typing import Any
 from explorer.engine.checkpoint import CheckpointError, CheckpointPlan, Snapshot
 from explorer.engine.run import Run
 from explorer.engine.visited import Visited
+from explorer.engine.visited_spill import SpillingVisited
 
 # The searches are passed in as they are (explorer.engine.bfs._Bfs, dfs._Dfs), typed Any:
 # they import this module when they checkpoint, and a type import back would be a cycle.
@@ -134,9 +135,10 @@ def restore_bfs(bfs: _Bfs, snapshot: Snapshot) -> tuple[Any, tuple[Any, list[tup
     run = bfs.run
     c = snapshot.counters
     try:
-        bfs.visited = Visited.from_bytes(snapshot.one("visited"))
+        visited = Visited.from_bytes(snapshot.one("visited"))
     except ValueError as exc:
         raise CheckpointError(f"checkpoint: {exc}") from None
+    bfs.visited = SpillingVisited.taking_over(visited, bfs.spill) if bfs.spill is not None else visited
     bfs.level_sizes = [int(n) for n in c["level_sizes"]]
     bfs.generated = int(c["generated"])
     bfs.at_bound = int(c["at_bound"])
