@@ -7,7 +7,9 @@ state (an ``always`` property), a ``final`` property, and ``signal_at``, which r
 SIGINT (a real signal, as Ctrl-C sends) on the n-th expansion (``signal_at_step``: on
 the n-th step a random walk takes; ``signal_on``: to the process that built the model,
 when the given state is expanded, in whichever worker process owns it; then, with
-``wait_for``, it waits until that file exists before it goes on).
+``wait_for``, it waits until that file exists before it goes on; with ``signal_once``, a
+file path, a random walk reaching the state sends it instead, once: the first process
+to create that file).
 
 ``Gated``: a Cube for a ``synod check`` subprocess (``--model tests.checkpoint_toys:Gated``)
 that, on its ``SYNOD_TEST_GATE_AT``-th expansion, waits until the file named by
@@ -45,10 +47,12 @@ class Cube(Model[State, str]):
         signal_at_step: int | None = None,
         signal_on: State | None = None,
         wait_for: Path | None = None,
+        signal_once: Path | None = None,
     ) -> None:
         self.n, self.bad, self.final_ok, self.signal_at = n, bad, final_ok, signal_at
         self.signal_at_step = signal_at_step
         self.signal_on, self.creator, self.wait_for = signal_on, os.getpid(), wait_for
+        self.signal_once = signal_once
         self.expansions = 0
         self.steps = 0
 
@@ -64,10 +68,18 @@ class Cube(Model[State, str]):
             signal.raise_signal(signal.SIGINT)
         f, a, b, c = state
         if action == "a":
-            return (f, a + 1, b, c) if a < self.n else None
-        if action == "b":
-            return (f, a, b + 1, c) if b < self.n else None
-        return (f, a, b, c + 1 if c < self.n else 0)
+            nxt = (f, a + 1, b, c) if a < self.n else None
+        elif action == "b":
+            nxt = (f, a, b + 1, c) if b < self.n else None
+        else:
+            nxt = (f, a, b, c + 1 if c < self.n else 0)
+        if self.signal_once is not None and nxt == self.signal_on:
+            try:
+                os.close(os.open(self.signal_once, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+            except FileExistsError:
+                return nxt
+            os.kill(self.creator, signal.SIGINT)
+        return nxt
 
     def successors(self, state: State) -> Iterable[tuple[str, State]]:
         self.expansions += 1

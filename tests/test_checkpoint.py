@@ -10,7 +10,6 @@ and the subprocess test waits on the checkpoint file, never on a clock.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import signal
@@ -270,8 +269,6 @@ def test_refusals_exit_2_with_one_line_and_leave_the_checkpoint_alone(
     refused(resume + ["--workers", "2"], "BFS in one process: resume it without --workers")
     refused(resume + ["--checkpoint-every", "soon"], "--checkpoint-every wants")
     refused(["--resume", str(tmp_path / "nowhere")], "no checkpoint there")
-    ray_refusal = "apply to --strategy bfs, not random" if importlib.util.find_spec("ray") else "needs Ray"
-    refused(["--backend", "ray", "--strategy", "random", "--checkpoint", str(tmp_path / "r")], ray_refusal, GATED)
     refused(["--strategy", "random", "--checkpoint-every", "1level", "--checkpoint", str(tmp_path / "r")],
             "random has no levels", GATED)
     refused(["--por", "--checkpoint", str(tmp_path / "p")], "--por does not combine", GATED)

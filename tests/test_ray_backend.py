@@ -254,3 +254,54 @@ def test_bfs_checkpoints_on_ray_from_the_command_line(tmp_path: Path, capsys: py
     code = main([*local, "--resume", str(directory)])
     _, err = capsys.readouterr()
     assert code == 2 and err.count("\n") == 1 and "on Ray: resume it with --backend ray" in err, err
+
+
+def test_walk_campaigns_checkpoint_on_ray_and_resume_to_the_same_end(tmp_path: Path) -> None:
+    """A random campaign stopped by a real SIGINT (sent once, by the task whose walk first
+    reaches (1, 4, 4, 4)) resumes to the uninterrupted end (the local one's); a swarm
+    under --collect, checkpointed after every merged chunk, resumes from each to its end;
+    a Ray campaign resumes on Ray only."""
+    from explorer.engine.checkpoint import (
+        FILE_NAME,
+        CheckpointError,
+        CheckpointPlan,
+        read_checkpoint,
+    )
+    from tests.checkpoint_toys import Cube
+
+    identity = {"test": "ray-walks"}
+
+    def summary(r: SearchResult) -> tuple[Any, ...]:
+        return (r.verdict, r.walks, r.distinct_states, r.generated, r.levels, r.stopped_by, path_of(r))
+
+    def resumed(directory: Path, cube: Cube, settings: SearchSettings) -> SearchResult:
+        snapshot = read_checkpoint(directory, identity)
+        return search(cube, settings, checkpoint=CheckpointPlan(directory, identity, every_s=None, snapshot=snapshot))
+
+    walks = SearchSettings(strategy="random", walks=400, max_depth=30, backend="ray", workers=2)
+    expected = summary(search(Cube(n=10, bad=(1, 6, 6, 6)), walks))
+    assert expected == summary(search(Cube(n=10, bad=(1, 6, 6, 6)), dataclasses.replace(walks, backend="local")))
+    plan = CheckpointPlan(tmp_path / "random", identity, every_s=None)
+    once = Cube(n=10, bad=(1, 6, 6, 6), signal_on=(1, 4, 4, 4), signal_once=tmp_path / "once")
+    first = search(once, walks, checkpoint=plan)
+    assert first.stopped_by == "interrupted" and plan.written == 1 and first.walks < expected[1]
+    assert summary(resumed(plan.directory, Cube(n=10, bad=(1, 6, 6, 6)), walks)) == expected
+    with pytest.raises(CheckpointError, match="campaign on Ray: resume it with --backend ray"):
+        resumed(plan.directory, Cube(n=10, bad=(1, 6, 6, 6)), dataclasses.replace(walks, backend="local", workers=1))
+
+    swarm = SearchSettings(strategy="swarm", walks=200, max_depth=20, seed=1, collect=True, backend="ray", workers=2)
+    kept: list[bytes] = []
+
+    class Keeping(CheckpointPlan):
+        def write(self, *args: Any, **kwargs: Any) -> None:
+            super().write(*args, **kwargs)
+            kept.append(self.path.read_bytes())
+
+    final_ok = {"final_ok": lambda s: s[1] != 4}
+    expected = summary(search(Cube(n=10, **final_ok), swarm, checkpoint=Keeping(tmp_path / "all", identity, every_s=0.0)))
+    assert expected[0] == "violated" and len(kept) >= 2, len(kept)
+    for k, blob in enumerate(kept):
+        directory = tmp_path / f"swarm-{k}"
+        directory.mkdir()
+        (directory / FILE_NAME).write_bytes(blob)
+        assert summary(resumed(directory, Cube(n=10, **final_ok), swarm)) == expected, k

@@ -103,12 +103,9 @@ def search(
 
 def check_checkpointable(settings: SearchSettings) -> None:
     """Checkpoints are written by bfs (in one process, over local workers or over Ray
-    actors), and by dfs, random walks and swarm in one process (ConfigError otherwise)."""
-    if settings.backend != "local" and settings.strategy != "bfs":
-        raise ConfigError(
-            f"--checkpoint and --resume with --backend ray apply to --strategy bfs, not {settings.strategy}"
-        )
-    if settings.workers > 1 and settings.strategy != "bfs":
+    actors), random walks and swarm (in one process or as Ray tasks), and dfs in one
+    process (ConfigError otherwise)."""
+    if settings.workers > 1 and settings.strategy != "bfs" and settings.backend == "local":
         raise ConfigError(f"--checkpoint and --resume apply to --strategy {settings.strategy} in one process: drop --workers")
     if settings.por:
         # its statistics (and whether anything was pruned, which decides completeness
@@ -127,7 +124,16 @@ _BFS_KINDS = {
 def check_resumable(settings: SearchSettings, snapshot: Snapshot) -> None:
     """A BFS resumes where its checkpoint was made: in one process, over local workers
     (any number), or on Ray (any number of actors); CheckpointError otherwise (the three
-    keep their parent records differently)."""
+    keep their parent records differently). A walk campaign resumes on the backend that
+    made it."""
+    if settings.strategy in ("random", "swarm"):
+        # a Ray campaign's chunk of walks ends at its first violation: resumed locally
+        # (or the other way round), --collect could give another result
+        made_on = snapshot.counters.get("backend", "local")
+        if made_on != settings.backend:
+            if made_on == "ray":
+                raise CheckpointError("the checkpoint is of a campaign on Ray: resume it with --backend ray")
+            raise CheckpointError("the checkpoint is of a campaign in one process: resume it without --backend ray")
     if settings.strategy != "bfs" or snapshot.strategy not in _BFS_KINDS:
         return  # the identity holds the strategy: the searches check their own
     if settings.backend == "ray":

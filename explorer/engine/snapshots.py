@@ -203,10 +203,13 @@ def restore_dfs(dfs: _Dfs, snapshot: Snapshot) -> None:
     _restore_run(run, snapshot.one("run"))
 
 
-def save_walks(walks: _Walks) -> None:
-    """Write a checkpoint of random walks or swarm between two walks."""
+def save_walks(walks: _Walks, on_ray: dict[str, Any] | None = None) -> None:
+    """Write a checkpoint of random walks or swarm between two walks (on Ray: between two
+    chunks of walks, ``on_ray`` what the Ray campaign adds, ray_backend/walks.py)."""
     run = walks.run
     counters = {"walks": walks.count, "generated": walks.generated, "longest": walks.longest, "distinct": len(walks.seen)}
+    if on_ray is not None:
+        counters.update(on_ray, backend="ray")
     seen = array("Q", sorted(walks.seen)).tobytes()
     strategy = "swarm" if walks.swarm else "random"
     _plan(run).write(strategy, counters, {"seen": [seen], "run": [_run_state(run)]})
@@ -214,7 +217,7 @@ def save_walks(walks: _Walks) -> None:
 
 def restore_walks(walks: _Walks, snapshot: Snapshot) -> None:
     """Rebuild the walks' bookkeeping from ``snapshot`` (the caller skips the seeds of
-    the walks done)."""
+    the walks done; explorer.engine.search.check_resumable checked the backend)."""
     _expect(snapshot, "swarm" if walks.swarm else "random")
     c = snapshot.counters
     seen = array("Q")
