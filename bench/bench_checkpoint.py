@@ -20,6 +20,7 @@ default: another number deals the records out again).
     python bench/bench_checkpoint.py                    # depth 7, spill bound 150 MB
     python bench/bench_checkpoint.py --depth 8 --max-memory 300
     python bench/bench_checkpoint.py --depth 8 --workers 2 --resume-workers 3
+    python bench/bench_checkpoint.py --depth 8 --workers 2 --backend ray --resume-workers 1
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def _cpu_s() -> float:
     return me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
 
 
-def _case(name: str, depth: int, max_memory: int, directory: Path, workers: int = 1) -> dict[str, Any]:
+def _case(name: str, depth: int, max_memory: int, directory: Path, workers: int = 1, backend: str = "local") -> dict[str, Any]:
     from explorer.cli.checkpoint_options import identity
     from explorer.engine import SearchSettings, search
     from explorer.engine.checkpoint import CheckpointPlan, read_checkpoint
@@ -51,7 +52,10 @@ def _case(name: str, depth: int, max_memory: int, directory: Path, workers: int 
 
     config = CheckConfig()
     model = build_model(config)
-    settings = SearchSettings(max_depth=depth, max_memory_mb=max_memory if name == "spill" else None, workers=workers)
+    settings = SearchSettings(
+        max_depth=depth, max_memory_mb=max_memory if name == "spill" else None, workers=workers,
+        backend=backend,  # type: ignore[arg-type]
+    )
     ident = identity(config, settings, model)
     plan = None
     if name == "checkpoint":
@@ -65,7 +69,8 @@ def _case(name: str, depth: int, max_memory: int, directory: Path, workers: int 
         "distinct": r.distinct_states,
         "level_sizes": r.level_sizes,
         "wall_s": time.perf_counter() - wall,
-        "cpu_s": _cpu_s() - cpu,
+        # on Ray the actors are no children of this process: their CPU is what they report
+        "cpu_s": _cpu_s() - cpu + sum(r.extra.get("worker_cpu_s", [])) * (backend == "ray"),
         "peak_mb": max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
         / 1024,
         "spill": r.extra.get("spill"),
@@ -81,25 +86,30 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--depth", type=int, default=7)
     parser.add_argument("--max-memory", type=int, default=150, metavar="MB")
-    parser.add_argument("--workers", type=int, default=1, help="local worker processes (default 1)")
+    parser.add_argument("--workers", type=int, default=1, help="worker processes or Ray actors (default 1)")
+    parser.add_argument("--backend", choices=("local", "ray"), default="local")
     parser.add_argument("--resume-workers", type=int, help="workers of the resume case (default --workers)")
     parser.add_argument("--case", help=argparse.SUPPRESS)
     parser.add_argument("--dir", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.case:
-        print(json.dumps(_case(args.case, args.depth, args.max_memory, Path(args.dir), args.workers)))
+        print(json.dumps(_case(args.case, args.depth, args.max_memory, Path(args.dir), args.workers, args.backend)))
         return
     print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     where = "one process" if args.workers == 1 else f"{args.workers} worker processes"
+    if args.backend == "ray":
+        where = f"{args.workers} Ray workers (a local instance per case; CPU: the driver's and the actors' own)"
     print(f"== the default Multi-Paxos world, depth {args.depth}, {where}")
     base: list[int] | None = None
-    names = ("memory", "spill", "checkpoint", "resume") if args.workers == 1 else ("memory", "checkpoint", "resume")
+    alone = args.workers == 1 and args.backend == "local"
+    names = ("memory", "spill", "checkpoint", "resume") if alone else ("memory", "checkpoint", "resume")
     with tempfile.TemporaryDirectory(prefix="synod-bench-ckpt-") as tmp:
         for name in names:
             workers = args.resume_workers if name == "resume" and args.resume_workers else args.workers
             line = subprocess.run(
                 [sys.executable, __file__, "--case", name, "--depth", str(args.depth),
-                 "--max-memory", str(args.max_memory), "--dir", tmp, "--workers", str(workers)],
+                 "--max-memory", str(args.max_memory), "--dir", tmp, "--workers", str(workers),
+                 "--backend", args.backend],
                 check=True, capture_output=True, text=True,
             ).stdout.strip().splitlines()[-1]
             r = json.loads(line)
