@@ -33,6 +33,7 @@ from explorer.engine.results import SearchResult
 from explorer.engine.run import TICK_MASK, Run, memory_mb, overrides, violation_from_parents
 from explorer.engine.spill import SpillArea, SpillFrontier
 from explorer.engine.visited import Visited
+from explorer.engine.visited_spill import SpillingVisited
 
 #: a level of states: in memory, or partly on disk past the memory bound
 Level = Frontier | SpillFrontier
@@ -53,7 +54,9 @@ class _Bfs:
         # successors' fingerprints before the successors (Model.keyed_successors)
         # (under symmetry every successor is built anyway, and the renaming counted)
         self.keyed = overrides(model, "keyed_successors") and self.representative is None
-        self.visited = Visited()
+        self.spill: SpillArea | None = SpillArea() if run.spills else None
+        # past the memory bound its older part moves to disk too (visited_spill.py)
+        self.visited: Visited = SpillingVisited(self.spill) if self.spill is not None else Visited()
         self.level_sizes: list[int] = []
         self.generated = 0
         self.at_bound = 0  # states of the last level within the boundary (not kept)
@@ -62,7 +65,6 @@ class _Bfs:
         self.renamed = 0
         self.folded = 0
         self.latch = SignalLatch()  # replaced by an active one when checkpointing
-        self.spill: SpillArea | None = SpillArea() if run.spills else None
 
     def new_frontier(self) -> Level:
         """An empty frontier: a list, or one that spills past the memory bound."""
@@ -71,6 +73,8 @@ class _Bfs:
     def spill_if_over(self, frontier: Level) -> None:
         if isinstance(frontier, SpillFrontier) and self.run.over_memory:
             frontier.spill()
+            if isinstance(self.visited, SpillingVisited):
+                self.visited.spill()  # (only when its memory part is large enough)
 
     def spill_if_over_now(self, frontier: Level) -> None:
         """Spill ``frontier`` if memory is past the bound now (after a level, and while a
@@ -278,6 +282,8 @@ def bfs(run: Run) -> SearchResult:
         with latched_signals(run.checkpoint is not None) as state.latch:
             complete = _levels(state)
     finally:
+        if isinstance(state.visited, SpillingVisited):
+            state.visited.close()
         if state.spill is not None:
             state.spill.close()
     extra: dict[str, Any] = state.symmetry_figures()
