@@ -35,7 +35,14 @@ from typing import Any
 
 from explorer.engine.model import Property
 from explorer.engine.results import Progress, SearchResult
-from explorer.engine.run import TICK_MASK, Run, memory_mb, overrides, violation_from_parents
+from explorer.engine.run import (
+    TICK_MASK,
+    Run,
+    memory_mb,
+    overrides,
+    path_from_parents,
+    violation_from_parents,
+)
 from explorer.engine.visited import Visited
 
 __all__ = ["parallel_bfs"]
@@ -470,11 +477,15 @@ class _Coordinator:
                 self.level_sizes.append(new)
 
     def violations(self) -> None:
-        """One violation per property, at the least fingerprint (deterministic)."""
+        """One violation per property: the shallowest, then the least fingerprint
+        (deterministic). With ``collect`` a worker stops checking a property once it saw
+        it fail, so another worker's report of it may come from a deeper level: the
+        depth, not the fingerprint, decides first."""
         model = self.run.model
         props = {p.name: p for p in model.properties()}
         chosen: dict[str, tuple[int, str, str]] = {}
-        for item in sorted(self.found, key=lambda f: (f[1], f[0])):
+        depth = {fp: len(path_from_parents(model, self.lookup, fp)[1]) for fp, _, _ in self.found}
+        for item in sorted(self.found, key=lambda f: (f[1], depth[f[0]], f[0])):
             chosen.setdefault(item[1], item)
         order = [p.name for p in model.properties()]
         for name in sorted(chosen, key=order.index):
