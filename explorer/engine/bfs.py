@@ -34,6 +34,7 @@ from explorer.engine.results import SearchResult
 from explorer.engine.run import TICK_MASK, Run, memory_mb, overrides, violation_from_parents
 from explorer.engine.spill import SpillArea, SpillFrontier
 from explorer.engine.visited import Visited
+from explorer.engine.visited_spill import SpillingVisited
 
 #: a level of states: in memory, or partly on disk past the memory bound
 Level = Frontier | SpillFrontier
@@ -54,7 +55,9 @@ class _Bfs:
         # successors' fingerprints before the successors (Model.keyed_successors)
         # (under symmetry every successor is built anyway, and the renaming counted)
         self.keyed = overrides(model, "keyed_successors") and self.representative is None
-        self.visited = Visited()
+        self.spill: SpillArea | None = SpillArea() if run.spills else None
+        # past the memory bound its older part moves to disk too (visited_spill.py)
+        self.visited: Visited = SpillingVisited(self.spill) if self.spill is not None else Visited()
         self.level_sizes: list[int] = []
         self.generated = 0
         self.at_bound = 0  # states of the last level within the boundary (not kept)
@@ -63,7 +66,6 @@ class _Bfs:
         self.renamed = 0
         self.folded = 0
         self.latch = SignalLatch()  # replaced by an active one when checkpointing
-        self.spill: SpillArea | None = SpillArea() if run.spills else None
         # steps of a reduced search that count as no step of the depth bound (free_steps.py)
         use_free = getattr(model, "free_steps", False) and not run.spills
         self.free = FreeSteps(model, self.encode) if use_free else None
@@ -75,6 +77,8 @@ class _Bfs:
     def spill_if_over(self, frontier: Level) -> None:
         if isinstance(frontier, SpillFrontier) and self.run.over_memory:
             frontier.spill()
+            if isinstance(self.visited, SpillingVisited):
+                self.visited.spill()  # (only when its memory part is large enough)
 
     def spill_if_over_now(self, frontier: Level) -> None:
         """Spill ``frontier`` if memory is past the bound now (after a level, and while a
@@ -282,6 +286,8 @@ def bfs(run: Run) -> SearchResult:
         with latched_signals(run.checkpoint is not None) as state.latch:
             complete = _levels(state)
     finally:
+        if isinstance(state.visited, SpillingVisited):
+            state.visited.close()
         if state.spill is not None:
             state.spill.close()
     extra: dict[str, Any] = state.symmetry_figures()

@@ -46,11 +46,12 @@ its meaning.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from checker import invariants as inv
 from explorer.actors import ActorAction, ActorModel, FireTimer, Reads, World
+from explorer.actors.script import follow_script
 from explorer.engine.model import Property
 from explorer.models.config import CheckConfig
 from explorer.models.paxos_progress import election_problems, progress_properties, retry_problems
@@ -462,6 +463,20 @@ class PaxosModel(ActorModel):
     """
 
     _transition: TransitionCheck | None = None
+    #: action labels the run is forced through before the search (the ``script`` option)
+    script: tuple[str, ...] = ()
+
+    def init_states(self) -> Sequence[World]:
+        worlds = super().init_states()
+        if not self.script:
+            return worlds
+        return [follow_script(self, world, self.script)[0] for world in worlds]
+
+    def script_followed(self) -> int:
+        """How many entries of :attr:`script` the model's run follows (all, for a
+        script that fits the protocol; fewer when a mutated protocol leaves it)."""
+        worlds = super().init_states()
+        return follow_script(self, worlds[0], self.script)[1]
 
     def next_state(self, state: World, action: ActorAction) -> World | None:
         nxt = super().next_state(state, action)
