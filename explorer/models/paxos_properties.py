@@ -309,8 +309,7 @@ class _PaxosChecks:
 def paxos_properties(
     config: CheckConfig, cluster: ClusterConfig, checks: _PaxosChecks | None = None
 ) -> list[Property[World]]:
-    """Every property of a Paxos model of ``config`` (see the module docstring), with
-    the conditions of ``checks`` (made for them when None)."""
+    """Every property of a Paxos model of ``config`` (module docstring), ``checks``'s."""
     c = checks or _PaxosChecks(config, cluster)
     multi = c.multi
     # What each condition reads (partial-order reduction, docs/por.md): replica states;
