@@ -155,6 +155,18 @@ class Model(Generic[S, A]):
         for action, nxt in self.successors(state):
             yield action, self.fingerprint(representative(nxt) if symmetry else nxt), nxt
 
+    def all_always_hold(self, state: S) -> bool:
+        """A fast screen: True only when every ``always`` property of the model holds in
+        ``state``; False says nothing (the engine then evaluates the properties one by
+        one, which it also does when a model does not override this).
+
+        Override it when the model can judge all its invariants together more cheaply
+        than one call each, e.g. from verdicts it caches (the Paxos models look up every
+        cached verdict of a world at once: explorer/models/paxos_screen.py). It must
+        never answer True for a state where an ``always`` property fails.
+        """
+        return False
+
     def fingerprint(self, state: S) -> int:
         """A stable unsigned 64-bit fingerprint of ``state``: the engine's identity of states.
 
