@@ -182,7 +182,9 @@ class SpillingVisited(Visited):
     def _append_records(self) -> None:
         if self.parent_fd < 0:
             self.parent_path, self.step_path = self.area.new_file("parents"), self.area.new_file("steps")
-        for path, records in ((self.parent_path, self.parent), (self.step_path, self.step)):
+        # the step file holds 32 bits a record, whatever width the table's steps had
+        steps = self.step if self.step.typecode == "I" else array("I", self.step)
+        for path, records in ((self.parent_path, self.parent), (self.step_path, steps)):
             with open(path, "ab") as out:
                 records.tofile(out)  # (no copy, as tobytes would make)
         if self.parent_fd < 0:
@@ -211,5 +213,6 @@ class SpillingVisited(Visited):
             parents.frombytes(os.pread(self.parent_fd, 4 * self.records_on_disk, 0))
             steps.frombytes(os.pread(self.step_fd, 4 * self.records_on_disk, 0))
         whole.parent = parents + self.parent
-        whole.step = steps + self.step
+        steps.extend(iter(self.step))  # (the in-memory steps may be 16 bits wide)
+        whole.step = steps
         return whole.to_bytes()
