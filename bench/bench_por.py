@@ -1,6 +1,6 @@
 """Partial-order reduction: figures with and without ``--por`` (docs/por.md).
 
-    python bench/bench_por.py [default] [catalogue] [deepest] [toys] [why]
+    python bench/bench_por.py [default] [catalogue] [deepest] [toys] [why] [violations]
 
 - default: the default 3-node Multi-Paxos world (``synod check``'s) at depth 8:
   distinct states, transitions, CPU seconds and the verdicts, with and without;
@@ -14,7 +14,9 @@
   (docs/por.md, "Why Paxos barely reduces"): how often another node can send to each
   node within one step, and what two reductions that ignore the future would give
   (unsound, measured here only: a per-node persistent set, and a no-op delivery
-  alone), with the catalogue mutants the per-node one misses.
+  alone), with the catalogue mutants the per-node one misses;
+- violations: every catalogue mutant's world and both pairs, BFS to the case's depth
+  collecting every violation: the sets of violated properties with and without.
 
 CPU seconds are ``time.process_time`` of this process, measured in one run (ratios are
 what to compare: the machine is shared).
@@ -238,7 +240,37 @@ def why(depth: int = 8) -> None:
     print(f"  the UNSOUND per-node sets miss {len(missed)} of {len(CATALOGUE)} catalogue mutants: {', '.join(missed) or '-'}")
 
 
+def violated_sets(cap: int = 200_000) -> None:
+    """Each catalogue mutant's world and each pair, BFS to the case's depth collecting
+    every violation: the set of violated properties with and without ``--por`` (a
+    bounded reduced search may in principle find fewer: docs/por.md, "Depth bounds")."""
+    from explorer.mutants import PAIRS
+
+    print(f"== violated properties at each mutant's depth, collected (state cap {cap:,})")
+    rows = [(c.name, c.config, c.max_depth) for c in CATALOGUE if c.strategy == "bfs"]
+    rows += [(p.variant, p.config_for(p.variant), p.max_depth) for p in PAIRS]
+    equal = 0
+    full_cpu = red_cpu = 0.0
+    for name, config, depth in rows:
+        bounds = SearchSettings(max_depth=depth, max_states=cap, collect=True)
+        full, cpu = timed(build(config), bounds)
+        red, cpu2 = timed(build(config), dataclasses.replace(bounds, por=True))
+        full_cpu, red_cpu = full_cpu + cpu, red_cpu + cpu2
+        a = sorted({v.property_name for v in full.violations})
+        b = sorted({v.property_name for v in red.violations})
+        equal += a == b
+        print(
+            f"  {name:42} depth {depth:2} {full.distinct_states:>8,} -> {red.distinct_states:>8,} states "
+            f"CPU {cpu:5.1f} -> {cpu2:5.1f} s  {'same' if a == b else 'DIFFERENT'}: {a}"
+            + ("" if a == b else f" vs {b}")
+        )
+    print(f"  {equal} of {len(rows)} with the same set; CPU {full_cpu:.1f} -> {red_cpu:.1f} s")
+
+
 if __name__ == "__main__":
-    parts = sys.argv[1:] or ["default", "catalogue", "deepest", "toys", "why"]
+    parts = sys.argv[1:] or ["default", "catalogue", "deepest", "toys", "why", "violations"]
     for part in parts:
-        {"default": default_world, "catalogue": catalogue, "deepest": deepest, "toys": toys, "why": why}[part]()
+        {
+            "default": default_world, "catalogue": catalogue, "deepest": deepest, "toys": toys, "why": why,
+            "violations": violated_sets,
+        }[part]()

@@ -64,8 +64,37 @@ def node_state(address: int, state: Any) -> Any:
     return state
 
 
-def random_system(seed: int, nodes: int = 3, declare: bool = True) -> ActorModel:
-    """A random system of ``nodes`` table nodes with random invariants over their states."""
+def reachable(node: TableNode, state: int, crashable: bool) -> set[int]:
+    """Every state ``node`` can reach from ``state``: its table, its timer, a crash."""
+    seen, todo = {state}, [state]
+    while todo:
+        q = todo.pop()
+        nxt = [*node.table[q], *([(q + 1) % STATES] if node.timer else []), *([0] if crashable else [])]
+        for r in nxt:
+            if r not in seen:
+                seen.add(r)
+                todo.append(r)
+    return seen
+
+
+def toy_ignores_forever(actors: dict[int, TableNode], crashable: bool) -> Any:
+    """The exact ``ignores_forever`` of table nodes: a message ``(value, ttl)`` keeps
+    every state the node can still reach and sends nothing."""
+
+    def ignores(me: int, state: Any, src: int, msg: Any) -> bool:
+        node = actors[me]
+        value, ttl = msg
+        return (ttl == 0 or not node.sends[value]) and all(
+            node.table[q][value] == q for q in reachable(node, state, crashable)
+        )
+
+    return ignores
+
+
+def random_system(seed: int, nodes: int = 3, declare: bool = True, free_sets: bool = False) -> ActorModel:
+    """A random system of ``nodes`` table nodes with random invariants over their states
+    (``free_sets``: no ``may_send`` and the exact ``ignores_forever``, so every reduced
+    set is an ignored delivery, a free set)."""
     rng = random.Random(seed)
     actors: dict[int, Any] = {}
     may_send: dict[int, set[int]] = {}
@@ -91,6 +120,8 @@ def random_system(seed: int, nodes: int = 3, declare: bool = True) -> ActorModel
         crash=rng.choice((0, 0, 1)), partition=rng.choice((0, 0, 1)),
     )
     properties = random_properties(rng, nodes) if declare else undeclared_properties()
+    if declare and rng.random() < 0.5:
+        properties.append(no_message_property(rng))
     return ActorModel(
         actors,
         servers=range(nodes),
@@ -98,9 +129,27 @@ def random_system(seed: int, nodes: int = 3, declare: bool = True) -> ActorModel
         faults=faults,
         properties=properties,
         timer_limits={"tick": 1},
-        may_send=may_send,
+        # Without may_send no closure is offered, and ignored deliveries go without the
+        # cycle proviso (docs/por.md, "Stale replica messages"): both ways are drawn.
+        may_send=may_send if rng.random() < 0.7 and not free_sets else None,
+        ignores_forever=toy_ignores_forever(actors, faults.crash > 0) if rng.random() < 0.7 or free_sets else None,
         name=f"toy-{seed}",
     )
+
+
+def no_message_property(rng: random.Random) -> Property[World]:
+    """``no (value, ttl) in flight``: judged message by message, and a message never
+    changes, so it is a ``network_per_message`` property (docs/por.md)."""
+    bad = (rng.randrange(VALUES), rng.randrange(3))
+
+    def holds(w: World) -> bool:
+        # Unordered entries are ((src, dst, msg), copies); FIFO ones ((src, dst), queue).
+        for key, value in w.network:
+            if (key[2] == bad) if isinstance(value, int) else (bad in value):
+                return False
+        return True
+
+    return Property.always(f"no {bad} in flight", holds, reads=Reads(network=True, network_per_message=True))
 
 
 def _pair(a: int, x: int, b: int, y: int) -> Callable[[World], bool]:

@@ -263,6 +263,27 @@ def test_encodings_shipped_to_another_process_decode_there_to_its_own_parts(netw
         assert [s for _, s in receiver.successors(there)] == [s for _, s in sender.successors(world)]
 
 
+def test_one_process_numbers_entries_by_the_codecs_own_objects_and_keeps_no_others() -> None:
+    # A decoded world's entries are the codec's own objects, found by id; a successor's
+    # fresh entries are numbered by value and not kept (each is encoded once), so the
+    # codec holds nothing per world beyond its numbered parts.
+    model = default_model()
+    result = search(model, SearchSettings(max_depth=5))
+    assert result.distinct_states == sum([1, 7, 38, 196, 826, 3183])
+    codec = model.codec
+    assert not codec.foreign and not codec.entry_ids
+    entries = [obj for obj, kind in zip(codec.objects, codec.kinds, strict=True) if kind == 2]
+    assert entries and len(codec.owned) == len(entries)
+    assert all(codec.owned[id(obj)] == codec.objects.index(obj) for obj in entries[:50])
+    sample = list(worlds_by_bfs(model, 4))
+    for world in sample:
+        data = model.encode(world)
+        assert isinstance(data, bytes)
+        again = model.decode(data)
+        assert again == world and model.encode(again) == data
+        assert all(id(entry) in codec.owned for entry in again.network)
+
+
 def test_a_broken_step_world_stays_whole_in_the_frontier() -> None:
     from explorer.models.paxos_properties import BrokenStepWorld
 

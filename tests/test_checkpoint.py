@@ -266,10 +266,11 @@ def test_refusals_exit_2_with_one_line_and_leave_the_checkpoint_alone(
     refused(resume, "--nodes is 10 there, 11 here", eleven)
     refused(resume, "--depth is 9 there, 8 here", [*GATED, "--depth", "8"])
     refused(resume, "--strategy is \"bfs\" there, \"dfs\" here", [*argv, "--strategy", "dfs"])
-    refused(resume + ["--workers", "2"], "one-process search")
+    refused(resume + ["--workers", "2"], "BFS in one process: resume it without --workers")
     refused(resume + ["--checkpoint-every", "soon"], "--checkpoint-every wants")
     refused(["--resume", str(tmp_path / "nowhere")], "no checkpoint there")
-    refused(["--strategy", "random", "--checkpoint", str(tmp_path / "r")], "bfs or dfs, not random", GATED)
+    refused(["--strategy", "random", "--checkpoint-every", "1level", "--checkpoint", str(tmp_path / "r")],
+            "random has no levels", GATED)
     refused(["--por", "--checkpoint", str(tmp_path / "p")], "--por does not combine", GATED)
     refused(["--world", "basic-duel", "--checkpoint", str(tmp_path / "w")], "not the portfolio", ["check"])
     monkeypatch.setattr("explorer.engine.checkpoint.source_digest", lambda *a, **k: "0123456789abcdef")

@@ -56,6 +56,47 @@ def test_variant_guarded_code_is_not_mutated() -> None:
     assert any(m.line == 8 for m in mutants)
 
 
+def test_flags_switches_the_workload_and_variant_parsing_are_not_mutated() -> None:
+    text = (
+        "def build(variant, nodes):\n"
+        "    flags = VariantFlags.for_variant(variant)\n"
+        "    q = nodes // 2 + 1\n"
+        "    if flags.quorum_one:\n"
+        "        q = 1\n"
+        "    return q * 2\n"
+        "def workload(n):\n"
+        "    return [i + 1 for i in range(n)]\n"
+    )
+    mutants = module_mutants("m.py", text, variant_flags([ast.parse(text)]), skip=("workload",))
+    lines = {m.line for m in mutants}
+    assert 3 in lines and 6 in lines  # the protocol's own logic still is
+    assert not lines & {4, 5, 7, 8}  # the variant's switch, its body, the skipped function
+    # in paxos_core: the workload (default_schedule, propose_schedule), the parsing of
+    # variant names and the quorum variants' switches in ClusterConfig.__post_init__
+    mutants, sources = generate("paxos_core", ["config.py", "kv.py", "multi.py"])
+    tree = ast.parse(sources["config.py"])
+    skipped: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef) and node.name in (
+            "default_schedule", "propose_schedule", "variant_parts", "for_variant"
+        ):
+            skipped.update(range(node.lineno, (node.end_lineno or node.lineno) + 1))
+        if isinstance(node, ast.If) and ast.unparse(node.test).startswith("flags."):
+            skipped.update(range(node.lineno, (node.end_lineno or node.lineno) + 1))
+    assert len(skipped) > 30
+    config_lines = {m.line for m in mutants if m.module == "config.py"}
+    assert config_lines and not config_lines & skipped
+    ids = {m.id for m in mutants}
+    assert {"kv.py:67:negate:859d15", "multi.py:96:constant:3dc2e9", "config.py:129:constant:86e26b"} <= ids
+
+
+def test_given_mutant_ids_are_checked_alone_repeated_or_comma_separated(capsys: pytest.CaptureFixture[str]) -> None:
+    ids = ["kv.py:69:compare:18c392", "multi.py:96:constant:3dc2e9", "kv.py:67:negate:859d15"]
+    assert main(["mutate", "--list", "--mutant", f"{ids[0]},{ids[1]}", "--mutant", ids[2], "--mutant", ids[0]]) == 0
+    listed = [line.split("\t")[0] for line in capsys.readouterr().out.splitlines()]
+    assert listed == ids  # in the order given, each once
+
+
 def test_the_durable_operator_forgets_one_field_per_mutant() -> None:
     mutants, sources = generate("paxos_core", ["multi.py"])
     durable = [m for m in mutants if m.operator == "durable"]

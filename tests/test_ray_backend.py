@@ -172,3 +172,136 @@ def test_mutants_fan_out_on_ray(capsys: pytest.CaptureFixture[str]) -> None:
 def test_map_on_ray_keeps_the_order_and_takes_closures() -> None:
     offset = 100
     assert map_on(lambda x: x * x + offset, list(range(7)), "ray", 2) == [x * x + offset for x in range(7)]
+
+
+# -- checkpoints --------------------------------------------------------------------------
+
+
+def _summary(r: SearchResult) -> tuple[Any, ...]:
+    return (
+        r.verdict, r.complete, r.distinct_states, r.generated, r.levels, r.level_sizes, r.stopped_by,
+        r.sometimes, [(v.property_name, v.actions, v.init_index) for v in r.violations],
+    )
+
+
+def test_bfs_checkpoint_of_a_cut_level_resumes_with_any_worker_count(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real SIGINT in the middle of level 6: the actor that expands (1, 3, 2, 1) sends
+    it and waits until the driver has told the actors to stop (the patched stop_all
+    opens its gate), so the level is cut; the checkpoint is of level 6's start, and it
+    resumes with 1 actor to exactly the uninterrupted end of 2 (the least parent is kept:
+    paths do not depend on the worker count)."""
+    from explorer.engine.checkpoint import CheckpointPlan, read_checkpoint
+    from explorer.engine.ray_backend.checkpoint import RayCheckpointingCoordinator
+    from tests.checkpoint_toys import Cube
+
+    identity = {"test": "ray-cube"}
+    gate = tmp_path / "gate"
+    settings = SearchSettings(backend="ray", workers=2, collect=True, max_depth=13)
+    knobs: dict[str, Any] = {"n": 8, "bad": (1, 4, 4, 2), "final_ok": lambda s: s[2] != 5}
+    expected = _summary(search(Cube(**knobs), settings))
+    assert expected[0] == "violated" and len(expected[-1]) == 2
+    original = RayCheckpointingCoordinator.stop_all
+
+    def stop_all(self: RayCheckpointingCoordinator, reason: str) -> None:
+        original(self, reason)
+        gate.touch()
+
+    monkeypatch.setattr(RayCheckpointingCoordinator, "stop_all", stop_all)
+    plan = CheckpointPlan(tmp_path / "ckpt", identity, every_s=None)
+    first = search(Cube(signal_on=(1, 3, 2, 1), wait_for=gate, **knobs), settings, checkpoint=plan)
+    assert first.stopped_by == "interrupted" and plan.written == 1 and gate.exists()
+    assert read_checkpoint(plan.directory, identity).counters["level_sizes"] == expected[5][:7]
+    for workers in (1,):  # (each other count starts a pool of actors: seconds)
+        again = CheckpointPlan(plan.directory, identity, every_s=None, snapshot=read_checkpoint(plan.directory, identity))
+        resumed = search(Cube(**knobs), dataclasses.replace(settings, workers=workers), checkpoint=again)
+        assert _summary(resumed) == expected, workers
+
+
+def test_bfs_checkpoints_on_ray_from_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Every level's checkpoint of a Ray run; the one after level 5, resumed, ends as
+    the run did; a Ray checkpoint is refused by the local backend."""
+    from explorer.engine.checkpoint import FILE_NAME
+
+    argv = ["check", "--model", "tests.checkpoint_toys:Gated", "--nodes", "5", "--json", "--backend", "ray",
+            "--workers", "2", "--traces", str(tmp_path / "t")]
+
+    class Keeping:
+        kept: list[bytes] = []
+
+    from explorer.engine.checkpoint import CheckpointPlan
+
+    original = CheckpointPlan.write
+
+    def keeping(self: CheckpointPlan, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        Keeping.kept.append(self.path.read_bytes())
+
+    directory = tmp_path / "ckpt"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(CheckpointPlan, "write", keeping)
+        code = main([*argv, "--checkpoint", str(directory), "--checkpoint-every", "1level"])
+    ref = json.loads(capsys.readouterr().out)
+    assert code == 1 and ref["engine"]["checkpoint"]["written"] == len(Keeping.kept) >= 8
+    (directory / FILE_NAME).write_bytes(Keeping.kept[5])
+    code = main([*argv[:-2], "--traces", str(tmp_path / "t2"), "--resume", str(directory)])
+    data = json.loads(capsys.readouterr().out)
+    keys = ("verdict", "distinct_states", "generated", "level_sizes", "property", "step")
+    assert code == 1 and {k: data[k] for k in keys} == {k: ref[k] for k in keys}
+    assert load_trace(Path(data["trace"])).actions == load_trace(Path(ref["trace"])).actions
+    local = [a for a in argv if a not in ("--backend", "ray")]
+    code = main([*local, "--resume", str(directory)])
+    _, err = capsys.readouterr()
+    assert code == 2 and err.count("\n") == 1 and "on Ray: resume it with --backend ray" in err, err
+
+
+def test_walk_campaigns_checkpoint_on_ray_and_resume_to_the_same_end(tmp_path: Path) -> None:
+    """A random campaign stopped by a real SIGINT (sent once, by the task whose walk first
+    reaches (1, 4, 4, 4)) resumes to the uninterrupted end (the local one's); a swarm
+    under --collect, checkpointed after every merged chunk, resumes from each to its end;
+    a Ray campaign resumes on Ray only."""
+    from explorer.engine.checkpoint import (
+        FILE_NAME,
+        CheckpointError,
+        CheckpointPlan,
+        read_checkpoint,
+    )
+    from tests.checkpoint_toys import Cube
+
+    identity = {"test": "ray-walks"}
+
+    def summary(r: SearchResult) -> tuple[Any, ...]:
+        return (r.verdict, r.walks, r.distinct_states, r.generated, r.levels, r.stopped_by, path_of(r))
+
+    def resumed(directory: Path, cube: Cube, settings: SearchSettings) -> SearchResult:
+        snapshot = read_checkpoint(directory, identity)
+        return search(cube, settings, checkpoint=CheckpointPlan(directory, identity, every_s=None, snapshot=snapshot))
+
+    walks = SearchSettings(strategy="random", walks=400, max_depth=30, backend="ray", workers=2)
+    expected = summary(search(Cube(n=10, bad=(1, 6, 6, 6)), walks))
+    assert expected == summary(search(Cube(n=10, bad=(1, 6, 6, 6)), dataclasses.replace(walks, backend="local")))
+    plan = CheckpointPlan(tmp_path / "random", identity, every_s=None)
+    once = Cube(n=10, bad=(1, 6, 6, 6), signal_on=(1, 4, 4, 4), signal_once=tmp_path / "once")
+    first = search(once, walks, checkpoint=plan)
+    assert first.stopped_by == "interrupted" and plan.written == 1 and first.walks < expected[1]
+    assert summary(resumed(plan.directory, Cube(n=10, bad=(1, 6, 6, 6)), walks)) == expected
+    with pytest.raises(CheckpointError, match="campaign on Ray: resume it with --backend ray"):
+        resumed(plan.directory, Cube(n=10, bad=(1, 6, 6, 6)), dataclasses.replace(walks, backend="local", workers=1))
+
+    swarm = SearchSettings(strategy="swarm", walks=200, max_depth=20, seed=1, collect=True, backend="ray", workers=2)
+    kept: list[bytes] = []
+
+    class Keeping(CheckpointPlan):
+        def write(self, *args: Any, **kwargs: Any) -> None:
+            super().write(*args, **kwargs)
+            kept.append(self.path.read_bytes())
+
+    final_ok = {"final_ok": lambda s: s[1] != 4}
+    expected = summary(search(Cube(n=10, **final_ok), swarm, checkpoint=Keeping(tmp_path / "all", identity, every_s=0.0)))
+    assert expected[0] == "violated" and len(kept) >= 2, len(kept)
+    for k, blob in enumerate(kept):
+        directory = tmp_path / f"swarm-{k}"
+        directory.mkdir()
+        (directory / FILE_NAME).write_bytes(blob)
+        assert summary(resumed(directory, Cube(n=10, **final_ok), swarm)) == expected, k

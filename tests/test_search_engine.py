@@ -248,6 +248,25 @@ def test_workers_match_one_process() -> None:
     check_path(GridModel(n=12), v.states, v.actions)
 
 
+class _SumModel(GridModel):
+    """Fails wherever x + y is 2, 5, 7 or 9: states failing at several depths, owned
+    by different workers."""
+
+    def properties(self) -> Sequence[Property[Grid]]:
+        return [Property.always("sum", lambda s: (s[0] + s[1]) not in (2, 5, 7, 9))]
+
+
+def test_workers_collect_report_the_shallowest_violation() -> None:
+    # With --collect a worker stops checking a property it saw fail; a worker that
+    # never saw it shallow reports a deeper state, which must not win on fingerprint.
+    (one,) = search(_SumModel(n=8), SearchSettings(collect=True)).violations
+    assert one.step == 2
+    for workers in (2, 3, 4):
+        (v,) = search(_SumModel(n=8), SearchSettings(workers=workers, collect=True)).violations
+        assert v.step == one.step, workers
+        check_path(_SumModel(n=8), v.states, v.actions)
+
+
 def test_workers_bounds_and_property_kinds() -> None:
     model = GridModel(n=9, final_ok=lambda s: s != (1, 1))
     r = search(model, SearchSettings(workers=2, max_depth=2))

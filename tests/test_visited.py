@@ -62,6 +62,22 @@ def test_saved_and_restored_sets_are_equal() -> None:
     assert Visited.from_bytes(keyed.to_bytes()).keyed_record(9) == (7, 2)
 
 
+def test_step_indices_take_16_bits_until_one_needs_more() -> None:
+    visited = Visited()
+    for i in range(100):
+        visited.admit(i + 1, i - 1, 65_535 - i)
+    assert visited.step.itemsize == 2  # two bytes a state while every index fits
+    narrow = Visited.from_bytes(visited.to_bytes())
+    assert narrow.step.itemsize == 2 and narrow.step == visited.step
+    assert visited.admit(1000, 5, 70_000) == 100 and visited.add(1001, 6, 2**32 - 1) == 101
+    keyed = Visited()
+    assert keyed.add_keyed(7, -1, 65_536) and keyed.keyed_record(7) == (-1, 65_536)
+    for wide in (visited, Visited.from_bytes(visited.to_bytes())):
+        assert wide.step.itemsize == 4
+        assert wide.record(100) == (5, 70_000) and wide.record(101) == (6, 2**32 - 1)
+        assert [wide.record(i)[1] for i in range(100)] == [65_535 - i for i in range(100)]
+
+
 @pytest.mark.parametrize("data", [b"", b"SVIS", b"XXXX" + bytes(40), Visited().to_bytes()[:-3]])
 def test_bad_saved_data_is_refused(data: bytes) -> None:
     with pytest.raises(ValueError, match="not a saved visited set"):

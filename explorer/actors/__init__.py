@@ -7,7 +7,8 @@
 - footprint.py: what each action reads and writes, the persistent sets of
   partial-order reduction, :class:`Reads` (what a property reads);
 - model.py: :class:`ActorModel`, which puts them together;
-- components.py: the world's parts by name (for coverage and the sanitizer).
+- components.py: the world's parts by name (for coverage and the sanitizer);
+- script.py: a scripted opening (a world that starts where fixed actions lead).
 """
 
 from explorer.actors.faults import FAULT_KINDS, Faults

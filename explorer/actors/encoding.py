@@ -58,8 +58,17 @@ class WorldCodec:
         self.by_id: dict[int, int] = {}  # id of an identity-numbered part -> its number
         self.by_value: dict[Any, int] = {}  # value key of a value-numbered part -> number
         self.kinds = bytearray()  # part number -> SMALL, STATE or ENTRY (for shipping)
-        # Entry objects seen -> (entry, number): a successor reuses most of its parent's
-        # entry tuples, so most entries are numbered by one lookup, without a value key.
+        # A successor reuses most of its parent's entry tuples, and a decoded world's are
+        # the codec's own (``objects``), so most entries are numbered by one lookup of
+        # their id, without a value key: ``owned`` maps the id of every entry in
+        # ``objects`` (alive as long as the codec) to its number.
+        self.owned: dict[int, int] = {}
+        # Worlds decoded through another process's table (the parallel search) hold that
+        # table's entries: once such parts came (``received``), entries not owned are
+        # looked up by identity too, kept alive beside their number (bounded). In one
+        # process that cache would only hold the fresh entries of successors, each
+        # encoded once: 10 bytes a state at peak on the default check, for no hit.
+        self.foreign = False
         self.entry_ids: dict[int, tuple[Entry, int]] = {}
         self.entry_ids_limit = 20_000
 
@@ -86,6 +95,8 @@ class WorldCodec:
             # kept alive, and with it the messages whose ids an entry's key holds
             self.objects.append(obj)
             self.kinds.append(kind)
+            if kind == ENTRY:
+                self.owned[id(obj)] = number
         return number
 
     def _entry_key(self, entry: Entry) -> tuple[Any, ...]:
@@ -105,23 +116,37 @@ class WorldCodec:
         for state in world.actors:
             number = by_id.get(id(state))
             numbers.append(number if number is not None else self._by_id(state))
-        by_value, entry_key, entry_ids = self.by_value, self._entry_key, self.entry_ids
+        by_value, entry_key, owned = self.by_value, self._entry_key, self.owned
         for entry in world.network:
-            known = entry_ids.get(id(entry))
-            if known is not None and known[0] is entry:
-                numbers.append(known[1])
-                continue
-            key = entry_key(entry)
-            number = by_value.get(key)
+            number = owned.get(id(entry))
             if number is None:
-                number = self._by_value(key, entry)
-            if len(entry_ids) >= self.entry_ids_limit:
-                entry_ids.clear()
-            entry_ids[id(entry)] = (entry, number)  # the entry kept alive beside its id
+                if self.foreign:
+                    number = self._foreign_entry(entry)
+                else:
+                    key = entry_key(entry)
+                    number = by_value.get(key)
+                    if number is None:
+                        number = self._by_value(key, entry)
             numbers.append(number)
         if len(self.objects) <= 0xFFFF:
             return b"\x02" + array("H", numbers).tobytes()
         return b"\x04" + array("I", numbers).tobytes()
+
+    def _foreign_entry(self, entry: Entry) -> int:
+        """The number of an entry the codec does not own, by identity first (see
+        ``foreign``)."""
+        entry_ids = self.entry_ids
+        known = entry_ids.get(id(entry))
+        if known is not None and known[0] is entry:
+            return known[1]
+        key = self._entry_key(entry)
+        number = self.by_value.get(key)
+        if number is None:
+            number = self._by_value(key, entry)
+        if len(entry_ids) >= self.entry_ids_limit:
+            entry_ids.clear()
+        entry_ids[id(entry)] = (entry, number)  # the entry kept alive beside its id
+        return number
 
     def decode(self, data: bytes | World, objects: list[Any] | None = None) -> World:
         """The world :meth:`encode` gave ``data`` for; with ``objects``, the world another
@@ -194,6 +219,7 @@ class EncodedWorlds:
         def entry(part: Entry) -> Entry:
             return net.adopted((part,), messages.canon)[0]
 
+        self.codec.foreign = True  # (the decoded worlds will hold the table's entries)
         self.codec.received(shipment, table, states.canon, entry)
 
     def decode_from(self, data: bytes | World, table: list[Any]) -> World:

@@ -71,8 +71,11 @@ class WorldFingerprints:
         self._args = (actors, net, limit)
         self.parts = IdCache(min(limit, 50_000))  # actor states, messages, histories
         # Networks are fingerprinted right after the step that made them (from their
-        # parent's, see :meth:`moved`): a small cache holds them until then.
-        self.networks = IdCache(8192)
+        # parent's, see :meth:`moved`), and an expanded world's is read by each of its
+        # steps: a small cache holds them meanwhile. (Each entry keeps its network alive:
+        # at 8,192 it held 7 bytes a state at the default check's peak, and missed as
+        # often as at 64: once per expanded world, whose decoded network is new.)
+        self.networks = IdCache(256)
         self.last_network: tuple[Entries | None, int] = (None, 0)
         self.entry_fingerprint = net.entry_fingerprint
         self.entry_change = net.entry_change

@@ -26,7 +26,9 @@ Two kinds of persistent set come out of it, each offered to the engine's
 - *ignored deliveries*: the delivery of a message that its receiver ignores now and in
   every future state (the model's ``ignores_forever`` declaration, checked at once on the
   spot: state, timers and history unchanged, nothing sent), with its drop and duplicate.
-  Such a delivery only removes a message, so it commutes with everything.
+  Such a delivery only removes a message, so it commutes with everything; when no
+  closure is offered its candidate is *free* (no cycle proviso, no step of a BFS's
+  depth bound: docs/por.md, "Stale replica messages" and "Depth bounds").
 
 A candidate is offered only when every action in it leaves the boundary's declared view
 unchanged and appends nothing to the history, and it has a key action (one no outside
@@ -36,6 +38,7 @@ they read with :class:`Reads`; one that declares nothing switches the reduction 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -71,6 +74,13 @@ class Reads:
     #: that differ only in that order (docs/por.md, "The history quotient").
     history_order: bool = True
     network: bool = False  # the messages in flight
+    #: the condition reads the network only as "every message in flight passes a check"
+    #: (of the message and the declared views), and a message that passes it keeps
+    #: passing in every later world while it is in flight: taking one such message out
+    #: of the network never hides a failure. A key step that only removes a message (an
+    #: ignored delivery) need not leave such a property's network alone (docs/por.md,
+    #: "Stale replica messages")
+    network_per_message: bool = False
     faults: bool = False  # crashed nodes, partitions, budgets, timers and timer budgets
     #: the condition holds in every world where a message to a live (not crashed) node
     #: is in flight, and its verdict never depends on messages to crashed nodes (a
@@ -245,6 +255,7 @@ class Footprints:
     def _offer(
         self, world: World, actions: Sequence[Any], positions: list[int], keys: Iterable[int],
         successor: Callable[[int], World], group: frozenset[int] | None = None,
+        removes_only: bool = False,
     ) -> Ample | None:
         """The candidate of ``positions`` if its actions pass the checks, else None."""
         positions.sort()
@@ -259,6 +270,11 @@ class Footprints:
         # A key delivery is still enabled (or, ignored, still in flight) at the end of
         # any path outside the set: a property of quiescent worlds holds there.
         active = [r for r in reads if not r.quiescent_only]
+        if removes_only:
+            # The keys only take a message out (ignored deliveries): a property that
+            # judges messages one by one, each for good once passed, loses no failure.
+            reads = [_without_network(r) if r.network_per_message else r for r in reads]
+            active = [_without_network(r) if r.network_per_message else r for r in active]
         key_indices = tuple(
             j for j, p in enumerate(positions)
             if p in key_set and self.unchanged(
@@ -267,7 +283,11 @@ class Footprints:
         )
         if not key_indices:
             return None
-        return Ample(tuple(positions), successors, key_indices, proviso=bool(reads))
+        # Keys that only take a message out need no proviso when no closure is offered:
+        # each one leaves one message fewer in flight, so a chain of them ends (the
+        # measure of docs/por.md, "Stale replica messages"); closures' keys need ranks.
+        free = removes_only and not self.closures
+        return Ample(tuple(positions), successors, key_indices, proviso=bool(reads) and not free, free=free)
 
     def _ignored(
         self, world: World, actions: Sequence[Any], successor: Callable[[int], World]
@@ -290,7 +310,7 @@ class Footprints:
                 q for q, other in enumerate(actions)
                 if other.kind in ("drop", "dup") and (other[0], other[1], other[2]) == (src, dst, msg)
             ]
-            ample = self._offer(world, actions, positions, (p,), successor)
+            ample = self._offer(world, actions, positions, (p,), successor, removes_only=True)
             if ample is not None:
                 yield ample
 
@@ -316,6 +336,10 @@ class Footprints:
             ample = self._offer(world, actions, positions, keys, successor, group)
             if ample is not None:
                 yield ample
+
+
+def _without_network(reads: Reads) -> Reads:
+    return dataclasses.replace(reads, network=False, network_per_message=False)
 
 
 def _closures(

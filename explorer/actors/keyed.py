@@ -29,7 +29,7 @@ from typing import Any
 from explorer.actors.faults import DROP, DUP, spend
 from explorer.actors.fingerprints import HISTORY_W, MASK, NET_W, SMALL_W, TYPE_W, WorldFingerprints
 from explorer.actors.memo import StepMemo
-from explorer.actors.world import ActorAction, Node, World, replace_at
+from explorer.actors.world import ActorAction, Node, World, replace_at, without
 from explorer.engine.model import Model
 from paxos_core.events import CancelTimer, Complete, Invoke, Send, SetTimer
 
@@ -155,7 +155,7 @@ def _timer(model: KeyedSteps, world: World, action: Any, base_fp: int, parts: li
         _keep(effects, key, (old, name, effect), model.fingerprints.limit)
     if effect is None:
         return None
-    timers = replace_at(world.timers, i, tuple(n for n in world.timers[i] if n != name))
+    timers = replace_at(world.timers, i, without(world.timers[i], name))
     fires_left = world.fires_left
     slot = model.fire_slot.get((i, name)) if model.fire_slot else None
     if slot is not None:
@@ -221,7 +221,7 @@ def _on_world(
                 if name not in names:
                     names = tuple(sorted((*names, name)))
             elif name in names:
-                names = tuple(n for n in names if n != name)
+                names = without(names, name)
         if names != timers[i]:
             timers = replace_at(timers, i, names)
     fps = model.fingerprints

@@ -38,6 +38,7 @@ from explorer.actors.world import (
     World,
     action_label,
     replace_at,
+    without,
 )
 from explorer.engine.model import Model, Property
 from paxos_core.events import CancelTimer, Complete, Invoke, Send, SetTimer
@@ -190,7 +191,7 @@ class ActorModel(WorldReading, EncodedWorlds, Reducible, KeyedSteps, Model[World
             assert isinstance(action, FireTimer)
             i = self.index[action.node]
             names = world.timers[i]
-            timers = replace_at(world.timers, i, tuple(n for n in names if n != action.timer))
+            timers = replace_at(world.timers, i, without(names, action.timer))
             slot = self.fire_slot.get((i, action.timer)) if self.fire_slot else None
             if slot is not None:
                 world = world._replace(
@@ -343,7 +344,7 @@ def apply_outputs(
                     names_changed = True
             elif cls is CancelTimer:
                 if out.name in names:
-                    names = tuple(n for n in names if n != out.name)
+                    names = without(names, out.name)
                     names_changed = True
             elif cls is Invoke or cls is Complete:
                 history = model.memo.states.canon((*history, out))

@@ -5,7 +5,8 @@ A checkpoint's *identity* is what must agree for a resume to end exactly where t
 uninterrupted run would: every field of the configuration, the search bounds that decide
 the counts (strategy, depth, state bound, symmetry, --collect, --por), and the code
 version (the package version, a digest of the source of paxos_core, explorer and
-checker and of a custom model's module, the Python version, the byte order). Time and
+checker and of a custom model's module, the Python version, the byte order); for random
+walks and swarm also the seed and the number of walks. Time and
 memory bounds may change between sessions: they decide when a session stops, not what
 the search finds.
 """
@@ -37,7 +38,7 @@ _EVERY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|levels?)?\s*$", re.IGNORECASE
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("checkpoints (bfs and dfs in one process; docs/checkpoint.md)")
+    group = parser.add_argument_group("checkpoints (bfs, also with --workers or on Ray; dfs; random; swarm; docs/checkpoint.md)")
     group.add_argument(
         "--checkpoint", metavar="DIR",
         help="write checkpoints into DIR: periodically, and when Ctrl-C, SIGTERM, --time-limit (or dfs's --max-memory) stops the search",
@@ -81,6 +82,13 @@ def identity(config: CheckConfig, settings: SearchSettings, model: Model[Any, An
             "--por": settings.por,
         }
     )
+    if settings.strategy in ("random", "swarm"):
+        from explorer.engine.walks import walk_limit
+
+        # which walks are run: the seeds, and how many (the default count depends on
+        # whether any other bound is given)
+        limit = walk_limit(settings)
+        data.update({"--seed": settings.seed, "--walks": "unbounded" if limit is None else limit})
     files: list[str] = []
     module = sys.modules.get(type(model).__module__)
     module_file = getattr(module, "__file__", None)
@@ -117,7 +125,7 @@ def plan_from_args(
         CheckpointPlan,
         read_checkpoint,
     )
-    from explorer.engine.search import check_checkpointable
+    from explorer.engine.search import check_checkpointable, check_resumable
 
     if args.checkpoint is None and args.resume is None:
         if args.checkpoint_every is not None:
@@ -131,11 +139,15 @@ def plan_from_args(
         raise ConfigError("--coverage counts one session: it does not combine with --checkpoint or --resume")
     every_s, every_levels = parse_every(args.checkpoint_every) if args.checkpoint_every else (DEFAULT_EVERY_S, None)
     if every_levels is not None and settings.strategy != "bfs":
-        raise ConfigError("--checkpoint-every in levels applies to --strategy bfs (dfs has no levels: give a time)")
+        raise ConfigError(
+            f"--checkpoint-every in levels applies to --strategy bfs ({settings.strategy} has no levels: give a time)"
+        )
     directory = Path(args.checkpoint if args.checkpoint is not None else args.resume)
     check_dir(directory, "--checkpoint" if args.checkpoint is not None else "--resume")
     ident = identity(config, settings, model)
     snapshot = read_checkpoint(Path(args.resume), ident) if args.resume is not None else None
+    if snapshot is not None:
+        check_resumable(settings, snapshot)
     if args.resume is None and (directory / FILE_NAME).exists():
         raise ConfigError(
             f"--checkpoint {directory} holds a checkpoint already: continue it with --resume {directory}, "

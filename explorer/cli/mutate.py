@@ -39,7 +39,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     what.add_argument("--operators", metavar="OP,OP", help=f"mutation operators (default all: {', '.join(OPERATORS)})")
     what.add_argument("--sample", type=int, metavar="N", help="check N mutants chosen by --seed (default all)")
     what.add_argument("--seed", type=int, default=0, metavar="S", help="seed of --sample (default 0)")
-    what.add_argument("--mutant", action="append", default=[], metavar="ID", help="check this mutant only (repeatable)")
+    what.add_argument("--mutant", action="append", default=[], metavar="ID[,ID...]",
+                      help="check these mutants only (ids from --list; repeatable, or comma-separated)")
     what.add_argument("--list", action="store_true", help="list the mutants (id, operator, change) and exit")
     check = parser.add_argument_group("how to check each mutant")
     check.add_argument("--model", metavar="pkg.mod:Name", help="your own model, checked alone at synod check's default bounds")
@@ -88,12 +89,13 @@ def select(args: argparse.Namespace) -> tuple[list[Mutant], dict[str, str], int]
     total = len(mutants)
     if operators:
         mutants = [m for m in mutants if m.operator in operators]
-    if args.mutant:
+    wanted = list(dict.fromkeys(i for arg in args.mutant for i in _csv(arg) or ()))
+    if wanted:
         by_id = {m.id: m for m in mutants}
-        missing = [i for i in args.mutant if i not in by_id]
+        missing = [i for i in wanted if i not in by_id]
         if missing:
             raise UsageError(f"no mutant {missing[0]!r} (synod mutate --list shows them)")
-        mutants = [by_id[i] for i in args.mutant]
+        mutants = [by_id[i] for i in wanted]
     return sample(mutants, args.sample, args.seed), sources, total
 
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
+from explorer.engine.free_steps import FreeSteps
 from explorer.engine.frontier import Frontier
 from explorer.engine.interrupts import SignalLatch, latched_signals
 from explorer.engine.model import Property
@@ -33,6 +34,7 @@ from explorer.engine.results import SearchResult
 from explorer.engine.run import TICK_MASK, Run, memory_mb, overrides, violation_from_parents
 from explorer.engine.spill import SpillArea, SpillFrontier
 from explorer.engine.visited import Visited
+from explorer.engine.visited_spill import SpillingVisited
 
 #: a level of states: in memory, or partly on disk past the memory bound
 Level = Frontier | SpillFrontier
@@ -53,7 +55,9 @@ class _Bfs:
         # successors' fingerprints before the successors (Model.keyed_successors)
         # (under symmetry every successor is built anyway, and the renaming counted)
         self.keyed = overrides(model, "keyed_successors") and self.representative is None
-        self.visited = Visited()
+        self.spill: SpillArea | None = SpillArea() if run.spills else None
+        # past the memory bound its older part moves to disk too (visited_spill.py)
+        self.visited: Visited = SpillingVisited(self.spill) if self.spill is not None else Visited()
         self.level_sizes: list[int] = []
         self.generated = 0
         self.at_bound = 0  # states of the last level within the boundary (not kept)
@@ -62,7 +66,9 @@ class _Bfs:
         self.renamed = 0
         self.folded = 0
         self.latch = SignalLatch()  # replaced by an active one when checkpointing
-        self.spill: SpillArea | None = SpillArea() if run.spills else None
+        # steps of a reduced search that count as no step of the depth bound (free_steps.py)
+        use_free = getattr(model, "free_steps", False) and not run.spills
+        self.free = FreeSteps(model, self.encode) if use_free else None
 
     def new_frontier(self) -> Level:
         """An empty frontier: a list, or one that spills past the memory bound."""
@@ -71,6 +77,8 @@ class _Bfs:
     def spill_if_over(self, frontier: Level) -> None:
         if isinstance(frontier, SpillFrontier) and self.run.over_memory:
             frontier.spill()
+            if isinstance(self.visited, SpillingVisited):
+                self.visited.spill()  # (only when its memory part is large enough)
 
     def spill_if_over_now(self, frontier: Level) -> None:
         """Spill ``frontier`` if memory is past the bound now (after a level, and while a
@@ -178,35 +186,31 @@ class _Bfs:
         return self.run.record_each(prop, state, failing, partial(self.violation_at, ordinal))
 
     def final_outside(self, ordinal: int, state: Any) -> bool:
-        """Judge the final properties of a new state outside the boundary (never expanded);
-        True when the search must stop."""
+        """Judge the final properties of a state where a run ends (a new state outside the
+        boundary, never expanded, or one without successors); True when the search must stop."""
         prop = self.run.failed_final(state)
         return prop is not None and self.record_at(ordinal, prop, state, self.run.failed_final)
 
     def next_level(
         self, frontier: Level, expanded: int, last: bool, carry: tuple[Level, Pending] | None = None
     ) -> tuple[Level, int, bool, Pending]:
-        """One level: (next frontier, expanded so far, stop, the final properties failing
-        on the level the depth bound cuts when ``last``); ``carry``: a resumed level's next
-        frontier and pending so far. Hot loop: locals, admission inline (no call a state)."""
+        """One level: (next frontier, expanded so far, stop, finals failing on the level the bound
+        cuts if ``last``); ``carry``: a resumed level's. Hot loop: locals, admission inline."""
         run, representative, within = self.run, self.representative, self.within
         model = run.model
         successors, fp_of, next_state = model.successors, model.fingerprint, model.next_state
         keyed = model.keyed_successors if self.keyed else None  # never under symmetry
         admit = self.visited.admit
-        max_states = run.settings.max_states
-        check_new = bool(run.always or run.sometimes_props)
-        check_final = bool(run.final)
-        finals = run.final
-        record_at = self.record_at
+        max_states, finals = run.settings.max_states, run.final
+        check_new, check_final = bool(run.always or run.sometimes_props), bool(run.final)
         new_frontier, pending = carry if carry is not None else (self.new_frontier(), [])
-        append = new_frontier.append
         encode, decode = self.encode, self.decode
-        signalled = self.latch.pending
-        first = expanded
-        stop = False
-        renamed = folded = 0
+        free = self.free  # a reduced search's free steps (explorer/engine/free_steps.py)
+        skip = free.begin_level() if free is not None else None
+        signalled, first, stop, renamed, folded = self.latch.pending, expanded, False, 0, 0
         for pord, data in frontier:
+            if skip and pord in skip:
+                continue  # moved to the level before by a free step, and expanded there
             state = decode(data) if decode else data
             index = -1
             for index, step in enumerate(keyed(state, False) if keyed else successors(state)):
@@ -220,8 +224,10 @@ class _Bfs:
                     if nxt == state:
                         continue  # a stuttering step: the state is known
                     rep = representative(nxt) if representative else nxt
-                    ordinal = admit(fp_of(rep), pord, index)
+                    ordinal = admit(fp := fp_of(rep), pord, index)
                     if ordinal < 0:  # seen before
+                        if free is not None and index == free.model.free_index:
+                            free.pull_forward(fp, frontier, nxt)
                         if rep is not nxt and rep != nxt:
                             folded += 1
                         continue
@@ -229,29 +235,31 @@ class _Bfs:
                         renamed += 1
                 if check_new:
                     prop = run.failed_always(nxt)
-                    if prop is not None and record_at(ordinal, prop, nxt, run.failed_always):
+                    if prop is not None and self.record_at(ordinal, prop, nxt, run.failed_always):
                         stop = True
                         break
                 if within is not None and not within(nxt):
                     if check_final and self.final_outside(ordinal, nxt):
                         stop = True
                         break
-                elif last:
-                    self.at_bound += 1
-                    if check_final:
-                        failing = [p for p in finals if not p.condition(nxt)]
-                        if failing:
-                            pending.append((ordinal, failing))
+                elif free is not None and index == free.model.free_index:
+                    free.in_level(frontier, ordinal, nxt)  # no step of the depth bound
                 else:
-                    append(ordinal, encode(nxt) if encode else nxt)
+                    if free is not None:  # a later free step may pull it into this level
+                        free.next_ordinals[fp] = ordinal
+                    if last:
+                        self.at_bound += 1
+                        if check_final and (failing := [p for p in finals if not p.condition(nxt)]):
+                            pending.append((ordinal, failing))
+                    else:
+                        new_frontier.append(ordinal, encode(nxt) if encode else nxt)
                 if max_states is not None and ordinal + 1 >= max_states:
                     run.stopped_by = "states"
                     stop = True
                     break
             self.generated += index + 1
             if index == -1 and check_final and not stop:
-                prop = run.failed_final(state)
-                stop = prop is not None and record_at(pord, prop, state, run.failed_final)
+                stop = self.final_outside(pord, state)  # a run's end: no successor
             if stop:
                 break
             expanded += 1
@@ -278,6 +286,8 @@ def bfs(run: Run) -> SearchResult:
         with latched_signals(run.checkpoint is not None) as state.latch:
             complete = _levels(state)
     finally:
+        if isinstance(state.visited, SpillingVisited):
+            state.visited.close()
         if state.spill is not None:
             state.spill.close()
     extra: dict[str, Any] = state.symmetry_figures()
@@ -319,8 +329,10 @@ def _levels(state: _Bfs) -> bool:
             level_start = sum(state.level_sizes)  # len(visited) when the level began
             done, (frontier, expanded, stop, pending) = frontier, state.next_level(frontier, expanded, last, carry)
             carry = None
-            if len(state.visited) > level_start:
-                state.level_sizes.append(len(state.visited) - level_start)
+            joined = state.free.level_joined() if state.free is not None else 0
+            state.level_sizes[-1] += joined
+            if len(state.visited) > level_start + joined:
+                state.level_sizes.append(len(state.visited) - level_start - joined)
             if last and not stop and state.at_bound:
                 run.stopped_by = "depth"  # the frontier the bound cuts was judged on admission
                 stop = state.pending_finals(pending)

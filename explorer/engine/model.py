@@ -89,6 +89,11 @@ class Ample:
     #: end takes an action of the set (then no key step is ever taken in its stead and
     #: the cycle proviso is not needed)
     proviso: bool = True
+    #: True when the set's one key only takes a message out of the network and does
+    #: nothing else (an ignored delivery, with no closure offered anywhere): a chain of
+    #: such steps ends (no proviso), and a one-process BFS counts the step as no step of
+    #: the depth bound (docs/por.md, "Depth bounds")
+    free: bool = False
 
 
 class Model(Generic[S, A]):
@@ -149,6 +154,18 @@ class Model(Generic[S, A]):
         representative = self.representative
         for action, nxt in self.successors(state):
             yield action, self.fingerprint(representative(nxt) if symmetry else nxt), nxt
+
+    def all_always_hold(self, state: S) -> bool:
+        """A fast screen: True only when every ``always`` property of the model holds in
+        ``state``; False says nothing (the engine then evaluates the properties one by
+        one, which it also does when a model does not override this).
+
+        Override it when the model can judge all its invariants together more cheaply
+        than one call each, e.g. from verdicts it caches (the Paxos models look up every
+        cached verdict of a world at once: explorer/models/paxos_screen.py). It must
+        never answer True for a state where an ``always`` property fails.
+        """
+        return False
 
     def fingerprint(self, state: S) -> int:
         """A stable unsigned 64-bit fingerprint of ``state``: the engine's identity of states.

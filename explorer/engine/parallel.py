@@ -20,6 +20,9 @@ elsewhere the model must be picklable. Workers ignore SIGINT and die quietly on
 SIGTERM: the coordinator handles either (a terminal's Ctrl-C reaches the whole process
 group, ``timeout`` and CI runners signal the coordinator alone), stops them and returns
 the partial result. A worker killed by one of these signals stops the search the same way.
+
+With ``run.checkpoint`` the coordinator is explorer/engine/parallel_checkpoint.py's
+subclass, which writes checkpoints at level boundaries and resumes from one.
 """
 
 from __future__ import annotations
@@ -36,7 +39,14 @@ from typing import Any
 from explorer.engine.model import Property
 from explorer.engine.parallel_keyed import KeyedExchange, Mailbox, keyed_level
 from explorer.engine.results import Progress, SearchResult
-from explorer.engine.run import TICK_MASK, Run, memory_mb, overrides, violation_from_parents
+from explorer.engine.run import (
+    TICK_MASK,
+    Run,
+    memory_mb,
+    overrides,
+    path_from_parents,
+    violation_from_parents,
+)
 from explorer.engine.visited import Visited
 
 __all__ = ["parallel_bfs"]
@@ -46,6 +56,8 @@ __all__ = ["parallel_bfs"]
 # for the cyclic garbage collector to walk while the level lasts).
 Batch = tuple[list[int], list[int], list[int], list[Any]]
 Parcel = tuple[int, Any, Batch]  # (sender, the model's shipped parts or None, batch)
+# a worker's handler of the commands a coordinator subclass adds: (partition, command, results queue)
+WorkerCommands = Callable[["_Partition", tuple[Any, ...], Any], None]
 
 
 def _batch() -> Batch:
@@ -252,6 +264,7 @@ def _worker(
     results: Any,
     stop_flag: Any,
     counters: Any,
+    extra_commands: WorkerCommands | None = None,
 ) -> None:
     """One partition of the BFS; runs until told to quit."""
     # The coordinator forked us with both signals blocked (see _Coordinator.start): set
@@ -285,6 +298,9 @@ def _worker(
         if kind == "parent":
             results.put(("parent", part.parents.keyed_record(command[1])))
             continue
+        if extra_commands is not None and kind not in ("init", "final", "level"):
+            extra_commands(part, command, results)  # a subclass's (checkpoints)
+            continue
         level = _Level(last=kind == "level" and command[1])
         level_start = len(part.parents)
         if kind == "init":
@@ -306,6 +322,9 @@ def _worker(
 class _Coordinator:
     """The coordinating process: starts the workers, runs the levels, gathers reports."""
 
+    #: what workers do with the commands a subclass adds (explorer/engine/parallel_checkpoint.py)
+    worker_commands: WorkerCommands | None = None
+
     def __init__(self, run: Run) -> None:
         self.run = run
         self.workers = workers = run.settings.workers
@@ -318,7 +337,10 @@ class _Coordinator:
         self.procs = [
             ctx.Process(
                 target=_worker,
-                args=(i, workers, run, self.inboxes, self.controls[i], self.results, self.stop_flag, self.counters),
+                args=(
+                    i, workers, run, self.inboxes, self.controls[i], self.results, self.stop_flag, self.counters,
+                    self.worker_commands,
+                ),
                 daemon=True,
             )
             for i in range(workers)
@@ -430,13 +452,20 @@ class _Coordinator:
             self.controls[i].put(("init", batches[i]))
         return self.gather()
 
+    def first_level(self) -> tuple[int, int, int]:
+        """The initial states, admitted: (distinct, frontier, generated)."""
+        new, frontier, generated = self.initial_level()
+        self.level_sizes.append(new)
+        return new, frontier, generated
+
+    def before_level(self, distinct: int, frontier: int, generated: int) -> None:
+        """A hook between two levels (checkpoints: explorer/engine/parallel_checkpoint.py)."""
+
     def levels(self) -> tuple[bool, int, int]:
         """Run level after level until a bound, a violation or the end; returns
         (complete, distinct, generated)."""
         run, settings = self.run, self.run.settings
-        new, frontier, generated = self.initial_level()
-        distinct = new
-        self.level_sizes.append(new)
+        distinct, frontier, generated = self.first_level()
         while True:
             if (self.found and not settings.collect) or self.stop_flag.value:
                 return False, distinct, generated  # a violation, or time/memory (stopped_by set)
@@ -452,6 +481,7 @@ class _Coordinator:
                     self.gather()
                 self.found.extend(self.bound_found)
                 return not (self.found and not settings.collect), distinct, generated
+            self.before_level(distinct, frontier, generated)
             last = settings.max_depth is not None and len(self.level_sizes) >= settings.max_depth
             self.command("level", last)
             new, frontier, generated = self.gather()
@@ -461,11 +491,15 @@ class _Coordinator:
                 self.level_sizes.append(new)
 
     def violations(self) -> None:
-        """One violation per property, at the least fingerprint (deterministic)."""
+        """One violation per property: the shallowest, then the least fingerprint
+        (deterministic). With ``collect`` a worker stops checking a property once it saw
+        it fail, so another worker's report of it may come from a deeper level: the
+        depth, not the fingerprint, decides first."""
         model = self.run.model
         props = {p.name: p for p in model.properties()}
         chosen: dict[str, tuple[int, str, str]] = {}
-        for item in sorted(self.found, key=lambda f: (f[1], f[0])):
+        depth = {fp: len(path_from_parents(model, self.lookup, fp)[1]) for fp, _, _ in self.found}
+        for item in sorted(self.found, key=lambda f: (f[1], depth[f[0]], f[0])):
             chosen.setdefault(item[1], item)
         order = [p.name for p in model.properties()]
         for name in sorted(chosen, key=order.index):
@@ -493,9 +527,10 @@ class _Coordinator:
             q.close()
 
 
-def parallel_bfs(run: Run) -> SearchResult:
-    """BFS over ``run.settings.workers`` processes; same counts as the one-process BFS."""
-    coord = _Coordinator(run)
+def parallel_bfs(run: Run, coordinator: type[_Coordinator] | None = None) -> SearchResult:
+    """BFS over ``run.settings.workers`` processes; same counts as the one-process BFS.
+    ``coordinator``: a subclass of the coordinator (explorer/engine/parallel_checkpoint.py)."""
+    coord = (coordinator or _Coordinator)(run)
     complete, distinct, generated = False, 0, 0
     try:
         coord.start()  # inside: a signal while starting still stops the started workers

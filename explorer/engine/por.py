@@ -21,6 +21,13 @@ search identifies states by). Along any cycle of the reduced graph the rank cann
 at every step, so every cycle holds a fully expanded state (C3), and a chain of key steps
 that postpones an action cannot go on for ever.
 
+A *free* candidate (``Ample.free``: its one key only takes a message out of the network)
+skips the proviso: along a chain of such keys the messages in flight fall, so it ends.
+With :attr:`ReducedModel.free_steps` (set for the one-process, in-memory BFS without
+symmetry) the wrapper also names the free key's position (``free_index``) and the BFS
+counts that step as no step of the depth bound (explorer/engine/free_steps.py), which
+makes a bounded reduced BFS as strong as the bounded full one (docs/por.md, "Depth bounds").
+
 The wrapper also identifies states by the fingerprint of their quotient member
 (:meth:`~explorer.engine.model.Model.por_quotient`): states that no step and no property
 can tell apart are searched once. That merge keeps path lengths (the members have the
@@ -49,6 +56,9 @@ class PorStats:
     fully_expanded: int = 0  # of those, expanded with every enabled action
     transitions: int = 0  # successors computed and handed to the search
     pruned: int = 0  # enabled actions left out
+    #: of those, left out at states reduced by a free set (its key counted as no step
+    #: of the depth bound: :attr:`ReducedModel.free_steps`)
+    pruned_free: int = 0
 
     def to_json(self) -> dict[str, Any]:
         share = self.fully_expanded / self.expanded if self.expanded else 1.0
@@ -59,6 +69,7 @@ class PorStats:
             "share_fully_expanded": round(share, 4),
             "transitions": self.transitions,
             "pruned": self.pruned,
+            "pruned_free": self.pruned_free,
         }
 
 
@@ -69,6 +80,11 @@ class ReducedModel(Model[Any, Any]):
         self.model = model
         self.name = model.name
         self.stats = PorStats("on")
+        #: whether the search counts a free set's key as no step of the depth bound (the
+        #: one-process BFS sets it: explorer/engine/bfs.py); then :attr:`free_index` is
+        #: the position of that key among the successors of the state last expanded, or -1
+        self.free_steps = False
+        self.free_index = -1
         representative, quotient = model.representative, model.por_quotient
         self.quotient = quotient
         self.rank: Callable[[Any], int] = (
@@ -125,7 +141,7 @@ class ReducedModel(Model[Any, Any]):
         for ample in candidates:
             if len(ample.positions) >= len(actions):
                 continue
-            if not ample.proviso:
+            if not ample.proviso or ample.free:
                 return ample
             for key in ample.keys:
                 if own_rank is None:
@@ -138,6 +154,7 @@ class ReducedModel(Model[Any, Any]):
         stats = self.stats
         actions = list(self.model.actions(state))
         ample = self.choose(state, actions)
+        self.free_index = -1
         if ample is None:
             count = 0
             for pair in self.model.successors(state):
@@ -148,6 +165,9 @@ class ReducedModel(Model[Any, Any]):
             stats.transitions += count
             return
         positions, successors = ample.positions, ample.successors
+        free = self.free_steps and ample.free
+        if free:
+            self.free_index = positions[ample.keys[0]]
         j, last = 0, len(positions)
         for position, action in enumerate(actions):
             if j < last and positions[j] == position:
@@ -158,6 +178,8 @@ class ReducedModel(Model[Any, Any]):
         stats.expanded += 1
         stats.transitions += last
         stats.pruned += len(actions) - last
+        if free:
+            stats.pruned_free += len(actions) - last
 
 
 def reduce_model(model: Model[Any, Any], settings: SearchSettings) -> tuple[Model[Any, Any], PorStats]:
@@ -170,4 +192,10 @@ def reduce_model(model: Model[Any, Any], settings: SearchSettings) -> tuple[Mode
     if reason is not None:
         return model, PorStats(f"off: {reason}")
     reduced = ReducedModel(model, settings.symmetry)
+    # Free steps need the one-process, in-memory BFS (a level is extended while it is
+    # expanded) and no symmetry (a state moved to an earlier level keeps its record).
+    reduced.free_steps = (
+        settings.strategy == "bfs" and settings.workers == 1 and settings.backend == "local"
+        and settings.max_memory_mb is None and not settings.symmetry
+    )
     return reduced, reduced.stats

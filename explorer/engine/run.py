@@ -86,6 +86,8 @@ class Run:
         self._unwitnessed = list(self.sometimes_props)
         self._unviolated = list(self.always)
         self._checked_against = (id(self.violated), len(self.violated))
+        # the model's screen of every always property at once (Model.all_always_hold)
+        self._all_hold = self.model.all_always_hold if overrides(self.model, "all_always_hold") else None
         self.next_tick = self.start + 1.0
         if self.settings.time_limit is not None:
             self.deadline = self.start + self.settings.time_limit
@@ -100,6 +102,9 @@ class Run:
                 if prop.condition(state):
                     self.sometimes[prop.name] = True
                     self._unwitnessed = [p for p in self._unwitnessed if not self.sometimes[p.name]]
+        all_hold = self._all_hold
+        if all_hold is not None and all_hold(state):
+            return None  # (every always property holds, so every unviolated one does)
         violated = self.violated
         if self._checked_against != (id(violated), len(violated)):
             # (violated only grows, but strategies may add to it or replace it directly)

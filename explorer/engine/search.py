@@ -33,7 +33,7 @@ from __future__ import annotations
 from typing import Any
 
 from explorer.engine.bfs import bfs
-from explorer.engine.checkpoint import CheckpointPlan
+from explorer.engine.checkpoint import CheckpointError, CheckpointPlan, Snapshot
 from explorer.engine.dfs import dfs
 from explorer.engine.errors import ConfigError
 from explorer.engine.model import Model
@@ -62,8 +62,9 @@ def search(
 ) -> SearchResult:
     """Explore ``model`` within ``settings``; see the module docstring for the semantics.
 
-    ``checkpoint``: write checkpoints there (and resume from its snapshot, if any); the
-    one-process bfs and dfs only (explorer/engine/checkpoint.py)."""
+    ``checkpoint``: write checkpoints there (and resume from its snapshot, if any): bfs
+    (in one process or over local workers), dfs, random and swarm on the local backend
+    (explorer/engine/checkpoint.py)."""
     if settings.strategy not in STRATEGIES:
         raise ValueError(f"unknown strategy {settings.strategy!r} (known: {', '.join(STRATEGIES)})")
     if settings.workers < 1:
@@ -76,6 +77,8 @@ def search(
         raise ValueError(f"unknown backend {settings.backend!r} (known: {', '.join(BACKENDS)})")
     if checkpoint is not None:
         check_checkpointable(settings)
+        if checkpoint.snapshot is not None:
+            check_resumable(settings, checkpoint.snapshot)
     if not settings.por:
         return _run(_new_run(model, settings, progress, checkpoint))
     if settings.strategy not in ("bfs", "dfs"):
@@ -88,7 +91,13 @@ def search(
     if settings.workers > 1 or settings.backend != "local":
         por["counted"] = "not counted: the states were expanded by the workers"
     reduced_somewhere = settings.workers > 1 or settings.backend != "local" or stats.pruned > 0
-    if result.stopped_by == "depth" and searched is not model and reduced_somewhere:
+    # Free steps count as no step of the bound (explorer/engine/free_steps.py): a search
+    # that pruned only at free sets is as strong within the bound as the full one, but
+    # for final properties judged where the bound cuts a run (docs/por.md, "Depth bounds").
+    counted = stats.pruned > stats.pruned_free or _has_final(searched)
+    if result.stopped_by == "depth" and searched is not model and reduced_somewhere and (
+        counted or settings.workers > 1 or settings.backend != "local"
+    ):
         # A reduced path can be longer than the full path it stands for (docs/por.md):
         # within the depth bound, the full space was not shown to be covered. (With
         # nothing pruned the search was the full one.)
@@ -98,18 +107,52 @@ def search(
     return result
 
 
+def _has_final(model: Model[Any, Any]) -> bool:
+    return any(p.kind == "final" for p in model.properties())
+
+
 def check_checkpointable(settings: SearchSettings) -> None:
-    """Checkpoints are written by the one-process bfs and dfs (ConfigError otherwise)."""
-    if settings.strategy not in ("bfs", "dfs"):
-        raise ConfigError(f"--checkpoint and --resume apply to --strategy bfs or dfs, not {settings.strategy}")
-    if settings.backend != "local" or settings.workers > 1:
-        raise ConfigError(
-            "--checkpoint and --resume apply to the one-process search: drop --workers and --backend ray"
-        )
+    """Checkpoints are written by bfs (in one process, over local workers or over Ray
+    actors), random walks and swarm (in one process or as Ray tasks), and dfs in one
+    process (ConfigError otherwise)."""
+    if settings.workers > 1 and settings.strategy != "bfs" and settings.backend == "local":
+        raise ConfigError(f"--checkpoint and --resume apply to --strategy {settings.strategy} in one process: drop --workers")
     if settings.por:
         # its statistics (and whether anything was pruned, which decides completeness
         # under a depth bound) count one session
         raise ConfigError("--por does not combine with --checkpoint or --resume yet")
+
+
+#: the strategy a checkpoint names -> how to resume it, for the BFS searches
+_BFS_KINDS = {
+    "bfs": ("in one process", "without --workers and --backend ray"),
+    "bfs-workers": ("over local worker processes", "with --workers 2 or more (any number), without --backend ray"),
+    "bfs-ray": ("on Ray", "with --backend ray (any number of workers)"),
+}
+
+
+def check_resumable(settings: SearchSettings, snapshot: Snapshot) -> None:
+    """A BFS resumes where its checkpoint was made: in one process, over local workers
+    (any number), or on Ray (any number of actors); CheckpointError otherwise (the three
+    keep their parent records differently). A walk campaign resumes on the backend that
+    made it."""
+    if settings.strategy in ("random", "swarm"):
+        # a Ray campaign's chunk of walks ends at its first violation: resumed locally
+        # (or the other way round), --collect could give another result
+        made_on = snapshot.counters.get("backend", "local")
+        if made_on != settings.backend:
+            if made_on == "ray":
+                raise CheckpointError("the checkpoint is of a campaign on Ray: resume it with --backend ray")
+            raise CheckpointError("the checkpoint is of a campaign in one process: resume it without --backend ray")
+    if settings.strategy != "bfs" or snapshot.strategy not in _BFS_KINDS:
+        return  # the identity holds the strategy: the searches check their own
+    if settings.backend == "ray":
+        here = "bfs-ray"
+    else:
+        here = "bfs-workers" if settings.workers > 1 else "bfs"
+    if snapshot.strategy != here:
+        where, how = _BFS_KINDS[snapshot.strategy]
+        raise CheckpointError(f"the checkpoint is of a BFS {where}: resume it {how}")
 
 
 def _new_run(
@@ -134,6 +177,10 @@ def _run(run: Run) -> SearchResult:
         if settings.workers > 1:
             from explorer.engine.parallel import parallel_bfs
 
+            if run.checkpoint is not None:
+                from explorer.engine.parallel_checkpoint import CheckpointingCoordinator
+
+                return parallel_bfs(run, CheckpointingCoordinator)
             return parallel_bfs(run)
         return bfs(run)
     if settings.strategy == "dfs":
@@ -147,6 +194,10 @@ def _search_on_ray(run: Run) -> SearchResult:
     if run.settings.strategy == "bfs":
         from explorer.engine.ray_backend.bfs import ray_bfs
 
+        if run.checkpoint is not None:
+            from explorer.engine.ray_backend.checkpoint import RayCheckpointingCoordinator
+
+            return ray_bfs(run, RayCheckpointingCoordinator)
         return ray_bfs(run)
     from explorer.engine.ray_backend.walks import ray_walks
 

@@ -11,8 +11,9 @@ BFS: the visited set (:meth:`Visited.to_bytes`), the rest of the frontier being 
 properties pending on a last level, the level sizes and counters. DFS: the shallowest
 depth per fingerprint, the stack (its states, the actions between them, and per frame
 how many successors were taken and whether there was any), the initial state it
-descends from, the counters. Both: the run's bookkeeping (witnessed, violated, the
-violations kept with ``--collect``, a depth bound met).
+descends from, the counters. Random walks and swarm: the walks done, the fingerprints
+seen (sorted), the successors generated, the longest walk. All: the run's bookkeeping
+(witnessed, violated, the violations kept with ``--collect``, a depth bound met).
 """
 
 from __future__ import annotations
@@ -27,13 +28,15 @@ from typing import Any
 from explorer.engine.checkpoint import CheckpointError, CheckpointPlan, Snapshot
 from explorer.engine.run import Run
 from explorer.engine.visited import Visited
+from explorer.engine.visited_spill import SpillingVisited
 
 # The searches are passed in as they are (explorer.engine.bfs._Bfs, dfs._Dfs), typed Any:
 # they import this module when they checkpoint, and a type import back would be a cycle.
 _Bfs = Any
 _Dfs = Any
+_Walks = Any
 
-__all__ = ["restore_bfs", "restore_dfs", "save_bfs", "save_dfs"]
+__all__ = ["restore_bfs", "restore_dfs", "restore_walks", "save_bfs", "save_dfs", "save_walks"]
 
 #: frontier pairs per pickled piece (a piece shares sub-objects between its states)
 CHUNK = 4096
@@ -132,9 +135,10 @@ def restore_bfs(bfs: _Bfs, snapshot: Snapshot) -> tuple[Any, tuple[Any, list[tup
     run = bfs.run
     c = snapshot.counters
     try:
-        bfs.visited = Visited.from_bytes(snapshot.one("visited"))
+        visited = Visited.from_bytes(snapshot.one("visited"))
     except ValueError as exc:
         raise CheckpointError(f"checkpoint: {exc}") from None
+    bfs.visited = SpillingVisited.taking_over(visited, bfs.spill) if bfs.spill is not None else visited
     bfs.level_sizes = [int(n) for n in c["level_sizes"]]
     bfs.generated = int(c["generated"])
     bfs.at_bound = int(c["at_bound"])
@@ -197,6 +201,32 @@ def restore_dfs(dfs: _Dfs, snapshot: Snapshot) -> None:
         deque(itertools.islice(it, taken), maxlen=0)
         dfs.iters.append(it)
     _restore_run(run, snapshot.one("run"))
+
+
+def save_walks(walks: _Walks, on_ray: dict[str, Any] | None = None) -> None:
+    """Write a checkpoint of random walks or swarm between two walks (on Ray: between two
+    chunks of walks, ``on_ray`` what the Ray campaign adds, ray_backend/walks.py)."""
+    run = walks.run
+    counters = {"walks": walks.count, "generated": walks.generated, "longest": walks.longest, "distinct": len(walks.seen)}
+    if on_ray is not None:
+        counters.update(on_ray, backend="ray")
+    seen = array("Q", sorted(walks.seen)).tobytes()
+    strategy = "swarm" if walks.swarm else "random"
+    _plan(run).write(strategy, counters, {"seen": [seen], "run": [_run_state(run)]})
+
+
+def restore_walks(walks: _Walks, snapshot: Snapshot) -> None:
+    """Rebuild the walks' bookkeeping from ``snapshot`` (the caller skips the seeds of
+    the walks done; explorer.engine.search.check_resumable checked the backend)."""
+    _expect(snapshot, "swarm" if walks.swarm else "random")
+    c = snapshot.counters
+    seen = array("Q")
+    seen.frombytes(snapshot.one("seen"))
+    walks.seen = set(seen)
+    walks.count = int(c["walks"])
+    walks.generated = int(c["generated"])
+    walks.longest = int(c["longest"])
+    _restore_run(walks.run, snapshot.one("run"))
 
 
 def _expect(snapshot: Snapshot, strategy: str) -> None:

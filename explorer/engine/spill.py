@@ -12,9 +12,7 @@ order, then what is still in memory: the same pairs in the same order as a list 
 hold, so counts, parents and counterexamples do not change (tested). Only the chunk
 being read is in memory.
 
-What spills is the frontier only: a frontier state is a whole world (kilobytes), the
-visited set 16 bytes of arrays plus a set entry per state; the visited set stays in
-memory. Files live in a temporary directory (under ``TMPDIR``) removed when the search
+The visited set spills too, the same way (explorer/engine/visited_spill.py). Files live in a temporary directory (under ``TMPDIR``) removed when the search
 ends, however it ends.
 """
 
@@ -41,14 +39,15 @@ class SpillArea:
     def __init__(self) -> None:
         self.directory: Path | None = None
         self.files = 0
-        self.spilled_states = 0
+        self.spilled_states = 0  # frontier states
+        self.spilled_visited = 0  # visited fingerprints (explorer/engine/visited_spill.py)
         self.spilled_bytes = 0
 
-    def new_file(self) -> Path:
+    def new_file(self, kind: str = "frontier") -> Path:
         if self.directory is None:
             self.directory = Path(tempfile.mkdtemp(prefix="synod-spill-"))
         self.files += 1
-        return self.directory / f"frontier-{self.files}.bin"
+        return self.directory / f"{kind}-{self.files}.bin"
 
     def close(self) -> None:
         if self.directory is not None:
@@ -56,7 +55,11 @@ class SpillArea:
             self.directory = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"spilled_states": self.spilled_states, "spilled_bytes": self.spilled_bytes}
+        return {
+            "spilled_states": self.spilled_states,
+            "spilled_visited": self.spilled_visited,
+            "spilled_bytes": self.spilled_bytes,
+        }
 
 
 class SpillFrontier:

@@ -7,8 +7,9 @@ in a flag). A Python ``set`` of ints cost ~72 bytes a state (a 16-byte slot and 
 36-byte int object, at half load). The parent records are two arrays of machine ints
 indexed by the order states were admitted in (their *ordinal*): the parent's ordinal (-1
 for an initial state) and the step's index among the parent's successors (for an
-initial state: its index among the initial states). A path is rebuilt by walking the
-ordinals up.
+initial state: its index among the initial states), in 16 bits until an index needs
+more (then 32: a state with more than 65,535 successors). A path is rebuilt by walking
+the ordinals up.
 
 The parallel search keys records by fingerprint instead (a parent may be another
 process's): :meth:`Visited.add_keyed` keeps the fingerprint and the parent's in one
@@ -42,7 +43,8 @@ class Visited:
         self.count = 0  # fingerprints held, the 0 flag included
         self.has_zero = False
         self.parent = array("i")  # parent ordinal, -1 for initial states
-        self.step = array("I")  # index among the parent's successors (or initial states)
+        # index among the parent's successors (or initial states); "H" until one is wider
+        self.step = array("H")
         self.fps = array("Q")  # only for records keyed by fingerprint (add_keyed)
 
     def __len__(self) -> int:
@@ -115,14 +117,25 @@ class Visited:
         elif not self.insert(fp):
             return -1
         self.parent.append(parent)
-        self.step.append(step)
+        try:
+            self.step.append(step)
+        except OverflowError:
+            self._widen(step)
         return len(self.parent) - 1
+
+    def _widen(self, step: int) -> None:
+        """Step indices in 32 bits from now on (``step`` did not fit in 16), then ``step``."""
+        self.step = array("I", self.step)
+        self.step.append(step)
 
     def add(self, fp: int, parent: int, step: int) -> int:
         """Admit a new fingerprint; returns its ordinal."""
         self.insert(fp)
         self.parent.append(parent)
-        self.step.append(step)
+        try:
+            self.step.append(step)
+        except OverflowError:
+            self._widen(step)
         return len(self.parent) - 1
 
     def add_keyed(self, fp: int, parent_fp: int, step: int) -> bool:
@@ -147,7 +160,10 @@ class Visited:
             return False
         self.fps.append(fp)
         self.fps.append(parent_fp & 0xFFFFFFFFFFFFFFFF)  # -1 (an initial state) as 2**64 - 1
-        self.step.append(step)
+        try:
+            self.step.append(step)
+        except OverflowError:
+            self._widen(step)
         return True
 
     def keyed_record(self, fp: int) -> tuple[int, int] | None:
@@ -176,7 +192,7 @@ class Visited:
         arrays = [self.table, self.parent, self.step, self.fps]
         parts = [_HEADER.pack(_MAGIC, 1, int(self.has_zero), self.count)]
         for arr in arrays:
-            data = array(arr.typecode, arr)
+            data = array("I" if arr is self.step else arr.typecode, arr)  # (steps saved in 32 bits)
             if struct.pack("=H", 1) != struct.pack("<H", 1):
                 data.byteswap()
             parts.append(struct.pack("<Q", len(data)))
@@ -213,7 +229,8 @@ class Visited:
         bits = len(table).bit_length() - 1
         if len(table) != 1 << bits or offset != len(data):
             raise ValueError("not a saved visited set (bad table size)")
-        visited.table, visited.parent, visited.step, visited.fps = loaded
+        visited.table, visited.parent, steps, visited.fps = loaded
+        visited.step = array("H", steps) if not steps or max(steps) <= 0xFFFF else steps
         visited.shift, visited.mask = 64 - bits, (1 << bits) - 1
         visited.count, visited.has_zero = count, bool(has_zero)
         return visited

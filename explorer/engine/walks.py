@@ -6,6 +6,11 @@ al.) varies each walk's configuration: every walk switches some kinds of action 
 tilts others, and gets its own length, so different walks reach different corners.
 Walks keep the fingerprints they have seen (for the distinct-state count) and their
 current path; counterexamples are shrunk (explorer.engine.shrink) before they are kept.
+
+Checkpoints (``run.checkpoint``) are written between two walks, where a run is only the
+walks done, the fingerprints seen, the counters and what was witnessed and violated:
+walk ``i`` is the ``i``-th seed of the master seed, so a resumed run skips the seeds of
+the walks done and goes on with the same walks (explorer/engine/snapshots.py).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import random
 from collections.abc import Hashable, Iterator
 from typing import Any
 
+from explorer.engine.interrupts import SignalLatch, latched_signals
 from explorer.engine.model import Model, Property
 from explorer.engine.results import SearchResult, SearchSettings, Violation
 from explorer.engine.run import Run, overrides
@@ -71,6 +77,18 @@ class _Walks:
         self.seen: set[int] = set()
         self.generated = 0
         self.longest = 0
+        self.count = 0  # walks done
+        self.latch = SignalLatch()  # replaced by an active one when checkpointing
+
+    def safe_point(self, stop: bool) -> None:
+        """Between two walks: a checkpoint when one is due, a bound stops the run
+        (``stop``) or a signal is pending (then delivered: it raises)."""
+        plan = self.run.checkpoint
+        if plan is not None and (stop or self.latch.pending or plan.due()):
+            from explorer.engine.snapshots import save_walks
+
+            save_walks(self)
+        self.latch.deliver()
 
     def seeded_walk(self, seed: int, inits: list[Any], depth_cap: int) -> bool:
         """The walk of ``seed`` (its length under swarm and its initial state drawn from
@@ -148,26 +166,11 @@ def walk_limit(settings: SearchSettings) -> int | None:
 
 def walks(run: Run, swarm: bool) -> SearchResult:
     """Random walks (or swarm) within ``run.settings`` (semantics: explorer.engine.search)."""
-    settings = run.settings
-    inits = list(run.model.init_states())
-    depth_cap = walk_depth_cap(run)
-    limit = walk_limit(settings)
     state = _Walks(run, swarm)
-    count = 0
-    stop = False
-    seeds = walk_seeds(settings.seed)
-    try:
-        while not stop and inits:
-            if limit is not None and count >= limit:
-                run.stopped_by = "walks"
-                break
-            count += 1
-            stop = state.seeded_walk(next(seeds), inits, depth_cap)
-            if not stop and run.tick(len(state.seen), state.generated, state.longest, 0, count):
-                stop = True
-    except KeyboardInterrupt:
-        run.stopped_by = "interrupted"
-    if settings.shrink and run.violations:
+    with latched_signals(run.checkpoint is not None) as state.latch:
+        _walk_on(state)
+    depth_cap = walk_depth_cap(run)
+    if run.settings.shrink and run.violations:
         try:
             run.violations[:] = [shrink(run.model, v, max_depth=depth_cap) for v in run.violations]
         except KeyboardInterrupt:
@@ -177,5 +180,36 @@ def walks(run: Run, swarm: bool) -> SearchResult:
         distinct=len(state.seen),
         generated=state.generated,
         levels=state.longest + 1 if state.seen else 0,
-        walks=count,
+        walks=state.count,
     )
+
+
+def _walk_on(state: _Walks) -> None:
+    """The walks of a run, one seed after another (from a checkpoint's, if any)."""
+    run = state.run
+    inits = list(run.model.init_states())
+    depth_cap = walk_depth_cap(run)
+    limit = walk_limit(run.settings)
+    seeds = walk_seeds(run.settings.seed)
+    stop = False
+    try:
+        snapshot = run.checkpoint.snapshot if run.checkpoint is not None else None
+        if snapshot is not None:
+            from explorer.engine.snapshots import restore_walks
+
+            restore_walks(state, snapshot)
+            for _ in range(state.count):
+                next(seeds)  # the walks done
+        while not stop and inits:
+            if limit is not None and state.count >= limit:
+                run.stopped_by = "walks"
+                break
+            state.count += 1
+            stop = state.seeded_walk(next(seeds), inits, depth_cap)
+            if not stop:
+                bound = run.tick(len(state.seen), state.generated, state.longest, 0, state.count)
+                state.safe_point(bound)
+                stop = bound
+        state.latch.deliver()  # a signal that came after the last walk
+    except KeyboardInterrupt:
+        run.stopped_by = "interrupted"

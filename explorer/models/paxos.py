@@ -19,8 +19,14 @@ Model-specific options (``config.extra``):
 - ``learn_directly``: Basic Paxos acceptors broadcast Accepted to every learner (default False);
 - ``forward``: Multi-Paxos followers forward requests to the leader (default True) or redirect;
 - ``retries``: how many times each client may retry (default :data:`DEFAULT_RETRIES`);
+- ``leader_tracks_slots``: also check the property ``leader tracks its slots``
+  (explorer/models/paxos_progress.py; the default portfolio's Multi-Paxos worlds do);
 - ``progress``: also check the bounded-liveness property ``progress`` (sound only in
-  worlds without elections or drops: explorer/models/paxos_progress.py).
+  worlds without elections or drops: explorer/models/paxos_progress.py);
+- ``schedule``: the clients' operations, one list per client (``clients`` lists of ``ops``
+  operations each), instead of ``default_schedule``'s workload;
+- ``script``: action labels (or their beginnings) the run is forced through before the
+  search starts (explorer/actors/script.py): the search starts where they lead.
 
 Properties: ``build`` hands the model to ``explorer.models.paxos_properties.make_checked``,
 which installs the ``checker/`` invariants, the ``sometimes`` properties and the
@@ -34,6 +40,7 @@ from typing import Any
 
 from explorer.actors import NETWORKS, ActorModel, Node, World
 from explorer.models.config import CheckConfig, ConfigError
+from explorer.models.paxos_ignored import combined, replica_ignores_forever
 from explorer.models.paxos_properties import PaxosModel, make_checked, replica_reads
 from paxos_core import (
     BasicDurable,
@@ -67,7 +74,10 @@ NON_INTERSECTING_VARIANTS = ("quorum-one", "phase2-off-by-one")
 #: re-send requests, so without a bound the network grows without end.
 DEFAULT_RETRIES = 1
 
-_EXTRA_KEYS = ("client_targets", "forward", "initial_leader", "learn_directly", "progress", "retries")
+_EXTRA_KEYS = (
+    "client_targets", "forward", "initial_leader", "learn_directly", "leader_tracks_slots", "progress", "retries",
+    "schedule", "script",
+)
 
 
 def _extra(config: CheckConfig) -> dict[str, Any]:
@@ -124,7 +134,7 @@ def cluster_config(config: CheckConfig) -> ClusterConfig:
         ):
             raise ConfigError(f"client_targets must be a list of replica numbers, got {client_targets!r}")
         client_targets = tuple(client_targets)
-    schedule = default_schedule(config.clients, config.ops) if multi else propose_schedule(config.clients)
+    schedule = _schedule(config, extra.get("schedule"))
     try:
         return ClusterConfig(
             nodes=n,
@@ -139,6 +149,33 @@ def cluster_config(config: CheckConfig) -> ClusterConfig:
         )
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
+
+
+def _schedule(config: CheckConfig, given: Any) -> tuple[tuple[Any, ...], ...]:
+    """The clients' operations: ``given`` (the ``schedule`` option, checked to be
+    ``clients`` lists of ``ops`` operations) or the model's default workload."""
+    if given is None:
+        if config.model == "multipaxos":
+            return default_schedule(config.clients, config.ops)
+        return propose_schedule(config.clients)
+    rows_ok = isinstance(given, (list, tuple)) and len(given) == config.clients
+    if not rows_ok or not all(
+        isinstance(row, (list, tuple)) and len(row) == config.ops
+        and all(isinstance(op, (list, tuple)) and op and isinstance(op[0], str) for op in row)
+        for row in given
+    ):
+        raise ConfigError(
+            f"schedule must be {config.clients} list(s) of {config.ops} operation(s) each "
+            f"(an operation: a list starting with its kind), got {given!r}"
+        )
+    return tuple(tuple(tuple(op) for op in row) for row in given)
+
+
+def _script(config: CheckConfig) -> tuple[str, ...]:
+    script = dict(config.extra).get("script", ())
+    if not isinstance(script, (list, tuple)) or not all(isinstance(e, str) and e for e in script):
+        raise ConfigError(f"script must be a list of action labels (strings), got {script!r}")
+    return tuple(script)
 
 
 def ballot_bound(servers: tuple[int, ...], ballots: int) -> Callable[[World], bool]:
@@ -247,13 +284,18 @@ def build(config: CheckConfig) -> PaxosModel:
         timer_limits={(c, "retry"): retries for c in cluster.clients},
         name=config.model,
         config_data=config.to_json(),
-        ignores_forever=client_ignores_forever(config.nodes),
+        ignores_forever=combined(
+            client_ignores_forever(config.nodes),
+            replica_ignores_forever(cluster) if config.model == "multipaxos" else None,
+        ),
     )
     # The engine applies the representative only when symmetry is switched on.
     model.set_representative(paxos_symmetry(model, config))
     # The properties (checker/invariants' safety and non-vacuity properties) and the
     # per-step checks (stability, promise monotonicity) live in paxos_properties.
-    return make_checked(model, config, cluster)
+    checked = make_checked(model, config, cluster)
+    checked.script = _script(config)
+    return checked
 
 
 def build_checked(config: CheckConfig) -> PaxosModel:

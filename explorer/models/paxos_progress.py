@@ -16,6 +16,18 @@ that keep being retried, and (in worlds built for it) operations that always com
   Prepare, an Accept or a Nack raises the promise *and* makes the replica step down.
   A leader that keeps leading after a refusal (it would propose, in vain, at a ballot
   the acceptors have moved past, and never campaign again) breaks it.
+- ``leader tracks its slots`` (always, Multi-Paxos worlds whose ``extra`` sets
+  ``leader_tracks_slots``: every Multi-Paxos world of the default portfolio): every slot a leader has accepted a
+  value in and not yet decided is one of its proposals in flight. A new leader
+  re-proposes every undecided slot from its first undecided one up to the highest slot
+  its phase 1 reported (its own accepted entries among them), and each later proposal
+  joins the in-flight set until it is decided; an Accept of a higher ballot makes it a
+  follower first. A leader that skips an undecided slot it knows of (its phase 1 started
+  past it) leaves a hole no one will fill; this says so when it takes office, not when
+  the run settles many actions later. It is asked for, not always on, because it is
+  stricter than safety: the catalogue's ``leader-skips-phase1`` breaks it at once, where
+  the catalogue (and its pair with ``apply-out-of-order``, harmful only together) is
+  about what that mistake does to safety.
 - election retry (part of the quiescence property, Multi-Paxos): in a quiescent world
   with no live leader, no live replica could still campaign within the ballot bound but
   has no election timer armed. A correct replica that does not lead always has its
@@ -28,8 +40,8 @@ that keep being retried, and (in worlds built for it) operations that always com
   bound, and no retry timer armed (the same argument: a correct proposer keeps the
   timer armed exactly while it has a value to get chosen).
 - ``progress`` (always, only in worlds whose ``extra`` sets ``progress``): in a
-  quiescent world where a live replica leads, every client has invoked and completed
-  every operation of its schedule. This is bounded liveness, and it is sound only in a world where the
+  quiescent world where a live replica leads (Basic Paxos: in any quiescent world),
+  every client has invoked and completed every operation of its schedule. This is bounded liveness, and it is sound only in a world where the
   correct protocol cannot lose an operation: no elections (``ballots = 1`` with an
   initial leader, so no campaign fits the bound), no dropped messages, and a retry
   budget that reaches a live replica (the worlds ``progress-*`` of the default
@@ -45,16 +57,18 @@ from explorer.actors import ActorModel, Reads, World
 from explorer.engine.model import Property
 from explorer.models.config import CheckConfig
 from paxos_core.accessors import is_leader, promised_ballot, votes_cast
+from paxos_core.config import VariantFlags
 from paxos_core.events import Complete, Invoke
 from paxos_core.messages import Accepted, Nack, Promise
-from paxos_core.multi import FOLLOWER
+from paxos_core.multi import FOLLOWER, LEADER
 
 __all__ = [
-    "PROGRESS", "STEPS_DOWN", "TRUTHFUL_MESSAGES", "election_problems", "progress_properties", "retry_problems", "untruthful",
+    "LEADER_TRACKS_SLOTS", "PROGRESS", "STEPS_DOWN", "TRUTHFUL_MESSAGES", "election_problems", "progress_properties", "retry_problems", "untruthful",
 ]
 
 TRUTHFUL_MESSAGES = "truthful messages"
 STEPS_DOWN = "steps down"
+LEADER_TRACKS_SLOTS = "leader tracks its slots"
 PROGRESS = "progress"
 
 
@@ -94,13 +108,36 @@ def _steps_down(replicas: tuple[int, ...]) -> Any:
     return holds
 
 
+def _tracks_slots(replicas: tuple[int, ...]) -> Any:
+    def holds(world: World) -> bool:
+        for r in replicas:
+            state = world.actors[r]
+            vol = state.volatile
+            if vol is None or vol.role != LEADER:
+                continue
+            d = state.durable
+            decided = {s for s, _ in d.decided}
+            flying = {slot for slot, _, _ in vol.inflight}
+            for slot, _, _ in d.accepted:
+                if slot not in decided and slot not in flying:
+                    return False
+        return True
+
+    return holds
+
+
+#: the kinds of message :func:`untruthful` judges (every other kind is true)
+JUDGED_KINDS = frozenset({Nack, Promise, Accepted})
+
+
 def _truthful(model: ActorModel, replicas: frozenset[int]) -> Any:
     net = model.net
 
     def holds(world: World) -> bool:
         actors = world.actors
         for src, _dst, msg in net.heads(world.network):
-            if src in replicas and untruthful(src, msg, actors[src]) is not None:
+            # (the kind first: most messages in flight are of a kind never judged)
+            if type(msg) in JUDGED_KINDS and src in replicas and untruthful(src, msg, actors[src]) is not None:
                 return False
         return True
 
@@ -152,11 +189,11 @@ def retry_problems(model: ActorModel, world: World, ballots: int) -> list[str]:
     return problems
 
 
-def _progress(quiescent: Any, replicas: tuple[int, ...], scheduled: int) -> Any:
+def _progress(quiescent: Any, replicas: tuple[int, ...], scheduled: int, needs_leader: bool) -> Any:
     def holds(world: World) -> bool:
         if not quiescent(world):
             return True
-        if not any(is_leader(world.actors[r]) for r in replicas if r not in world.crashed):
+        if needs_leader and not any(is_leader(world.actors[r]) for r in replicas if r not in world.crashed):
             return True
         invoked = {(ev.client, ev.seq) for ev in world.history if type(ev) is Invoke}
         done = {(ev.client, ev.seq) for ev in world.history if type(ev) is Complete}
@@ -172,11 +209,17 @@ def progress_properties(
     (``quiescent`` is the quiescence property's test of a world, ``reads`` what the
     replica views read)."""
     replicas = tuple(range(config.nodes))
+    multi = config.model == "multipaxos"
     props: list[Property[World]] = [
         Property.always(
             TRUTHFUL_MESSAGES, _truthful(model, frozenset(replicas)),
             "every Nack, Promise and Accepted in flight says what its sender promised and voted",
-            reads=dataclasses.replace(reads, network=True),
+            # message by message; a true message stays true while promises only grow
+            # (votes, a ghost, are never forgotten): not in forget-promise-on-restart
+            reads=dataclasses.replace(
+                reads, network=True,
+                network_per_message=not VariantFlags.for_variant(config.variant).forget_promise_on_restart,
+            ),
         )
     ]
     if config.model == "multipaxos":
@@ -186,13 +229,22 @@ def progress_properties(
                 "a leader or candidate has promised exactly its own ballot: it steps down "
                 "when it promises, accepts or is refused with a higher one",
                 reads=reads,
-            )
+            ),
+        )
+    if multi and dict(config.extra).get("leader_tracks_slots"):
+        props.append(
+            Property.always(
+                LEADER_TRACKS_SLOTS, _tracks_slots(replicas),
+                "every slot a leader accepted and has not decided is one of its proposals in flight",
+                reads=reads,
+            ),
         )
     if dict(config.extra).get("progress"):
         props.append(
             Property.always(
-                PROGRESS, _progress(quiescent, replicas, config.clients * config.ops),
-                "once nothing can happen and a live replica leads, every client ran its whole schedule",
+                PROGRESS, _progress(quiescent, replicas, config.clients * config.ops, multi),
+                "once nothing can happen (and, in Multi-Paxos, a live replica leads), every "
+                "client ran its whole schedule",
                 # a judgement of quiescent worlds over sets of invocations and replies
                 # (partial-order reduction: quiescent_only, history up to precedence)
                 reads=dataclasses.replace(

@@ -46,14 +46,16 @@ its meaning.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from checker import invariants as inv
 from explorer.actors import ActorAction, ActorModel, FireTimer, Reads, World
+from explorer.actors.script import follow_script
 from explorer.engine.model import Property
 from explorer.models.config import CheckConfig
 from explorer.models.paxos_progress import election_problems, progress_properties, retry_problems
+from explorer.models.paxos_screen import always_screen
 from explorer.models.paxos_views import (
     LinearizabilityCache,
     PaxosViews,
@@ -136,6 +138,7 @@ def _by_view(condition: Condition) -> Condition:
 
     cached.__name__ = name
     cached.__doc__ = condition.__doc__
+    cached.view_bits = known | holds  # type: ignore[attr-defined]  # (explorer/models/paxos_screen.py)
     return cached
 
 
@@ -175,6 +178,11 @@ class _PaxosChecks:
             self.by_view.clear()
         self.last_view = (world, key)
         return key
+
+    def verdicts(self, world: World) -> int:
+        """The cached verdict bits of the world's view (see _by_view)."""
+        last = self.last_view
+        return self.by_view.get(last[1] if last[0] is world else self.view_key(world), 0)
 
     def snap(self, world: World) -> Snapshot:
         last = self.last
@@ -299,9 +307,11 @@ class _PaxosChecks:
         return all(len(applied[r]) == len(logs[0]) for r in views.replicas)
 
 
-def paxos_properties(config: CheckConfig, cluster: ClusterConfig) -> list[Property[World]]:
-    """Every property of a Paxos model of ``config`` (see the module docstring)."""
-    c = _PaxosChecks(config, cluster)
+def paxos_properties(
+    config: CheckConfig, cluster: ClusterConfig, checks: _PaxosChecks | None = None
+) -> list[Property[World]]:
+    """Every property of a Paxos model of ``config`` (module docstring), ``checks``'s."""
+    c = checks or _PaxosChecks(config, cluster)
     multi = c.multi
     # What each condition reads (partial-order reduction, docs/por.md): replica states;
     # with the history (invoked commands, replies) or the faults where it says so. The
@@ -462,6 +472,25 @@ class PaxosModel(ActorModel):
     """
 
     _transition: TransitionCheck | None = None
+    #: action labels the run is forced through before the search (the ``script`` option)
+    script: tuple[str, ...] = ()
+
+    def init_states(self) -> Sequence[World]:
+        worlds = super().init_states()
+        if not self.script:
+            return worlds
+        return [follow_script(self, world, self.script)[0] for world in worlds]
+
+    def script_followed(self) -> int:
+        """How many entries of :attr:`script` the model's run follows (all, for a
+        script that fits the protocol; fewer when a mutated protocol leaves it)."""
+        worlds = super().init_states()
+        return follow_script(self, worlds[0], self.script)[1]
+
+    # every always property at once (explorer/models/paxos_screen.py), for the
+    # properties it was made from
+    _screen: Callable[[World], bool] | None = None
+    _screened: Sequence[Property[World]] = ()
 
     def next_state(self, state: World, action: ActorAction) -> World | None:
         nxt = super().next_state(state, action)
@@ -473,6 +502,10 @@ class PaxosModel(ActorModel):
         broken = BrokenStepWorld._make(nxt)
         broken.step_problems = found
         return broken
+
+    def all_always_hold(self, state: World) -> bool:
+        screen = self._screen
+        return screen is not None and self._screened is self._properties and screen(state)
 
     def step_type(self, i: int, old: Any, new: Any) -> type[World]:
         """:class:`BrokenStepWorld` when the step of replica ``i`` from ``old`` to ``new``
@@ -506,12 +539,15 @@ def make_checked(model: ActorModel, config: CheckConfig, cluster: ClusterConfig)
     model.__class__ = PaxosModel
     assert isinstance(model, PaxosModel)
     quiescence = _Quiescence(model, config)
+    checks = _PaxosChecks(config, cluster)
     model._properties = (
-        *paxos_properties(config, cluster),
+        *paxos_properties(config, cluster, checks),
         *quiescence_properties(model, config, quiescence),
         *progress_properties(model, config, quiescence.quiescent, replica_reads(config.nodes)),
     )
     model._transition = transition_check(config.nodes)
+    model._screen = always_screen(model._properties, checks.verdicts, TRANSITION_PROPERTIES)
+    model._screened = model._properties
     return model
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from explorer.engine.results import STRATEGIES, SearchSettings
-from explorer.models.config import CheckConfig, ConfigError, Faults
+from explorer.models.config import CheckConfig, ConfigError, Faults, extra_pairs
 from explorer.models.user_modules import import_user_module
 
 __all__ = [
@@ -94,16 +94,21 @@ class PortfolioWorld:
 
 
 def _multi(
-    nodes: int, clients: int, ops: int = 1, faults: Faults | None = None, ballots: int = 2, **kw: Any
+    nodes: int, clients: int, ops: int = 1, faults: Faults | None = None, ballots: int = 2,
+    extra: tuple[tuple[str, Any], ...] = (), **kw: Any,
 ) -> CheckConfig:
+    # every Multi-Paxos world also checks "leader tracks its slots" (stricter than
+    # safety, so an option: explorer/models/paxos_progress.py)
     return CheckConfig(
         model="multipaxos", nodes=nodes, clients=clients, ops=ops, ballots=ballots,
-        faults=faults or Faults(), **kw,
+        faults=faults or Faults(), extra=extra_pairs({**dict(extra), "leader_tracks_slots": True}), **kw,
     )
 
 
-def _basic(nodes: int, clients: int, faults: Faults | None = None, **kw: Any) -> CheckConfig:
-    return CheckConfig(model="basic", nodes=nodes, clients=clients, ops=1, ballots=2, faults=faults or Faults(), **kw)
+def _basic(nodes: int, clients: int, faults: Faults | None = None, ballots: int = 2, **kw: Any) -> CheckConfig:
+    return CheckConfig(
+        model="basic", nodes=nodes, clients=clients, ops=1, ballots=ballots, faults=faults or Faults(), **kw
+    )
 
 
 # Order: exhaustive worlds first (BFS: the shortest counterexample), the samples last.
@@ -267,6 +272,58 @@ DEFAULT_PORTFOLIO: tuple[PortfolioWorld, ...] = (
         "state (properties client-visible, linearizable)",
         _multi(2, 3, ballots=1, phase1_quorum=2, phase2_quorum=1, extra=(("retries", 0),)),
         depth=8,
+    ),
+    PortfolioWorld(
+        "retry-dup",
+        "a client's retry crosses two leader changes and lands in the log twice (two "
+        "replicas, q1=1 q2=2, three rounds; scripted: the leader takes a put and the cas "
+        "in slots 0 and 1, replica 1 takes over and puts the retried cas in slot 0, the "
+        "first leader takes back over and re-proposes both): the state machine must apply "
+        "the second copy as a retry (at-most-once) and answer it with the stored reply",
+        _multi(2, 2, ballots=3, phase1_quorum=1, phase2_quorum=2, extra=extra_pairs({
+            "schedule": ((("cas", "x", None, 1),), (("put", "y", 5),)),
+            "script": (
+                "timer 3 next", "deliver 3->0 Request", "timer 2 next", "deliver 2->0 Request",
+                "timer 1 election", "timer 2 retry", "deliver 2->1 Request",
+                "deliver 1->0 Accept", "timer 0 election",
+            ),
+        })),
+        depth=7,
+    ),
+    PortfolioWorld(
+        "candidate-buffers",
+        "bounded liveness across an election: no initial leader, replica 0 campaigns "
+        "(scripted, with replica 1's promise delivered, so no other campaign fits the one "
+        "round); the client's only request may reach it while it is still a candidate, "
+        "which must keep it and propose it once elected (property progress)",
+        _multi(2, 1, ballots=1, phase1_quorum=2, phase2_quorum=1, extra=extra_pairs({
+            "initial_leader": None, "progress": True, "retries": 0,
+            "script": ("timer 0 election", "deliver 0->1 Prepare"),
+        })),
+        depth=10,
+    ),
+    PortfolioWorld(
+        "lost-accept",
+        "bounded liveness after a lost Accept (q2=2, no elections): the leader's Accept is "
+        "dropped (scripted) before the client's only retry, which goes to the follower, "
+        "is passed on, and must make the leader send its Accepts in flight again "
+        "(property progress)",
+        _multi(2, 1, faults=Faults(drop=1), ballots=1, phase1_quorum=1, phase2_quorum=2, extra=extra_pairs({
+            "progress": True,
+            "script": ("timer 2 next", "deliver 2->0 Request", "drop 0->1 Accept"),
+        })),
+        depth=12,
+    ),
+    PortfolioWorld(
+        "basic-progress",
+        "bounded liveness of Basic Paxos whose learners learn directly: two acceptors "
+        "(q1=1, q2=2), each asked by its own client, one round (the higher ballot always "
+        "wins), no retries, no faults: every replica learns and answers the client "
+        "waiting on it, also when it learns from its own vote (property progress)",
+        _basic(2, 2, phase1_quorum=1, phase2_quorum=2, ballots=1, extra=extra_pairs({
+            "client_targets": (0, 1), "learn_directly": True, "progress": True, "retries": 0,
+        })),
+        depth=20,
     ),
     PortfolioWorld(
         "basic-duel-deep",

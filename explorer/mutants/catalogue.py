@@ -442,8 +442,10 @@ def run_pair(pair: PairCase, por: bool = False) -> dict[str, Any]:
     violation = both.violations[0] if both.violations else None
     halves_hold = all(clean(half) for half in pair.variants)
     correct_holds = clean("correct")
-    caught = violation is not None and (violation.property_name, violation.step) == (
-        pair.expected_property, pair.max_depth,
+    # Reduced (por), a path may also take free steps, which no depth bound counts
+    # (docs/por.md, "Depth bounds"): it is found within the bound, with more actions.
+    caught = violation is not None and violation.property_name == pair.expected_property and (
+        violation.step == pair.max_depth or (por and violation.step > pair.max_depth)
     )
     return {
         "pair": pair.variant,

@@ -18,9 +18,12 @@ Operators (:data:`OPERATORS`):
 - ``swap``: two adjacent positional arguments of a call swapped.
 
 Code that runs only under a seeded variant of the catalogue (the body of
-``if self.<flag>:`` where the flag comes from ``config.flags``) is not mutated: the
-correct protocol never runs it, so every such mutant is equivalent, and the guard itself
-is the catalogue's switch (``synod mutants`` covers it). Ghost fields (``votes``: read by
+``if self.<flag>:`` where the flag comes from ``config.flags``, and of ``if flags.<flag>:``
+where ``flags`` holds the variant's flags) is not mutated: the correct protocol never
+runs it, so every such mutant is equivalent, and the guard itself is the catalogue's
+switch (``synod mutants`` covers it). Nor are the functions of :data:`NOT_PROTOCOL`: the
+clients' workload and the parsing of variant names (a mutant there changes what is
+checked, or which mistake is seeded, not the protocol). Ghost fields (``votes``: read by
 the properties, never by the protocol) are not dropped from what survives a crash.
 """
 
@@ -35,6 +38,7 @@ from pathlib import Path
 
 __all__ = [
     "DEFAULT_MODULES",
+    "NOT_PROTOCOL",
     "OPERATORS",
     "Mutant",
     "generate",
@@ -49,6 +53,16 @@ OPERATORS = ("compare", "constant", "bound", "negate", "drop", "durable", "swap"
 #: the protocol), messages.py and events.py (declarations), __init__.py.
 DEFAULT_MODULES: dict[str, tuple[str, ...]] = {
     "paxos_core": ("basic.py", "client.py", "common.py", "config.py", "kv.py", "multi.py"),
+}
+
+#: Functions of a package that are not protocol logic, by module, as ``name`` or
+#: ``Class.name``: the workload the clients run (the model builds it; a mutant changes
+#: the test, not the protocol) and the parsing of variant names (only a seeded mistake
+#: reaches it). ``generate`` skips them for that package.
+NOT_PROTOCOL: dict[str, dict[str, tuple[str, ...]]] = {
+    "paxos_core": {
+        "config.py": ("default_schedule", "propose_schedule", "variant_parts", "VariantFlags.for_variant"),
+    },
 }
 
 #: Fields read by properties only (ghost state): forgetting them is no protocol mistake.
@@ -124,18 +138,47 @@ class _Source:
         return self.data[start:end].decode()
 
 
+def _holds_flags(node: ast.AST) -> bool:
+    """Whether ``node`` evaluates to a variant's flags: ``<...>.flags``, the name ``flags``,
+    or a call of a ``*Flags`` class or of one of its methods (``VariantFlags.for_variant(...)``)."""
+    if isinstance(node, ast.Attribute) and node.attr == "flags":
+        return True
+    if isinstance(node, ast.Name) and node.id == "flags":
+        return True
+    if isinstance(node, ast.Call):
+        func = node.func
+        owner = func.value if isinstance(func, ast.Attribute) else func
+        return isinstance(owner, ast.Name) and owner.id.endswith("Flags")
+    return False
+
+
+def _flag_holders(tree: ast.Module) -> set[str]:
+    """Local names bound to a variant's flags (``f = config.flags``)."""
+    return {
+        target.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign) and _holds_flags(node.value)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+
+
 def variant_flags(trees: Sequence[ast.Module]) -> frozenset[str]:
     """Names of attributes that hold a seeded variant's switch: ``self.X = f.Y`` where
-    ``f`` is ``<...>.flags`` (and the ``Y`` names, read as ``flags.Y`` elsewhere)."""
+    ``f`` holds the flags (``<...>.flags``), and every ``Y`` read from the flags
+    (``flags.Y``, ``f.Y``)."""
     names: set[str] = set()
     for tree in trees:
+        holders = _flag_holders(tree) | {"flags"}
         for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and (
+                _holds_flags(node.value) or (isinstance(node.value, ast.Name) and node.value.id in holders)
+            ):
+                names.add(node.attr)
             if not isinstance(node, ast.Assign) or not isinstance(node.value, ast.Attribute):
                 continue
             base = node.value.value
-            is_flags = (isinstance(base, ast.Attribute) and base.attr == "flags") or (
-                isinstance(base, ast.Name) and base.id in ("f", "flags")
-            )
+            is_flags = _holds_flags(base) or (isinstance(base, ast.Name) and base.id in holders)
             if not is_flags:
                 continue
             names.add(node.value.attr)
@@ -149,13 +192,30 @@ def _is_flag(node: ast.AST, flags: frozenset[str]) -> bool:
     return isinstance(node, ast.Attribute) and node.attr in flags
 
 
-def _dead_nodes(tree: ast.Module, flags: frozenset[str]) -> set[int]:
-    """ids of nodes that only a seeded variant runs (and of the variant guards)."""
+def _skipped_functions(tree: ast.Module, names: Sequence[str]) -> list[ast.AST]:
+    """The module-level functions and methods called ``name`` / ``Class.name`` in ``names``."""
+    found: list[ast.AST] = []
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name in names:
+            found.append(node)
+        elif isinstance(node, ast.ClassDef):
+            found.extend(
+                item for item in node.body
+                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and f"{node.name}.{item.name}" in names
+            )
+    return found
+
+
+def _dead_nodes(tree: ast.Module, flags: frozenset[str], skip: Sequence[str] = ()) -> set[int]:
+    """ids of nodes that only a seeded variant runs (and of the variant guards), and of
+    the functions named in ``skip``."""
     dead: set[int] = set()
 
     def mark(nodes: Sequence[ast.AST]) -> None:
         for n in nodes:
             dead.update(id(x) for x in ast.walk(n))
+
+    mark(_skipped_functions(tree, skip))
 
     for node in ast.walk(tree):
         if isinstance(node, (ast.If, ast.IfExp)):
@@ -297,11 +357,12 @@ def _swap_edits(src: _Source, node: ast.Call) -> Iterator[Edit]:
         yield node, "swap", f"{name}({ta}, {tb}) -> {name}({tb}, {ta})", start, end, f"{tb}, {ta}"
 
 
-def module_mutants(module: str, text: str, flags: frozenset[str]) -> list[Mutant]:
-    """Every mutant of one module's source ``text`` (``module``: its path in the package)."""
+def module_mutants(module: str, text: str, flags: frozenset[str], skip: Sequence[str] = ()) -> list[Mutant]:
+    """Every mutant of one module's source ``text`` (``module``: its path in the package),
+    none inside the functions named in ``skip`` (``name`` or ``Class.name``)."""
     tree = ast.parse(text)
     src = _Source(text)
-    dead = _dead_nodes(tree, flags)
+    dead = _dead_nodes(tree, flags, skip)
     docstrings = _docstrings(tree)
     edits: list[Edit] = []
     inside_functions: set[int] = set()
@@ -355,7 +416,8 @@ def generate(target: str, modules: Sequence[str] | None = None) -> tuple[list[Mu
     """Every mutant of the package ``target`` and the original source of each module.
 
     ``modules`` (paths relative to the package) defaults to :data:`DEFAULT_MODULES` for a
-    known package, else every module but ``__init__.py``."""
+    known package, else every module but ``__init__.py``; the functions of
+    :data:`NOT_PROTOCOL` for the package are not mutated."""
     root = package_dir(target)
     if modules is None:
         modules = DEFAULT_MODULES.get(target) or tuple(
@@ -370,8 +432,9 @@ def generate(target: str, modules: Sequence[str] | None = None) -> tuple[list[Mu
     trees = [ast.parse(text) for text in sources.values()]
     flags = variant_flags(trees)
     mutants: list[Mutant] = []
+    skip = NOT_PROTOCOL.get(target, {})
     for module, text in sources.items():
-        mutants.extend(module_mutants(module, text, flags))
+        mutants.extend(module_mutants(module, text, flags, skip.get(module, ())))
     return mutants, sources
 
 

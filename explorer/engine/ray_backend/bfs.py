@@ -80,6 +80,11 @@ def _actor_class(ray: ModuleType, cpus: float) -> Any:
         def stop(self) -> None:
             self.part.stopped = True
 
+        def call(self, function: Any, *args: Any) -> Any:
+            """``function(partition, *args)``: what a coordinator subclass adds (checkpoints,
+            explorer/engine/ray_backend/checkpoint.py), passed by reference."""
+            return function(self.part, *args)
+
     return PartitionActor
 
 
@@ -160,12 +165,19 @@ class _RayCoordinator:
             [a.absorb.remote(*[out[j] for out in outgoing]) for j, a in enumerate(self.actors)]
         )
 
+    def first_level(self) -> tuple[int, int]:
+        """The initial states, admitted: (distinct, frontier)."""
+        new, frontier = self.initial_level()
+        self.level_sizes.append(new)
+        return new, frontier
+
+    def before_level(self, distinct: int, frontier: int) -> None:
+        """A hook between two levels (checkpoints: explorer/engine/ray_backend/checkpoint.py)."""
+
     def levels(self) -> tuple[bool, int]:
         """Level after level until a bound, a violation or the end; (complete, distinct)."""
         run, settings = self.run, self.run.settings
-        new, frontier = self.initial_level()
-        distinct = new
-        self.level_sizes.append(new)
+        distinct, frontier = self.first_level()
         while True:
             if (self.found and not settings.collect) or self.stopping:
                 return False, distinct  # a violation, or time/memory (stopped_by is set)
@@ -179,6 +191,7 @@ class _RayCoordinator:
                 violated, witnessed = self.known()
                 self.gather([a.finals.remote(violated, witnessed) for a in self.actors])
                 return not (self.found and not settings.collect), distinct
+            self.before_level(distinct, frontier)
             new, frontier = self.next_level()
             distinct += new
             if new:
@@ -297,10 +310,11 @@ def _actors(ray: ModuleType, workers: int) -> list[Any]:
     return actors
 
 
-def ray_bfs(run: Run) -> SearchResult:
-    """BFS over ``run.settings.workers`` Ray actors; same counts as the one-process BFS."""
+def ray_bfs(run: Run, coordinator: type[_RayCoordinator] | None = None) -> SearchResult:
+    """BFS over ``run.settings.workers`` Ray actors; same counts as the one-process BFS.
+    ``coordinator``: a subclass of the driver's side (ray_backend/checkpoint.py)."""
     with connected(run.settings.address, run.settings.workers) as ray:
-        coord = _RayCoordinator(ray, run)
+        coord = (coordinator or _RayCoordinator)(ray, run)
         complete, distinct = False, 0
         finished = False
         try:

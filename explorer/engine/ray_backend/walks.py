@@ -17,6 +17,13 @@ and ``--time-limit`` stops handing out chunks. With ``--collect`` a walk in a ch
 ends at its first failing property (the chunk does not know which properties earlier
 chunks violated): deterministic for any worker count, but it can differ from the local
 run, which lets a walk continue past a property already violated.
+
+Checkpoints (``run.checkpoint``) are written between two merged chunks: the walks and
+seeds done, the fingerprints seen, the counters and the run's bookkeeping (the format of
+the local campaign's, marked as Ray's: a campaign resumes on the backend that made it).
+A resumed campaign hands out the chunks after the seeds done, the same chunks as the
+uninterrupted one, so it ends the same; chunks in flight at a signal are cancelled and
+redone.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
+from explorer.engine.interrupts import SignalLatch, latched_signals
 from explorer.engine.model import Model
 from explorer.engine.ray_backend.cluster import connected, cpus_per_worker, release_idle_actors
 from explorer.engine.results import Progress, SearchResult, SearchSettings, Violation
@@ -93,15 +101,36 @@ def run_chunk(model: Model[Any, Any], settings: SearchSettings, swarm: bool, see
 
 
 class _Merge:
-    """The driver's view: chunks merged in walk order."""
+    """The driver's view: chunks merged in walk order (and what a checkpoint of the
+    campaign holds: explorer/engine/snapshots.py's save_walks reads ``count``)."""
 
-    def __init__(self, run: Run) -> None:
-        self.run = run
+    def __init__(self, run: Run, swarm: bool) -> None:
+        self.run, self.swarm = run, swarm
         self.seen: set[int] = set()
         self.walks = 0
         self.generated = 0
         self.longest = 0
         self.stop = False
+        self.seeds = 0  # seeds of the chunks merged (a chunk ends at its first violation)
+        self.latch = SignalLatch()  # replaced by an active one when checkpointing
+
+    @property
+    def count(self) -> int:
+        return self.walks
+
+    @count.setter
+    def count(self, walks: int) -> None:
+        self.walks = walks
+
+    def safe_point(self, ending: bool) -> None:
+        """Between two merged chunks: a checkpoint when one is due, the campaign stops
+        short (``ending``) or a signal is pending (then delivered: it raises)."""
+        plan = self.run.checkpoint
+        if plan is not None and (ending or self.latch.pending or plan.due()):
+            from explorer.engine.snapshots import save_walks
+
+            save_walks(self, {"seeds": self.seeds})
+        self.latch.deliver()
 
     def walk(self, outcome: WalkOutcome) -> None:
         run, settings = self.run, self.run.settings
@@ -149,8 +178,11 @@ class _Merge:
         )
 
 
-def _chunks(seeds: Iterator[int], limit: int | None) -> Iterator[list[int]]:
-    handed = 0
+def _chunks(seeds: Iterator[int], limit: int | None, handed: int = 0) -> Iterator[list[int]]:
+    """Chunks of :data:`CHUNK` seeds, after the ``handed`` first (a resumed campaign's
+    walks done: a multiple of CHUNK, so the chunks are the uninterrupted campaign's)."""
+    for _ in range(handed):
+        next(seeds)
     while limit is None or handed < limit:
         n = CHUNK if limit is None else min(CHUNK, limit - handed)
         handed += n
@@ -163,9 +195,10 @@ def _drive(ray: ModuleType, run: Run, swarm: bool, merge: _Merge) -> None:
     release_idle_actors(ray)
     task = ray.remote(num_cpus=cpus_per_worker(ray, settings.workers))(run_chunk)
     model_ref = ray.put(run.model)
-    chunks = _chunks(walk_seeds(settings.seed), walk_limit(settings))
+    chunks = _chunks(walk_seeds(settings.seed), walk_limit(settings), merge.seeds)
     in_flight: dict[int, Any] = {}
     done: dict[int, list[WalkOutcome]] = {}
+    sizes: dict[int, int] = {}  # seeds per chunk
     submitted = merged = 0
     exhausted = False
     try:
@@ -176,10 +209,12 @@ def _drive(ray: ModuleType, run: Run, swarm: bool, merge: _Merge) -> None:
                     exhausted = True
                     break
                 in_flight[submitted] = task.remote(model_ref, settings, swarm, seeds)
+                sizes[submitted] = len(seeds)
                 submitted += 1
             if not in_flight:
                 break
             ready, _ = ray.wait(list(in_flight.values()), num_returns=1, timeout=POLL_S)
+            merged_before = merged
             for index in [i for i, ref in in_flight.items() if ref in ready]:
                 done[index] = ray.get(in_flight.pop(index))
             while merged in done and not merge.stop:
@@ -187,9 +222,13 @@ def _drive(ray: ModuleType, run: Run, swarm: bool, merge: _Merge) -> None:
                     merge.walk(outcome)
                     if merge.stop:
                         break
+                merge.seeds += sizes.pop(merged)
                 merged += 1
             if run.deadline is not None and time.monotonic() >= run.deadline and not exhausted:
                 run.stopped_by, exhausted = "time", True
+            ending = run.stopped_by == "time" and not in_flight
+            if not merge.stop and (merged > merged_before or ending or merge.latch.pending):
+                merge.safe_point(ending)
             merge.progress(0.0)
         if not merge.stop and run.stopped_by is None and walk_limit(settings) is not None:
             run.stopped_by = "walks"
@@ -201,11 +240,18 @@ def _drive(ray: ModuleType, run: Run, swarm: bool, merge: _Merge) -> None:
 def ray_walks(run: Run, swarm: bool) -> SearchResult:
     """Random walks (or swarm) as Ray tasks; the same walks, counts and counterexample as
     the one-process :func:`explorer.engine.walks.walks`."""
-    merge = _Merge(run)
+    merge = _Merge(run, swarm)
+    snapshot = run.checkpoint.snapshot if run.checkpoint is not None else None
+    if snapshot is not None:
+        from explorer.engine.snapshots import restore_walks
+
+        restore_walks(merge, snapshot)
+        merge.seeds = int(snapshot.counters.get("seeds", merge.walks))
     if run.model.init_states():
         try:
-            with connected(run.settings.address, run.settings.workers) as ray:
-                _drive(ray, run, swarm, merge)
+            with latched_signals(run.checkpoint is not None) as merge.latch:
+                with connected(run.settings.address, run.settings.workers) as ray:
+                    _drive(ray, run, swarm, merge)
         except KeyboardInterrupt:
             run.stopped_by = "interrupted"
     if run.settings.shrink and run.violations:

@@ -1,0 +1,55 @@
+"""Free steps of a reduced breadth-first search (partial-order reduction, docs/por.md,
+"Depth bounds").
+
+A reduced model (explorer/engine/por.py) may take, at a state, a *free* set: its one key
+only takes a message out of the network (an ignored delivery). The one-process BFS
+counts that step as no step of the depth bound: the state it reaches joins the level
+being expanded (a 0-1 breadth-first search), so a reduced path is never longer, in
+counted steps, than the full path it stands for. A state that a counted step already
+admitted to the next level and that a free step reaches afterwards is moved to the
+level being expanded (expanded there, skipped in the next one).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["FreeSteps"]
+
+
+class FreeSteps:
+    """The per-level bookkeeping of free steps for one BFS."""
+
+    __slots__ = ("model", "encode", "moved", "next_ordinals", "joined")
+
+    def __init__(self, model: Any, encode: Any) -> None:
+        self.model = model  # the reduced model: ``free_index`` per expanded state
+        self.encode = encode
+        self.moved: set[int] = set()  # ordinals of the next level moved to this one
+        self.next_ordinals: dict[int, int] = {}  # fingerprint -> ordinal, of the next level
+        self.joined = 0  # states that joined the level being expanded
+
+    def begin_level(self) -> set[int]:
+        """Start a level; returns the ordinals of it that were moved to the level before."""
+        skip, self.moved = self.moved, set()
+        self.next_ordinals = {}
+        return skip
+
+    def in_level(self, frontier: Any, ordinal: int, state: Any) -> None:
+        """A new state reached by a free step: expanded in this very level."""
+        frontier.append(ordinal, self.encode(state) if self.encode else state)
+        self.joined += 1
+
+    def pull_forward(self, fp: int, frontier: Any, state: Any) -> None:
+        """A free step reached a state already seen: if a counted step admitted it to the
+        next level (or, on the last level, at the bound, unkept), it belongs to this one
+        (it is as near as its parent here) and is expanded here."""
+        ordinal = self.next_ordinals.pop(fp, None)
+        if ordinal is not None:
+            self.moved.add(ordinal)
+            self.in_level(frontier, ordinal, state)
+
+    def level_joined(self) -> int:
+        """How many states joined the level just expanded (and reset the count)."""
+        joined, self.joined = self.joined, 0
+        return joined
