@@ -28,7 +28,10 @@ NO_PARENT = 0xFFFFFFFFFFFFFFFF
 
 
 def pack_records(fps: array[int], steps: array[int]) -> bytes:
-    return pickle.dumps((fps.tobytes(), steps.tobytes()), protocol=5)
+    # steps are saved 32 bits wide whatever the width in memory (Visited keeps them in
+    # 16 bits until one needs more)
+    wide = steps if steps.typecode == "I" else array("I", steps)
+    return pickle.dumps((fps.tobytes(), wide.tobytes()), protocol=5)
 
 
 def unpack_records(blob: bytes) -> tuple[array[int], array[int]]:
