@@ -28,8 +28,8 @@ NO_PARENT = 0xFFFFFFFFFFFFFFFF
 
 
 def pack_records(fps: array[int], steps: array[int]) -> bytes:
-    # steps in 32 bits whatever the table holds them in (Visited keeps them in 16 until
-    # one needs more): unpack_records reads 32
+    # steps are saved 32 bits wide whatever the width in memory (Visited keeps them in
+    # 16 bits until one needs more)
     wide = steps if steps.typecode == "I" else array("I", steps)
     return pickle.dumps((fps.tobytes(), wide.tobytes()), protocol=5)
 

@@ -214,7 +214,6 @@ def _drive(ray: ModuleType, run: Run, swarm: bool, merge: _Merge) -> None:
             if not in_flight:
                 break
             ready, _ = ray.wait(list(in_flight.values()), num_returns=1, timeout=POLL_S)
-            merged_before = merged
             for index in [i for i, ref in in_flight.items() if ref in ready]:
                 done[index] = ray.get(in_flight.pop(index))
             while merged in done and not merge.stop:
@@ -224,10 +223,14 @@ def _drive(ray: ModuleType, run: Run, swarm: bool, merge: _Merge) -> None:
                         break
                 merge.seeds += sizes.pop(merged)
                 merged += 1
+                if not merge.stop:
+                    # a safe point after each merged chunk, not after each batch of them
+                    # that arrived together: how many there are must not depend on timing
+                    merge.safe_point(False)
             if run.deadline is not None and time.monotonic() >= run.deadline and not exhausted:
                 run.stopped_by, exhausted = "time", True
             ending = run.stopped_by == "time" and not in_flight
-            if not merge.stop and (merged > merged_before or ending or merge.latch.pending):
+            if not merge.stop and (ending or merge.latch.pending):
                 merge.safe_point(ending)
             merge.progress(0.0)
         if not merge.stop and run.stopped_by is None and walk_limit(settings) is not None:
