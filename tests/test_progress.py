@@ -57,6 +57,13 @@ GAPS = [
     ("multi.py:96:constant:3dc2e9", "catch-up", LEADER_TRACKS_SLOTS),  # phase 1 starts past an undecided slot
     ("basic.py:242:drop:d6f7b6", "basic-progress", PROGRESS),  # learning from its own vote, no reply
     ("basic.py:159:negate:aa2a4a", "basic-progress", "quiescence"),  # a proposing learner forgets its tally
+    # gaps of the second, fresh sample (docs/mutation.md), closed by basic-decide and redirect
+    ("basic.py:293:negate:9828f0", "basic-decide", "quiescence"),  # the distinguished learner never sends Decide
+    ("client.py:86:compare:ac8a2e", "redirect", PROGRESS),  # a Redirect for the outstanding op ignored
+    ("client.py:86:compare:fc0af3", "redirect", PROGRESS),  # a Redirect to another replica ignored
+    ("client.py:87:drop:6331fc", "redirect", "sometimes 'operation completed' never witnessed"),  # asks the follower again
+    ("multi.py:210:compare:3b7689", "solo", "sometimes 'operation completed' never witnessed"),  # q1=1 waits for a promise
+    ("multi.py:211:drop:991ddf", "solo", "sometimes 'operation completed' never witnessed"),  # the same
 ]
 
 
@@ -97,7 +104,7 @@ def test_progress_is_checked_only_where_a_world_asks_for_it() -> None:
 
 def test_the_new_worlds_witness_what_applies_there() -> None:
     for name in ("election-retry", "progress-failover", "progress-replies",
-                 "retry-dup", "candidate-buffers", "lost-accept", "basic-progress"):
+                 "retry-dup", "candidate-buffers", "lost-accept", "basic-progress", "basic-decide", "redirect", "solo"):
         outcome = run_world(select_world(DEFAULT_PORTFOLIO, name))
         assert outcome.verdict == "holds", (name, outcome.violations)
         assert all(outcome.result.sometimes.values()), (name, outcome.result.sometimes)
@@ -109,7 +116,9 @@ def test_each_gap_mutant_is_killed_by_its_world_and_property(tmp_path: Path) -> 
 
     def check(gap: tuple[str, str, str]) -> tuple[str, str | None, str | None]:
         mutant_id, world, _ = gap
-        job = MutationJob(world=world, budget_s=300, traces=str(tmp_path))
+        # what the unmutated protocol witnesses there: a mutant that loses it is killed
+        witnessed = {world: ["operation completed"]} if world in ("redirect", "solo") else None
+        job = MutationJob(world=world, budget_s=300, traces=str(tmp_path), witnessed=witnessed)
         result = run_mutant(job, by_id[mutant_id], sources[by_id[mutant_id].module])
         return result.status, result.world, result.property
 

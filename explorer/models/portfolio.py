@@ -326,6 +326,34 @@ DEFAULT_PORTFOLIO: tuple[PortfolioWorld, ...] = (
         depth=20,
     ),
     PortfolioWorld(
+        "basic-decide",
+        "Basic Paxos with a distinguished learner, small enough to settle: two replicas "
+        "(q1=1, q2=2), one client; the proposer learns and must tell the other replica "
+        "(Decide), which no other path teaches it (quiescence: every replica learned)",
+        _basic(2, 1, phase1_quorum=1, phase2_quorum=2),
+        depth=9,
+    ),
+    PortfolioWorld(
+        "redirect",
+        "followers that redirect instead of forwarding (forward=False): the client asks "
+        "the follower first and must follow its Redirect to the leader, two operations, "
+        "no retries, no elections (property progress)",
+        _multi(2, 1, ops=2, ballots=1, phase1_quorum=1, phase2_quorum=2, extra=extra_pairs({
+            "forward": False, "client_targets": (1,), "progress": True, "retries": 0,
+        })),
+        depth=12,
+    ),
+    PortfolioWorld(
+        "solo",
+        "a one-replica cluster (q1 = q2 = 1) with no initial leader: its campaign "
+        "(scripted) makes it leader at once, with no peer to promise, and it serves the "
+        "client alone (no retries)",
+        _multi(1, 1, ballots=1, extra=extra_pairs({
+            "initial_leader": None, "progress": True, "retries": 0, "script": ("timer 0 election",),
+        })),
+        depth=8,
+    ),
+    PortfolioWorld(
         "basic-duel-deep",
         "Basic Paxos, two proposers each asked by its own client, no retries, searched deep "
         "(13 actions: a value accepted at a low ballot, another chosen above it, a third "
