@@ -159,10 +159,11 @@ def _new_run(
     model: Model[Any, Any], settings: SearchSettings, progress: ProgressFn | None, checkpoint: CheckpointPlan | None
 ) -> Run:
     run = Run(model, settings, progress, checkpoint=checkpoint)
-    # the one-process BFS spills its frontier past the memory bound instead of stopping
+    # the one-process BFS spills its frontier and visited set past the memory bound
+    # instead of stopping, the DFS its seen map
     run.spills = (
         settings.max_memory_mb is not None
-        and settings.strategy == "bfs"
+        and settings.strategy in ("bfs", "dfs")
         and settings.workers == 1
         and settings.backend == "local"
     )

@@ -30,6 +30,7 @@ from typing import Any
 from explorer.engine.checkpoint import CheckpointError, CheckpointPlan, Snapshot
 from explorer.engine.por import PorStats, ReducedModel
 from explorer.engine.run import Run
+from explorer.engine.seen_spill import SpillingSeen
 from explorer.engine.visited import Visited
 from explorer.engine.visited_spill import SpillingVisited
 
@@ -196,8 +197,13 @@ def restore_bfs(bfs: _Bfs, snapshot: Snapshot) -> tuple[Any, tuple[Any, list[tup
 def save_dfs(dfs: _Dfs) -> None:
     """Write a checkpoint of a DFS at a safe point (see the module docstring)."""
     run = dfs.run
-    keys = sorted(dfs.seen)
-    seen = array("Q", keys).tobytes() + array("I", [dfs.seen[k] for k in keys]).tobytes()
+    # (a seen map partly on disk is read back whole, merged, while it is written)
+    items = dfs.seen.sorted_items() if isinstance(dfs.seen, SpillingSeen) else sorted(dfs.seen.items())
+    fps, depths = array("Q"), array("I")
+    for fp, depth in items:
+        fps.append(fp)
+        depths.append(depth)
+    seen = fps.tobytes() + depths.tobytes()
     counters = {
         "generated": dfs.generated,
         "max_seen_depth": dfs.max_seen_depth,
@@ -223,7 +229,8 @@ def restore_dfs(dfs: _Dfs, snapshot: Snapshot) -> None:
     half = len(raw) * 2 // 3
     fps.frombytes(raw[:half])
     depths.frombytes(raw[half:])
-    dfs.seen = dict(zip(fps, depths, strict=True))
+    seen = dict(zip(fps, depths, strict=True))
+    dfs.seen = SpillingSeen(dfs.spill, seen) if dfs.spill is not None else seen  # spills again past the bound
     dfs.generated = int(c["generated"])
     dfs.max_seen_depth = int(c["max_seen_depth"])
     dfs.expanded = int(c["expanded"])
