@@ -46,7 +46,7 @@ PAXOS_DEFAULT_DEPTH = 8
 PAXOS_DEFAULT_MAX_STATES = 250_000
 DEFAULT_CUSTOM_BOUNDS = DefaultBounds(max_states=1_000_000)
 MAX_WORKERS = 64
-MAX_MEMORY_HELP = "memory bound in MB: past it the one-process bfs spills its frontier and visited set to disk, other searches stop"
+MAX_MEMORY_HELP = "memory bound in MB: past it the one-process bfs spills its frontier and visited set to disk, dfs its seen map; other searches stop"
 
 # CheckConfig fields and the options that set them (to tell which the user gave).
 _CONFIG_OPTIONS = {

@@ -41,7 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("checkpoints (bfs, also with --workers or on Ray; dfs; random; swarm; docs/checkpoint.md)")
     group.add_argument(
         "--checkpoint", metavar="DIR",
-        help="write checkpoints into DIR: periodically, and when Ctrl-C, SIGTERM, --time-limit (or dfs's --max-memory) stops the search",
+        help="write checkpoints into DIR: periodically, and when Ctrl-C, SIGTERM, --time-limit (or --max-memory where it stops) stops the search",
     )
     group.add_argument(
         "--resume", metavar="DIR",

@@ -204,13 +204,13 @@ class _Bfs:
         max_states, finals = run.settings.max_states, run.final
         check_new, check_final = bool(run.always or run.sometimes_props), bool(run.final)
         new_frontier, pending = carry if carry is not None else (self.new_frontier(), [])
-        encode, decode = self.encode, self.decode
-        free = self.free  # a reduced search's free steps (explorer/engine/free_steps.py)
+        encode, decode, free = self.encode, self.decode, self.free  # free: a reduced search's (free_steps.py)
         skip = free.begin_level() if free is not None else None
         signalled, first, stop, renamed, folded = self.latch.pending, expanded, False, 0, 0
         for pord, data in frontier:
-            if skip and pord in skip:
-                continue  # moved to the level before by a free step, and expanded there
+            if skip and pord in skip:  # moved to the level before by a free step, expanded there
+                first -= 1  # a pair passed: ``expanded - first`` counts the frontier's pairs done
+                continue
             state = decode(data) if decode else data
             index = -1
             for index, step in enumerate(keyed(state, False) if keyed else successors(state)):

@@ -7,6 +7,10 @@ nothing within the bound is missed (at the cost of re-expansions).
 Checkpoints (``run.checkpoint``) are written at the safe points, between two steps
 (SIGINT and SIGTERM are latched meanwhile); each frame counts the successors it took,
 so a resumed frame skips exactly those (explorer/engine/snapshots.py).
+
+Past ``--max-memory`` the seen map's older part moves to disk instead of the search
+stopping (explorer/engine/seen_spill.py); the stack stays in memory (one frame per step
+of the current path: at most the depth bound).
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from explorer.engine.interrupts import SignalLatch, latched_signals
 from explorer.engine.model import Property
 from explorer.engine.results import SearchResult, Violation
 from explorer.engine.run import TICK_MASK, Run, overrides
+from explorer.engine.seen_spill import SpillingSeen
+from explorer.engine.spill import SpillArea
 
 
 class _Dfs:
@@ -32,7 +38,8 @@ class _Dfs:
         self.representative = model.representative if run.settings.symmetry else None
         self.within = model.within_boundary if overrides(model, "within_boundary") else None
         self.max_depth = run.settings.max_depth
-        self.seen: dict[int, int] = {}
+        self.spill: SpillArea | None = SpillArea() if run.spills else None
+        self.seen: dict[int, int] | SpillingSeen = SpillingSeen(self.spill) if self.spill is not None else {}
         self.generated = 0
         self.renamed = 0  # symmetry: successors renamed to their orbit's canonical member
         self.folded = 0  # ... of which the canonical member was already seen (as deep or shallower)
@@ -52,6 +59,8 @@ class _Dfs:
         True when a bound stops the search."""
         run = self.run
         stop = run.tick(len(self.seen), self.generated, self.max_seen_depth, len(self.states))
+        if run.over_memory and isinstance(self.seen, SpillingSeen):
+            self.seen.spill()  # (only when its memory part is large enough)
         plan = run.checkpoint
         if plan is not None and (stop or self.latch.pending or plan.due()):
             from explorer.engine.snapshots import save_dfs
@@ -173,14 +182,25 @@ class _Dfs:
 def dfs(run: Run) -> SearchResult:
     """Depth-first search within ``run.settings`` (semantics: explorer.engine.search)."""
     state = _Dfs(run)
-    with latched_signals(run.checkpoint is not None) as state.latch:
-        complete = _from_inits(state)
+    try:
+        with latched_signals(run.checkpoint is not None) as state.latch:
+            complete = _from_inits(state)
+    finally:
+        if isinstance(state.seen, SpillingSeen):
+            state.seen.close()
+        if state.spill is not None:
+            state.spill.close()
+    extra: dict[str, Any] = {}
+    if run.settings.symmetry:
+        extra["symmetry"] = {"renamed": state.renamed, "folded": state.folded}
+    if state.spill is not None:
+        extra["spill"] = state.spill.to_json()
     return run.result(
         complete=complete,
         distinct=len(state.seen),
         generated=state.generated,
-        levels=state.max_seen_depth + 1 if state.seen else 0,
-        extra={"symmetry": {"renamed": state.renamed, "folded": state.folded}} if run.settings.symmetry else None,
+        levels=state.max_seen_depth + 1 if len(state.seen) else 0,
+        extra=extra or None,
     )
 
 

@@ -114,13 +114,13 @@ def _has_final(model: Model[Any, Any]) -> bool:
 def check_checkpointable(settings: SearchSettings) -> None:
     """Checkpoints are written by bfs (in one process, over local workers or over Ray
     actors), random walks and swarm (in one process or as Ray tasks), and dfs in one
-    process (ConfigError otherwise)."""
+    process; under --por by bfs and dfs in one process (ConfigError otherwise)."""
     if settings.workers > 1 and settings.strategy != "bfs" and settings.backend == "local":
         raise ConfigError(f"--checkpoint and --resume apply to --strategy {settings.strategy} in one process: drop --workers")
-    if settings.por:
-        # its statistics (and whether anything was pruned, which decides completeness
-        # under a depth bound) count one session
-        raise ConfigError("--por does not combine with --checkpoint or --resume yet")
+    if settings.por and (settings.workers > 1 or settings.backend != "local"):
+        # the one-process searches save the reduction's counters and free steps
+        # (explorer/engine/snapshots.py); over workers or Ray that is not done yet
+        raise ConfigError("--por with --checkpoint or --resume runs in one process: drop --workers and --backend ray")
 
 
 #: the strategy a checkpoint names -> how to resume it, for the BFS searches
@@ -159,10 +159,11 @@ def _new_run(
     model: Model[Any, Any], settings: SearchSettings, progress: ProgressFn | None, checkpoint: CheckpointPlan | None
 ) -> Run:
     run = Run(model, settings, progress, checkpoint=checkpoint)
-    # the one-process BFS spills its frontier past the memory bound instead of stopping
+    # the one-process BFS spills its frontier and visited set past the memory bound
+    # instead of stopping, the DFS its seen map
     run.spills = (
         settings.max_memory_mb is not None
-        and settings.strategy == "bfs"
+        and settings.strategy in ("bfs", "dfs")
         and settings.workers == 1
         and settings.backend == "local"
     )

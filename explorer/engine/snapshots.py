@@ -11,7 +11,9 @@ BFS: the visited set (:meth:`Visited.to_bytes`), the rest of the frontier being 
 properties pending on a last level, the level sizes and counters. DFS: the shallowest
 depth per fingerprint, the stack (its states, the actions between them, and per frame
 how many successors were taken and whether there was any), the initial state it
-descends from, the counters. Random walks and swarm: the walks done, the fingerprints
+descends from, the counters. Under ``--por`` (one process) both also keep the
+reduction's counters, and a BFS its free steps' bookkeeping (explorer/engine/free_steps.py).
+Random walks and swarm: the walks done, the fingerprints
 seen (sorted), the successors generated, the longest walk. All: the run's bookkeeping
 (witnessed, violated, the violations kept with ``--collect``, a depth bound met).
 """
@@ -26,7 +28,9 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from explorer.engine.checkpoint import CheckpointError, CheckpointPlan, Snapshot
+from explorer.engine.por import PorStats, ReducedModel
 from explorer.engine.run import Run
+from explorer.engine.seen_spill import SpillingSeen
 from explorer.engine.visited import Visited
 from explorer.engine.visited_spill import SpillingVisited
 
@@ -87,6 +91,38 @@ def _restore_run(run: Run, blob: bytes) -> None:
     run.stopped_by = data["stopped_by"]
 
 
+#: the reduction's counters a checkpoint keeps (``status`` is the session's)
+_POR_COUNTERS = ("expanded", "fully_expanded", "transitions", "pruned", "pruned_free")
+
+
+def _por_sections(run: Run, free: Any = None, mid_level: bool = False) -> dict[str, list[bytes]]:
+    """A reduced search's own state: the reduction's counters (they decide, with what
+    was pruned, whether a depth-bounded search is complete) and a BFS's free steps."""
+    if not isinstance(run.model, ReducedModel):
+        return {}
+    stats = run.model.stats
+    saved: dict[str, Any] = {name: getattr(stats, name) for name in _POR_COUNTERS}
+    saved["free_steps"] = free is not None
+    if free is not None:
+        saved["free"] = free.to_saved(mid_level)
+    return {"por": [pickle.dumps(saved, protocol=5)]}
+
+
+def _restore_por(run: Run, snapshot: Snapshot, free: Any = None, mid_level: bool = False) -> None:
+    if not isinstance(run.model, ReducedModel):
+        return  # (the identity holds --por: a plain search's checkpoint has no section)
+    saved = pickle.loads(snapshot.one("por"))
+    if saved["free_steps"] != (free is not None):
+        # free steps (a 0-1 BFS) need the frontier in memory: off under --max-memory
+        made = "without --max-memory" if saved["free_steps"] else "with --max-memory"
+        raise CheckpointError(f"the checkpoint is of a --por BFS {made}: resume it {made}")
+    stats: PorStats = run.model.stats
+    for name in _POR_COUNTERS:
+        setattr(stats, name, int(saved[name]))
+    if free is not None:
+        free.restore(saved["free"], mid_level)
+
+
 def _plan(run: Run) -> CheckpointPlan:
     plan = run.checkpoint
     assert plan is not None
@@ -123,6 +159,7 @@ def save_bfs(
             "next": _chunks(next_frontier, bfs.decode),
             "pending": [pickle.dumps(names, protocol=5)],
             "run": [_run_state(run)],
+            **_por_sections(run, bfs.free, mid_level),
         },
     )
 
@@ -152,6 +189,7 @@ def restore_bfs(bfs: _Bfs, snapshot: Snapshot) -> tuple[Any, tuple[Any, list[tup
     finals = {p.name: p for p in run.final}
     pending = [(o, [finals[n] for n in names]) for o, names in pickle.loads(snapshot.one("pending"))]
     _restore_run(run, snapshot.one("run"))
+    _restore_por(run, snapshot, bfs.free, bool(c["mid_level"]))
     carry = (next_frontier, pending) if c["mid_level"] else None
     return frontier, carry, int(c["expanded"])
 
@@ -159,8 +197,13 @@ def restore_bfs(bfs: _Bfs, snapshot: Snapshot) -> tuple[Any, tuple[Any, list[tup
 def save_dfs(dfs: _Dfs) -> None:
     """Write a checkpoint of a DFS at a safe point (see the module docstring)."""
     run = dfs.run
-    keys = sorted(dfs.seen)
-    seen = array("Q", keys).tobytes() + array("I", [dfs.seen[k] for k in keys]).tobytes()
+    # (a seen map partly on disk is read back whole, merged, while it is written)
+    items = dfs.seen.sorted_items() if isinstance(dfs.seen, SpillingSeen) else sorted(dfs.seen.items())
+    fps, depths = array("Q"), array("I")
+    for fp, depth in items:
+        fps.append(fp)
+        depths.append(depth)
+    seen = fps.tobytes() + depths.tobytes()
     counters = {
         "generated": dfs.generated,
         "max_seen_depth": dfs.max_seen_depth,
@@ -171,7 +214,8 @@ def save_dfs(dfs: _Dfs) -> None:
         "distinct": len(dfs.seen),
     }
     stack = pickle.dumps((list(dfs.states), list(dfs.acts)), protocol=5)
-    _plan(run).write("dfs", counters, {"seen": [seen], "stack": [stack], "run": [_run_state(run)]})
+    sections: dict[str, Iterable[bytes]] = {"seen": [seen], "stack": [stack], "run": [_run_state(run)], **_por_sections(run)}
+    _plan(run).write("dfs", counters, sections)
 
 
 def restore_dfs(dfs: _Dfs, snapshot: Snapshot) -> None:
@@ -185,7 +229,8 @@ def restore_dfs(dfs: _Dfs, snapshot: Snapshot) -> None:
     half = len(raw) * 2 // 3
     fps.frombytes(raw[:half])
     depths.frombytes(raw[half:])
-    dfs.seen = dict(zip(fps, depths, strict=True))
+    seen = dict(zip(fps, depths, strict=True))
+    dfs.seen = SpillingSeen(dfs.spill, seen) if dfs.spill is not None else seen  # spills again past the bound
     dfs.generated = int(c["generated"])
     dfs.max_seen_depth = int(c["max_seen_depth"])
     dfs.expanded = int(c["expanded"])
@@ -201,6 +246,7 @@ def restore_dfs(dfs: _Dfs, snapshot: Snapshot) -> None:
         deque(itertools.islice(it, taken), maxlen=0)
         dfs.iters.append(it)
     _restore_run(run, snapshot.one("run"))
+    _restore_por(run, snapshot)
 
 
 def save_walks(walks: _Walks, on_ray: dict[str, Any] | None = None) -> None:
