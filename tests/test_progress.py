@@ -127,6 +127,16 @@ def test_each_gap_mutant_is_killed_by_its_world_and_property(tmp_path: Path) -> 
     assert results == [("killed", world, prop) for _, world, prop in GAPS]
 
 
+def test_quiescence_excuses_a_hole_waiting_for_a_crashed_replica() -> None:
+    # two replicas, majority quorums: the leader's Accept for slot 0 waits for the
+    # crashed follower (delivered when it restarts), so the leader's later slot leaves a
+    # hole no live replica can fill; a false positive at depth 9 before (as a user gets
+    # with `synod check --model multipaxos --nodes 2 --depth 9`)
+    config = CheckConfig(model="multipaxos", nodes=2, clients=2, ops=1, faults=Faults(drop=1, crash=1))
+    outcome = run_world(PortfolioWorld("two-majority", "", config, depth=9))
+    assert outcome.result.verdict == "holds" and outcome.result.complete, outcome.violations
+
+
 def test_quiescence_judges_neither_worlds_past_the_bound_nor_a_crashed_replicas_decisions_away() -> None:
     # a leader decides alone (q2=1), replies, loses its Decide and crashes; the follower
     # campaigns past the one-ballot bound: neither that world (cut off, not settled) nor
