@@ -354,6 +354,20 @@ DEFAULT_PORTFOLIO: tuple[PortfolioWorld, ...] = (
         depth=8,
     ),
     PortfolioWorld(
+        "two-majority",
+        "two replicas with majority quorums (q1 = q2 = 2, the default, unlike every other "
+        "2-replica world), a drop and a crash: a quorum of one would let both decide alone",
+        _multi(2, 2, faults=Faults(drop=1, crash=1)),
+        depth=9,
+    ),
+    PortfolioWorld(
+        "q2-all",
+        "three replicas, q1 = 1 and q2 = 3: a slot is decided only once every acceptor's "
+        "ack is counted (a leader that forgets its tally of acks never decides)",
+        _multi(3, 1, ballots=1, phase1_quorum=1, phase2_quorum=3, extra=extra_pairs({"progress": True, "retries": 0})),
+        depth=8,
+    ),
+    PortfolioWorld(
         "basic-duel-deep",
         "Basic Paxos, two proposers each asked by its own client, no retries, searched deep "
         "(13 actions: a value accepted at a low ballot, another chosen above it, a third "
