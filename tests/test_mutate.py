@@ -282,3 +282,22 @@ def test_memory_budget_below_a_python_process_is_refused(capsys: pytest.CaptureF
     code = main(["mutate", "--memory", "10"])
     out, err = capsys.readouterr()
     assert code == 2 and out == "" and "--memory is megabytes per mutant" in err
+
+
+def test_a_relative_portfolio_file_means_the_users_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # each mutant (and the unmutated baseline) is checked in a process of its own: a
+    # relative --portfolio must still name the file in the user's directory
+    (tmp_path / "mine.toml").write_text(
+        '[[world]]\nname = "q2-all"\npurpose = "q2 = n"\ndepth = 8\n'
+        'config = { model = "multipaxos", nodes = 3, clients = 1, ballots = 1, phase1_quorum = 1, '
+        'phase2_quorum = 3, faults = { drop = 0, crash = 0 }, extra = { progress = true, retries = 0 } }\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    code = main(["mutate", "--mutant", "multi.py:351:drop:b13c42", "--portfolio", "mine.toml", "--json",
+                 "--traces", str(tmp_path / "traces")])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    (result,) = json.loads(out)["results"]
+    assert (result["status"], result["world"], result["property"]) == ("killed", "q2-all", "progress")

@@ -105,8 +105,13 @@ def _check_job(args: argparse.Namespace) -> MutationJob:
     from explorer.models.config import ConfigError
     from explorer.models.registry import build_model
 
+    portfolio = args.portfolio
+    if portfolio is not None and portfolio.endswith(".toml"):
+        # each mutant is checked in a process of its own, elsewhere: a relative path
+        # must mean the file the user named here
+        portfolio = str(Path(portfolio).absolute())
     job = MutationJob(
-        target=args.target, portfolio=args.portfolio, model=args.model, variant=args.variant,
+        target=args.target, portfolio=portfolio, model=args.model, variant=args.variant,
         world=args.world, budget_s=args.budget, traces=args.traces or None,
         memory_mb=args.memory or None,
     )
