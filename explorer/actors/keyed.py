@@ -13,12 +13,9 @@ network to rewrite. :func:`keyed_successors` yields those successors as
 ``(action, fingerprint, None)``; the engine builds one through ``next_state`` only when
 its fingerprint is new (:meth:`explorer.engine.model.Model.keyed_successors`).
 
-So do crashes (the memoised durable state, the node's timers cleared) and restarts
-(the memoised restart step, as a delivery's): in the parallel search, where a worker's
-order of discovery differs from the one process's, building them all cost ~30,000
-builds of states seen before. Every other successor is built and fingerprinted as
-before: partitions, FIFO networks, an expanded world of a subclass type (a broken
-step's), a step whose outputs ``next_state`` would reject (it raises there). A model subclass whose
+Every other successor is built and fingerprinted as before: crashes, restarts,
+partitions, FIFO networks, an expanded world of a subclass type (a broken step's), a
+step whose outputs ``next_state`` would reject (it raises there). A model subclass whose
 ``next_state`` marks steps (the Paxos models' broken-step worlds) says through
 ``step_type`` what class a step's world has. tests/test_keyed_successors.py checks the
 fingerprints against the built worlds' on every state of small searches.
@@ -29,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from explorer.actors.faults import CRASH, DROP, DUP, spend
+from explorer.actors.faults import DROP, DUP, spend
 from explorer.actors.fingerprints import HISTORY_W, MASK, NET_W, SMALL_W, TYPE_W, WorldFingerprints
 from explorer.actors.memo import StepMemo
 from explorer.actors.world import ActorAction, Node, World, replace_at, without
@@ -100,10 +97,6 @@ def keyed_successors(model: KeyedSteps, world: World) -> Iterator[Keyed]:
                 fp = _deliver(model, world, action, base_fp, parts)
             elif kind == "timer":
                 fp = _timer(model, world, action, base_fp, parts)
-            elif kind == "crash":
-                fp = _crash(model, world, action, base_fp, parts)
-            elif kind == "restart":
-                fp = _restart(model, world, action, base_fp, parts)
             elif kind == "drop" or kind == "dup":
                 act: Any = action  # (the kind tag fixes the tuple's shape)
                 src, dst, msg = act[0], act[1], act[2]
@@ -170,35 +163,6 @@ def _timer(model: KeyedSteps, world: World, action: Any, base_fp: int, parts: li
     return _on_world(model, world, i, effect, timers, fires_left, base_fp, parts)
 
 
-def _crash(model: KeyedSteps, world: World, action: Any, base_fp: int, parts: list[int]) -> int | None:
-    """A crash: the node's durable state, no timers, one crash spent, as ``next_state``
-    builds it (built there when the durable state makes a world of another class)."""
-    node = action.node
-    i = model.index[node]
-    old = world.actors[i]
-    durable = model.memo.crash(model.nodes[i], i, node, old)
-    if durable is not old and model.step_type(i, old, durable) is not World:
-        return None
-    fps = model.fingerprints
-    crashed = tuple(sorted((*world.crashed, node)))
-    timers = replace_at(world.timers, i, ())
-    small = fps.small_key((crashed, timers, world.isolated, spend(world.budgets, CRASH), world.fires_left))
-    return base_fp + fps.weights[i] * (fps.part(durable) - fps.part(old)) + SMALL_W * (small - parts[1])
-
-
-def _restart(model: KeyedSteps, world: World, action: Any, base_fp: int, parts: list[int]) -> int | None:
-    """A restart: the node's restarted state and outputs, the node no longer crashed."""
-    node = action.node
-    i = model.index[node]
-    old = world.actors[i]
-    new, outputs = model.memo.restart(model.nodes[i], i, node, old)
-    effect = _effect(model, i, node, old, new, outputs, parts)
-    if effect is None:
-        return None
-    crashed = tuple(c for c in world.crashed if c != node)
-    return _on_world(model, world, i, effect, world.timers, world.fires_left, base_fp, parts, crashed)
-
-
 def _keep(effects: dict[Any, Any], key: Any, entry: Any, limit: int) -> None:
     if len(effects) >= limit:
         effects.clear()
@@ -245,10 +209,9 @@ def _on_world(
     fires_left: tuple[int, ...],
     fp: int,
     parts: list[int],
-    crashed: tuple[int, ...] | None = None,
 ) -> int:
-    """``fp`` (the world's, ``world``'s timers, fires left and ``crashed``, when given,
-    already as the step left them before the node's outputs) with the step's ``effect``."""
+    """``fp`` (the world's, ``world``'s timers and fires left already as the step left
+    them before the node's outputs) with the step's ``effect``."""
     change, timer_ops, history_outputs = effect
     fp += change
     if timer_ops:
@@ -262,8 +225,8 @@ def _on_world(
         if names != timers[i]:
             timers = replace_at(timers, i, names)
     fps = model.fingerprints
-    if crashed is not None or timers is not world.timers or fires_left is not world.fires_left:
-        small = fps.small_key((crashed if crashed is not None else world.crashed, timers, world.isolated, world.budgets, fires_left))
+    if timers is not world.timers or fires_left is not world.fires_left:
+        small = fps.small_key((world.crashed, timers, world.isolated, world.budgets, fires_left))
         fp += SMALL_W * (small - parts[1])
     if history_outputs:
         canon = model.memo.states.canon
