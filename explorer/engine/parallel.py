@@ -150,21 +150,16 @@ class _Partition(KeyedExchange):
             return
         if level.last:
             level.at_bound += 1
-            if run.final:
-                self.note_bound(level, fp, state, run.failed_final(state))
+            prop = run.failed_final(state) if run.final else None
+            while prop is not None:  # as note_each, without stopping the level
+                level.bound.append((fp, prop.name, prop.kind))
+                if not run.settings.collect:
+                    break
+                run.violated.add(prop.name)
+                prop = run.failed_final(state)
             return
         level.fps.append(fp)
         level.states.append(self.encode(state) if self.encode else state)
-
-    def note_bound(self, level: _Level, fp: int, state: Any, prop: Property[Any] | None) -> None:
-        """Note ``prop`` failing at the depth bound (as note_each, without stopping the level)."""
-        run = self.run
-        while prop is not None:
-            level.bound.append((fp, prop.name, prop.kind))
-            if not run.settings.collect:
-                break
-            run.violated.add(prop.name)
-            prop = run.failed_final(state)
 
     def admit_batch(self, level: _Level, parcel: Parcel) -> None:
         """Admit states sent by another process: decoded through the sender's parts

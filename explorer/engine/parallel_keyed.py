@@ -96,13 +96,7 @@ class KeyedExchange:
     ships: bool
     tables: list[list[Any]]
 
-    check_new: bool
-    within: Any
-
     def admit(self, level: Any, fp: int, state: Any) -> None:
-        raise NotImplementedError
-
-    def note_bound(self, level: Any, fp: int, state: Any, prop: Property[Any] | None) -> None:
         raise NotImplementedError
 
     def note_each(self, level: Any, fp: int, state: Any, prop: Property[Any] | None, failed: Any) -> None:
@@ -175,8 +169,6 @@ def expand_keyed(part: KeyedExchange, level: Any) -> tuple[list[Queries], list[D
     admit, decode = part.admit, part.decode
     queries: list[Queries] = [([], [], []) for _ in range(workers)]
     deferred: list[Deferred] = [([], [], []) for _ in range(workers)]
-    inline, last, failed_always, failed_final = inline_admission(part, level)
-    next_fps, next_states, encode, at_bound = level.fps, level.states, part.encode, 0
     expanded = 0
     for position, (pfp, data) in enumerate(zip(part.fps, part.states, strict=True)):
         state = decode(data) if decode else data
@@ -185,21 +177,7 @@ def expand_keyed(part: KeyedExchange, level: Any) -> tuple[list[Queries], list[D
             owner = fp % workers
             if owner == me:
                 if add_keyed(fp, pfp, index):  # new here (a stuttering step never is)
-                    nxt = nxt if nxt is not None else next_state(state, action)
-                    if not inline:
-                        admit(level, fp, nxt)
-                        continue
-                    # part.admit inlined (a call per new state otherwise): checked, then
-                    # counted at the bound or kept in the next frontier
-                    if failed_always is not None and (prop := failed_always(nxt)) is not None:
-                        part.note_each(level, fp, nxt, prop, failed_always)
-                    if last:
-                        at_bound += 1
-                        if failed_final is not None and (prop := failed_final(nxt)) is not None:
-                            part.note_bound(level, fp, nxt, prop)
-                    else:
-                        next_fps.append(fp)
-                        next_states.append(encode(nxt) if encode else nxt)
+                    admit(level, fp, nxt if nxt is not None else next_state(state, action))
             elif send_once(fp):
                 fps, parent_fps, indexes = queries[owner]
                 fps.append(fp)
@@ -218,21 +196,7 @@ def expand_keyed(part: KeyedExchange, level: Any) -> tuple[list[Queries], list[D
             counters[2 * me + 1] = part.generated
             if part.stop_flag.value:
                 break
-    level.at_bound += at_bound
     return queries, deferred
-
-
-def inline_admission(part: KeyedExchange, level: Any) -> tuple[bool, bool, Any, Any]:
-    """What an inlined ``part.admit`` reads: (whether it can be inlined: not for a model
-    with a boundary; whether the level is the last; the always and final checks, or
-    None when there are none)."""
-    run = part.run
-    return (
-        part.within is None,
-        bool(level.last),
-        run.failed_always if part.check_new else None,
-        run.failed_final if run.final else None,
-    )
 
 
 def answer(part: KeyedExchange, asked: Queries) -> list[int]:
@@ -248,8 +212,6 @@ def build_wanted(part: KeyedExchange, level: Any, fps: list[int], deferred: Defe
     ``part``'s next frontier)."""
     positions, actions, built = deferred
     next_state, decode, admit = part.run.model.next_state, part.decode, part.admit
-    inline, at_last, failed_always, failed_final = inline_admission(part, level)
-    next_fps, next_states, encode, at_bound = level.fps, level.states, part.encode, 0
     frontier = part.states
     last, state = -1, None
     for i in wanted:
@@ -260,21 +222,7 @@ def build_wanted(part: KeyedExchange, level: Any, fps: list[int], deferred: Defe
                 data = frontier[position]
                 state, last = (decode(data) if decode else data), position
             nxt = next_state(state, actions[i])
-        fp = fps[i]
-        if not inline:
-            admit(level, fp, nxt)
-            continue
-        # part.admit inlined, as in expand_keyed
-        if failed_always is not None and (prop := failed_always(nxt)) is not None:
-            part.note_each(level, fp, nxt, prop, failed_always)
-        if at_last:
-            at_bound += 1
-            if failed_final is not None and (prop := failed_final(nxt)) is not None:
-                part.note_bound(level, fp, nxt, prop)
-        else:
-            next_fps.append(fp)
-            next_states.append(encode(nxt) if encode else nxt)
-    level.at_bound += at_bound
+        admit(level, fps[i], nxt)
 
 
 def receive_moved(part: KeyedExchange, level: Any, parcel: Any) -> None:
