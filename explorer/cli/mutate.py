@@ -106,7 +106,7 @@ def _check_job(args: argparse.Namespace) -> MutationJob:
     from explorer.models.registry import build_model
 
     portfolio = args.portfolio
-    if portfolio is not None and portfolio.endswith(".toml"):
+    if portfolio is not None and portfolio.endswith(".toml") and Path(portfolio).is_file():
         # each mutant is checked in a process of its own, elsewhere: a relative path
         # must mean the file the user named here
         portfolio = str(Path(portfolio).absolute())
