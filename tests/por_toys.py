@@ -10,10 +10,10 @@ graph, usually sparse, so the reduction has something to work with.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
-from explorer.actors import ActorModel, Faults, Reads, World
+from explorer.actors import ActorModel, Deliver, Faults, Reads, World
 from explorer.engine.model import Property
 from paxos_core.events import Complete, Invoke, Send, SetTimer
 
@@ -236,3 +236,41 @@ def _opening_invocations(history: tuple[Any, ...]) -> int:
 
 def undeclared_properties() -> list[Property[World]]:
     return [Property.always("node 0 is not 2", lambda w: w.actors[0] != 2)]
+
+
+def walk_claims(model: ActorModel, seed: int, walks: int, steps: int, receivers: Collection[int]) -> int:
+    """Seeded walks; every delivery to one of ``receivers`` declared ignored (the model's
+    ``ignores_forever``) must change nothing there and stay ignored in every later state
+    of its receiver while it is up (for a server: a no-op of its handler too). Returns
+    how many such claims were checked."""
+    ignores = model.footprints.ignores_forever
+    assert ignores is not None
+    rng = random.Random(seed)
+    claims = 0
+    for _ in range(walks):
+        world: World = model.init_states()[0]
+        ignored: list[tuple[int, int, Any]] = []
+        for _ in range(steps):
+            actions = model.actions(world)
+            if not actions:
+                break
+            for action in actions:
+                if isinstance(action, Deliver) and action.dst in receivers:
+                    state = model.actor_state(world, action.dst)
+                    if ignores(action.dst, state, action.src, action.msg):
+                        claims += 1
+                        nxt = model.next_state(world, action)
+                        assert nxt is not None and model.actor_state(nxt, action.dst) == state
+                        assert nxt.history == world.history and nxt.timers == world.timers
+                        ignored.append((action.dst, action.src, action.msg))
+            for dst, src, msg in ignored:
+                state = model.actor_state(world, dst)
+                if dst not in world.crashed:
+                    assert ignores(dst, state, src, msg), (dst, src, msg, state)
+                    if dst in model.servers:
+                        node = model.nodes[model.index[dst]]
+                        assert node.on_message(dst, state, src, msg) == (state, ())
+            nxt = model.next_state(world, rng.choice(actions))
+            assert nxt is not None
+            world = nxt
+    return claims

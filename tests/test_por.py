@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from explorer.actors import ActorModel, Deliver, Faults, Reads, World
+from explorer.actors import ActorModel, Faults, Reads
 from explorer.cli import main
 from explorer.engine.model import Property
 from explorer.engine.results import SearchResult, SearchSettings
@@ -25,7 +24,7 @@ from explorer.models.paxos import build
 from explorer.mutants import CATALOGUE
 from explorer.mutants.catalogue import run_case, run_correct
 from explorer.replay.trace import load_trace
-from tests.por_toys import node_state, random_system
+from tests.por_toys import node_state, random_system, walk_claims
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -184,31 +183,7 @@ def test_clients_ignore_for_ever_what_they_are_said_to_ignore() -> None:
     # client is said to ignore a message in flight, delivering it there changes nothing,
     # and it stays ignored in every later state of that client on the walk.
     model = build(CheckConfig(clients=2, ops=2, faults=Faults(drop=1, dup=1)))
-    ignores = model.footprints.ignores_forever
-    assert ignores is not None
-    rng = random.Random(5)
-    claims = 0
-    for _ in range(120):
-        world: World = model.init_states()[0]
-        ignored: list[tuple[int, int, Any]] = []
-        for _ in range(30):
-            actions = model.actions(world)
-            if not actions:
-                break
-            for action in actions:
-                if isinstance(action, Deliver) and action.dst in model.clients:
-                    state = model.actor_state(world, action.dst)
-                    if ignores(action.dst, state, action.src, action.msg):
-                        claims += 1
-                        nxt = model.next_state(world, action)
-                        assert nxt is not None and model.actor_state(nxt, action.dst) == state
-                        assert nxt.history == world.history and nxt.timers == world.timers
-                        ignored.append((action.dst, action.src, action.msg))
-            for dst, src, msg in ignored:
-                assert ignores(dst, model.actor_state(world, dst), src, msg)
-            nxt = model.next_state(world, rng.choice(actions))
-            assert nxt is not None
-            world = nxt
+    claims = walk_claims(model, seed=5, walks=120, steps=30, receivers=model.clients)
     assert claims >= 10
 
 

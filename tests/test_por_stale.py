@@ -7,7 +7,6 @@ lose a violation (why the declaration must hold for ever)."""
 from __future__ import annotations
 
 import dataclasses
-import random
 from typing import Any
 
 import pytest
@@ -25,46 +24,11 @@ from explorer.models.paxos_progress import TRUTHFUL_MESSAGES
 from explorer.mutants import CATALOGUE, PAIRS
 from explorer.mutants.catalogue import run_pair
 from paxos_core.config import VariantFlags
-from tests.por_toys import TableNode, node_state, random_system, toy_ignores_forever
+from tests.por_toys import TableNode, node_state, random_system, toy_ignores_forever, walk_claims
 
 MULTI_CONFIGS = sorted(
     {case.config for case in CATALOGUE if case.config.model == "multipaxos"}, key=lambda c: c.variant
 )
-
-
-def walk_claims(model: ActorModel, seed: int, walks: int, steps: int) -> int:
-    """Seeded walks; every replica delivery declared ignored must change nothing there
-    and stay ignored (a no-op of the handler) in every later state of its receiver."""
-    ignores = model.footprints.ignores_forever
-    assert ignores is not None
-    rng = random.Random(seed)
-    claims = 0
-    for _ in range(walks):
-        world: World = model.init_states()[0]
-        ignored: list[tuple[int, int, Any]] = []
-        for _ in range(steps):
-            actions = model.actions(world)
-            if not actions:
-                break
-            for action in actions:
-                if isinstance(action, Deliver) and action.dst in model.servers:
-                    state = model.actor_state(world, action.dst)
-                    if ignores(action.dst, state, action.src, action.msg):
-                        claims += 1
-                        nxt = model.next_state(world, action)
-                        assert nxt is not None and model.actor_state(nxt, action.dst) == state
-                        assert nxt.history == world.history and nxt.timers == world.timers
-                        ignored.append((action.dst, action.src, action.msg))
-            for dst, src, msg in ignored:
-                state = model.actor_state(world, dst)
-                if dst not in world.crashed:
-                    assert ignores(dst, state, src, msg), (dst, src, msg, state)
-                    node = model.nodes[model.index[dst]]
-                    assert node.on_message(dst, state, src, msg) == (state, ())
-            nxt = model.next_state(world, rng.choice(actions))
-            assert nxt is not None
-            world = nxt
-    return claims
 
 
 @pytest.mark.parametrize("config", MULTI_CONFIGS, ids=lambda c: c.variant)
@@ -74,7 +38,7 @@ def test_replicas_ignore_for_ever_what_they_are_said_to_ignore(config: CheckConf
         # the ballot argument needs node ids: replicas declare nothing there
         assert replica_ignores_forever(cluster_config(config)) is None
         return
-    claims = walk_claims(model, seed=len(config.variant), walks=40, steps=25)
+    claims = walk_claims(model, seed=len(config.variant), walks=40, steps=25, receivers=model.servers)
     assert claims > 0
 
 
@@ -93,7 +57,8 @@ def test_every_variant_keeps_the_replicas_declaration_in_a_world_with_elections(
     if replica_ignores_forever(cluster_config(config)) is None:
         assert variant == "nonunique-ballots"
         return
-    assert walk_claims(build(config), seed=len(variant), walks=40, steps=30) > 0
+    model = build(config)
+    assert walk_claims(model, seed=len(variant), walks=40, steps=30, receivers=model.servers) > 0
 
 
 def test_truthful_messages_is_judged_message_by_message_unless_promises_may_shrink() -> None:
