@@ -35,6 +35,7 @@ from explorer.engine.partitioned import (
     deal_records,
     frontier_pieces,
     pack_records,
+    saved_fronts,
     unpack_records,
     unpieces,
 )
@@ -251,10 +252,9 @@ def _deal(
     with the same worker count, else dealt out again by fingerprint."""
     c = snapshot.counters
     if int(c["workers"]) == workers:
-        ends = list(itertools.accumulate(c["frontier_chunks"]))
-        starts = [0, *ends[:-1]]
+        fronts = saved_fronts(chunks, c["frontier_chunks"])
         return [
-            (records[i], chunks[starts[i] : ends[i]], int(c["worker_generated"][i]),
+            (records[i], fronts[i], int(c["worker_generated"][i]),
              list(run_state["violated_by"][i]), list(run_state["witnessed_by"][i]))
             for i in range(workers)
         ]

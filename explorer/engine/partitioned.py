@@ -13,12 +13,14 @@ most :data:`CHUNK` states, each ``(fingerprints, states)`` pickled, the states b
 
 from __future__ import annotations
 
+import itertools
 import pickle
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-__all__ = ["CHUNK", "NO_PARENT", "deal_frontier", "deal_records", "frontier_pieces", "pack_records", "unpack_records",
+__all__ = ["CHUNK", "NO_PARENT", "deal_frontier", "deal_records", "frontier_pieces", "pack_records", "saved_fronts",
+           "unpack_records",
            "unpieces"]
 
 #: frontier states per pickled piece
@@ -86,3 +88,10 @@ def deal_frontier(pieces: Iterable[bytes], workers: int) -> list[list[bytes]]:
         fps.append(fp)
         states.append(state)
     return [list(frontier_pieces(fps, states)) for fps, states in dealt]
+
+
+def saved_fronts(pieces: Sequence[bytes], chunk_counts: Iterable[int]) -> list[list[bytes]]:
+    """Each saved worker's frontier pieces: a checkpoint's frontier section holds them one
+    worker after another, ``chunk_counts`` pieces each (resumed with as many workers)."""
+    ends = list(itertools.accumulate(chunk_counts))
+    return [list(pieces[b:e]) for b, e in zip([0, *ends[:-1]], ends, strict=True)]

@@ -35,6 +35,7 @@ from explorer.engine.partitioned import (
     deal_records,
     frontier_pieces,
     pack_records,
+    saved_fronts,
     unpack_records,
     unpieces,
 )
@@ -178,8 +179,7 @@ class RayCheckpointingCoordinator(_RayCoordinator):
             raise CheckpointError("checkpoint: the workers' sections are malformed")
         generated = [int(g) for g in c["worker_generated"]]
         if len(records) == self.workers:
-            ends = list(itertools.accumulate(c["frontier_chunks"]))
-            fronts = [pieces[b:e] for b, e in zip([0, *ends[:-1]], ends, strict=True)]
+            fronts = saved_fronts(pieces, c["frontier_chunks"])
         else:
             records, fronts = deal_records(records, self.workers), deal_frontier(pieces, self.workers)
             generated = [sum(generated)] + [0] * (self.workers - 1)
