@@ -23,6 +23,11 @@ the table gains the ratio baseline/current of CPU seconds and of bytes per state
     python bench/bench_actor_world.py --baseline-ref 09b8d3c   # side by side
     python bench/bench_actor_world.py --cases multipaxos --workers 1
     python bench/bench_actor_world.py --profile multipaxos     # cProfile, top 25
+    python bench/bench_actor_world.py --cases multipaxos --workers 1 --baseline-ref main --rounds 5
+
+With ``--rounds N`` each (case, workers) runs N times, the baseline and this tree
+alternating (the machine's load drifts: alternation spreads it over both), every run
+printed, then per case the ratio baseline/current of each round and their median.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -154,6 +160,31 @@ def _compare(case: str, workers: int, base: dict[str, Any], cur: dict[str, Any])
     return f"    {case} W={workers}: " + ", ".join(parts)
 
 
+def _round(trees: list[tuple[str, Path]], case: str, workers: int) -> dict[str, dict[str, Any]]:
+    """One run of ``case`` on each tree in turn (printed as it ends), by label."""
+    runs: dict[str, dict[str, Any]] = {}
+    for label, root in trees:
+        runs[label] = r = _spawn(root, case, workers)
+        print(_row(label, case, workers, r), flush=True)
+    return runs
+
+
+def _rounds_note(case: str, workers: int, base: str, rounds: list[dict[str, dict[str, Any]]]) -> str:
+    """The CPU ratio baseline/current of each round (critical path with workers) and
+    their median."""
+    key = "cpu_s" if workers == 1 else "critical_path_s"
+    ratios = [
+        r[base][key] / r["current"][key]
+        for r in rounds
+        if "failed" not in r[base] and "failed" not in r["current"] and r[base][key] and r["current"][key]
+    ]
+    if not ratios:
+        return f"    {case} W={workers}: no ratio (runs failed)"
+    each = ", ".join(f"{x:.3f}" for x in ratios)
+    what = "CPU" if workers == 1 else "critical path"
+    return f"    {case} W={workers}: {what} baseline/current per round {each}; median {statistics.median(ratios):.3f}x"
+
+
 def _profile(case: str) -> None:
     import cProfile
     import pstats
@@ -175,6 +206,7 @@ def main() -> int:
     parser.add_argument("--cases", nargs="+", default=list(CASES), choices=CASES)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--baseline-ref", help="git ref to measure beside this tree (e.g. 09b8d3c)")
+    parser.add_argument("--rounds", type=int, default=1, help="runs per tree, alternating (A/B)")
     parser.add_argument("--profile", choices=CASES, help="cProfile one case in this process")
     parser.add_argument("--one", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -201,13 +233,14 @@ def main() -> int:
         notes: list[str] = []
         for case in args.cases:
             runs: dict[tuple[str, int], dict[str, Any]] = {}
-            for label, root in trees:
-                for workers in args.workers:
-                    runs[label, workers] = r = _spawn(root, case, workers)
-                    print(_row(label, case, workers, r), flush=True)
             for workers in args.workers:
+                rounds = [_round(trees, case, workers) for _ in range(args.rounds)]
+                for label, _root in trees:
+                    runs[label, workers] = rounds[-1][label]
                 if args.baseline_ref:
                     notes.append(_compare(case, workers, runs[trees[0][0], workers], runs["current", workers]))
+                    if args.rounds > 1:
+                        notes.append(_rounds_note(case, workers, trees[0][0], rounds))
             one, two = runs.get(("current", 1)), runs.get(("current", 2))
             if one and two and "failed" not in one and "failed" not in two and two["critical_path_s"]:
                 # the critical path with the coordinator's CPU added (it runs between levels)

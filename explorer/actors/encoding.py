@@ -36,6 +36,7 @@ from array import array
 from collections.abc import Callable
 from typing import Any
 
+from explorer.actors.fingerprints import MASK, WorldFingerprints
 from explorer.actors.memo import StepMemo, adopt_world
 from explorer.actors.network import Entry, Network
 from explorer.actors.world import World
@@ -51,9 +52,14 @@ Shipment = tuple[bytes, list[Any]]  # (kinds, parts): the parts numbered since a
 class WorldCodec:
     """Numbers the parts of one model's worlds; encodes and decodes whole worlds."""
 
-    def __init__(self, actors: int, fifo: bool) -> None:
+    def __init__(self, actors: int, fifo: bool, entry_fingerprint: Callable[[Entry], int] | None = None) -> None:
         self.actors = actors
         self.fifo = fifo
+        # A network's fingerprint is the sum of its entries' (explorer/actors/fingerprints.py):
+        # kept per numbered entry, a decoded world's network is fingerprinted from its
+        # numbers (:meth:`decode_with_network`) instead of entry by entry from the messages.
+        self.entry_fingerprint = entry_fingerprint
+        self.entry_fps: dict[int, int] = {}  # part number of an entry -> its fingerprint
         self.objects: list[Any] = []  # part number -> part
         self.by_id: dict[int, int] = {}  # id of an identity-numbered part -> its number
         self.by_value: dict[Any, int] = {}  # value key of a value-numbered part -> number
@@ -74,10 +80,11 @@ class WorldCodec:
 
     # Pickled (a model sent to another process), the tables stay behind: numbers and ids
     # mean nothing elsewhere.
-    def __getstate__(self) -> tuple[int, bool]:
-        return self.actors, self.fifo
+    # (The entry fingerprint, a method of the model's fingerprints, goes with the model.)
+    def __getstate__(self) -> tuple[int, bool, Callable[[Entry], int] | None]:
+        return self.actors, self.fifo, self.entry_fingerprint
 
-    def __setstate__(self, args: tuple[int, bool]) -> None:
+    def __setstate__(self, args: tuple[int, bool, Callable[[Entry], int] | None]) -> None:
         self.__init__(*args)  # type: ignore[misc]
 
     def _by_id(self, obj: Any) -> int:
@@ -97,6 +104,8 @@ class WorldCodec:
             self.kinds.append(kind)
             if kind == ENTRY:
                 self.owned[id(obj)] = number
+                if self.entry_fingerprint is not None:
+                    self.entry_fps[number] = self.entry_fingerprint(obj)
         return number
 
     def _entry_key(self, entry: Entry) -> tuple[Any, ...]:
@@ -153,10 +162,25 @@ class WorldCodec:
         process's codec encoded, through the table :meth:`received` built for it."""
         if not isinstance(data, bytes):
             return data
+        return self._world(self._numbers(data), objects if objects is not None else self.objects)
+
+    def decode_with_network(self, data: bytes | World) -> tuple[World, int | None]:
+        """The world :meth:`encode` gave ``data`` for, and its network's fingerprint (the
+        sum of its entries', mod 2**64) when the codec knows it (None: not known)."""
+        if not isinstance(data, bytes) or self.entry_fingerprint is None:
+            return self.decode(data), None
+        numbers = self._numbers(data)
+        entry_fps = self.entry_fps
+        fp = sum([entry_fps[n] for n in numbers[2 + self.actors :]]) & MASK
+        return self._world(numbers, self.objects), fp
+
+    @staticmethod
+    def _numbers(data: bytes) -> array[int]:
         numbers = array("H" if data[0] == 2 else "I")
         numbers.frombytes(data[1:])
-        if objects is None:
-            objects = self.objects
+        return numbers
+
+    def _world(self, numbers: array[int], objects: list[Any]) -> World:
         crashed, timers, isolated, budgets, fires_left = objects[numbers[0]]
         split = 2 + self.actors
         return tuple.__new__(
@@ -202,12 +226,16 @@ class EncodedWorlds:
     codec: WorldCodec
     memo: StepMemo
     net: Network
+    fingerprints: WorldFingerprints
 
     def encode(self, state: World) -> bytes | World:
         return self.codec.encode(state)
 
     def decode(self, data: bytes | World) -> World:
-        return self.codec.decode(data)
+        world, network_fp = self.codec.decode_with_network(data)
+        if network_fp is not None:  # (the world is decoded to be expanded, as a rule)
+            self.fingerprints.networks.put(world.network, network_fp)
+        return world
 
     # The parallel search's hooks (explorer.engine.model.Model): encodings sent across.
     def shipped_parts(self, start: int) -> tuple[int, Shipment]:

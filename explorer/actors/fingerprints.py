@@ -124,6 +124,10 @@ class WorldFingerprints:
         self.envelopes[key] = (msg, fp)
         return fp
 
+    def entry(self, entry: Entry) -> int:
+        """One network entry's fingerprint (a network's is the sum of its entries')."""
+        return self.entry_fingerprint(entry, self.envelope)
+
     def network(self, network: Entries) -> int:
         """Sum mod 2**64 of the entries' fingerprints (a commutative combination)."""
         last = self.last_network

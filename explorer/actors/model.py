@@ -121,7 +121,7 @@ class ActorModel(WorldReading, EncodedWorlds, Reducible, KeyedSteps, Model[World
         # from the parts' (fingerprints.py); frontier worlds encoded (encoding.py).
         self.memo = StepMemo()
         self.fingerprints = WorldFingerprints(len(self.addresses), self.net)
-        self.codec = WorldCodec(len(self.addresses), self.net.fifo)
+        self.codec = WorldCodec(len(self.addresses), self.net.fifo, self.fingerprints.entry)
         self._por_declarations = (
             {a: tuple(t) for a, t in may_send.items()} if may_send is not None else None,
             ignores_forever,
