@@ -18,6 +18,8 @@ is printed but means little while other work shares the machine.
 With ``--baseline-ref REF`` the same cases also run on the code at ``REF``, extracted
 with ``git archive`` into a temporary directory (nothing in the repository changes), and
 the table gains the ratio baseline/current of CPU seconds and of bytes per state.
+``--current-ref REF`` measures the code at ``REF`` as "current" in the same way (so the
+worktree may change while the bench runs).
 
     python bench/bench_actor_world.py                          # this tree only
     python bench/bench_actor_world.py --baseline-ref 09b8d3c   # side by side
@@ -206,6 +208,7 @@ def main() -> int:
     parser.add_argument("--cases", nargs="+", default=list(CASES), choices=CASES)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--baseline-ref", help="git ref to measure beside this tree (e.g. 09b8d3c)")
+    parser.add_argument("--current-ref", help="git ref to measure as 'current' instead of this tree")
     parser.add_argument("--rounds", type=int, default=1, help="runs per tree, alternating (A/B)")
     parser.add_argument("--profile", choices=CASES, help="cProfile one case in this process")
     parser.add_argument("--one", nargs=3, help=argparse.SUPPRESS)
@@ -227,9 +230,14 @@ def main() -> int:
     print("-" * len(header))
     with tempfile.TemporaryDirectory(prefix="synod-baseline-") as tmp:
         trees = [("current", ROOT)]
+        if args.current_ref:  # a commit, so the tree can change while the bench runs
+            (Path(tmp) / "current").mkdir()
+            _extract(args.current_ref, Path(tmp) / "current")
+            trees = [("current", Path(tmp) / "current")]
         if args.baseline_ref:
-            _extract(args.baseline_ref, Path(tmp))
-            trees.insert(0, (args.baseline_ref[:9], Path(tmp)))
+            (Path(tmp) / "baseline").mkdir()
+            _extract(args.baseline_ref, Path(tmp) / "baseline")
+            trees.insert(0, (args.baseline_ref[:9], Path(tmp) / "baseline"))
         notes: list[str] = []
         for case in args.cases:
             runs: dict[tuple[str, int], dict[str, Any]] = {}
