@@ -59,6 +59,9 @@ def actor_weights(actors: int) -> tuple[int, ...]:
     return tuple(_weight(f"world.actor.{i}") for i in range(actors))
 
 
+#: entries a step replaced, in order, as (entry before or None, entry after or None)
+Changes = list[tuple[Entry | None, Entry | None]]
+
 # The parts of a world's fingerprint, unweighted: type, small fields, network, history,
 # then one per actor.
 Parts = list[int]
@@ -76,7 +79,10 @@ class WorldFingerprints:
         # at 8,192 it held 7 bytes a state at the default check's peak, and missed as
         # often as at 64: once per expanded world, whose decoded network is new.)
         self.networks = IdCache(256)
-        self.last_network: tuple[Entries | None, int] = (None, 0)
+        # The network the last step built, the network it was made from and the entries
+        # it replaced (:meth:`note`): its fingerprint is worked out only if asked (a keyed
+        # successor's is known before it is built, explorer/actors/keyed.py).
+        self.last_network: tuple[Entries | None, Entries, Changes] = (None, (), [])
         self.entry_fingerprint = net.entry_fingerprint
         self.entry_change = net.entry_change
         self.envelopes: dict[tuple[int, int, int], tuple[Any, int]] = {}
@@ -130,15 +136,18 @@ class WorldFingerprints:
 
     def network(self, network: Entries) -> int:
         """Sum mod 2**64 of the entries' fingerprints (a commutative combination)."""
-        last = self.last_network
-        if last[0] is network:
-            return last[1]
         entry = self.networks.entries.get(id(network))
         if entry is not None and entry[0] is network:
             fp: int = entry[1]
             return fp
-        efp, envelope = self.entry_fingerprint, self.envelope
-        fp = sum([efp(e, envelope) for e in network]) & MASK
+        last = self.last_network
+        if last[0] is network:
+            fp = self.network(last[1])
+            for old, new in last[2]:
+                fp = self.moved(fp, old, new)
+        else:
+            efp, envelope = self.entry_fingerprint, self.envelope
+            fp = sum([efp(e, envelope) for e in network]) & MASK
         self.networks.put(network, fp)
         return fp
 
@@ -146,9 +155,11 @@ class WorldFingerprints:
         """A network's fingerprint ``fp`` after entry ``old`` became ``new`` (None: no entry)."""
         return (fp + self.entry_change(old, new, self.envelope)) & MASK
 
-    def note(self, network: Entries, fp: int) -> None:
-        """``network``'s fingerprint is ``fp`` (kept for the world the step is building)."""
-        self.last_network = (network, fp)
+    def note(self, network: Entries, parent: Entries, changes: Changes) -> None:
+        """``network`` is ``parent`` with the entries ``changes`` replaced, in order (kept
+        for the world the step is building: :meth:`network` works out its fingerprint
+        from the parent's when asked)."""
+        self.last_network = (network, parent, changes)
 
     def small_fields(self, world: World) -> int:
         return self.small_key((world.crashed, world.timers, world.isolated, world.budgets, world.fires_left))

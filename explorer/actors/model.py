@@ -19,7 +19,7 @@ from typing import Any
 from explorer.actors import symmetry as _symmetry
 from explorer.actors.encoding import EncodedWorlds, WorldCodec
 from explorer.actors.faults import CRASH, DROP, DUP, PARTITION, Faults, node_fault_actions, spend
-from explorer.actors.fingerprints import WorldFingerprints
+from explorer.actors.fingerprints import Changes, WorldFingerprints
 from explorer.actors.footprint import IgnoresForever, Reads, Reducible
 from explorer.actors.keyed import KeyedSteps
 from explorer.actors.memo import StepMemo, adopt_world
@@ -183,10 +183,10 @@ class ActorModel(WorldReading, EncodedWorlds, Reducible, KeyedSteps, Model[World
         kind = act.kind
         if kind == "deliver":
             src, dst, msg = act[0], act[1], act[2]
-            network, net_fp = net_change(self, self.net.remove_entry, world.network, src, dst, msg)
+            network, changes = net_change(self.net.remove_entry, world.network, src, dst, msg)
             i = self.index[dst]
             new_state, outputs = self.memo.message(self.nodes[i], i, dst, world.actors[i], src, msg)
-            return apply_outputs(self, world, i, dst, new_state, outputs, network, world.timers, net_fp)
+            return apply_outputs(self, world, i, dst, new_state, outputs, network, world.timers, changes)
         if kind == "timer":
             assert isinstance(action, FireTimer)
             i = self.index[action.node]
@@ -200,12 +200,12 @@ class ActorModel(WorldReading, EncodedWorlds, Reducible, KeyedSteps, Model[World
             new_state, outputs = self.memo.timer(self.nodes[i], i, action.node, world.actors[i], action.timer)
             return apply_outputs(self, world, i, action.node, new_state, outputs, world.network, timers)
         if kind == "drop":
-            network, net_fp = net_change(self, self.net.remove_entry, world.network, act[0], act[1], act[2])
-            self.fingerprints.note(network, net_fp)
+            network, changes = net_change(self.net.remove_entry, world.network, act[0], act[1], act[2])
+            self.fingerprints.note(network, world.network, changes)
             return world._replace(network=network, budgets=spend(world.budgets, DROP))
         if kind == "dup":
-            network, net_fp = net_change(self, self.net.duplicate_entry, world.network, act[0], act[1], act[2])
-            self.fingerprints.note(network, net_fp)
+            network, changes = net_change(self.net.duplicate_entry, world.network, act[0], act[1], act[2])
+            self.fingerprints.note(network, world.network, changes)
             return world._replace(network=network, budgets=spend(world.budgets, DUP))
         if kind == "crash":
             assert isinstance(action, Crash)
@@ -298,13 +298,11 @@ class ActorModel(WorldReading, EncodedWorlds, Reducible, KeyedSteps, Model[World
 ActorModel.steps_of = ActorModel  # the steps keyed successors follow (explorer/actors/keyed.py)
 
 
-def net_change(
-    model: ActorModel, change: Callable[..., Changed], network: Entries, src: int, dst: int, msg: Any
-) -> tuple[Entries, int]:
-    """``change`` (a network's ``remove_entry``, ...) applied: (network, its fingerprint)."""
-    fps = model.fingerprints
+def net_change(change: Callable[..., Changed], network: Entries, src: int, dst: int, msg: Any) -> tuple[Entries, Changes]:
+    """``change`` (a network's ``remove_entry``, ...) applied: (network, the entry replaced
+    as (before, after))."""
     after, old, new = change(network, src, dst, msg)
-    return after, fps.moved(fps.network(network), old, new)
+    return after, [(old, new)]
 
 
 def apply_outputs(
@@ -316,16 +314,17 @@ def apply_outputs(
     outputs: tuple[Any, ...],
     network: tuple[tuple[Any, Any], ...],
     timers: tuple[tuple[str, ...], ...],
-    net_fp: int | None = None,
+    changes: Changes | None = None,
 ) -> World:
     """The world after node ``me`` (index ``i``) moved to ``state`` and emitted ``outputs``.
 
-    ``net_fp`` is ``network``'s fingerprint when the caller knows it; the new network's
-    is noted for the world's fingerprint (explorer/actors/fingerprints.py).
+    ``network`` is ``world.network`` with the entries ``changes`` replaced (None: none);
+    the new network is noted with every change, for its fingerprint when asked
+    (explorer/actors/fingerprints.py).
     """
     history = world.history
-    fps = model.fingerprints
     add = model.net.add_entry
+    changes = changes if changes is not None else []
     if outputs:
         names = timers[i]
         names_changed = False
@@ -334,10 +333,8 @@ def apply_outputs(
             if cls is Send:
                 if out.dst not in model.index:
                     raise ValueError(f"node {me} sent {out.msg!r} to unknown address {out.dst}")
-                if net_fp is None:
-                    net_fp = fps.network(network)
                 network, old, new = add(network, me, out.dst, out.msg)
-                net_fp = fps.moved(net_fp, old, new)
+                changes.append((old, new))
             elif cls is SetTimer:
                 if out.name not in names:
                     names = tuple(sorted((*names, out.name)))
@@ -352,8 +349,8 @@ def apply_outputs(
                 raise ValueError(f"node {me} returned an unknown output {out!r}")
         if names_changed:
             timers = replace_at(timers, i, names)
-    if net_fp is not None:
-        fps.note(network, net_fp)
+    if changes:
+        model.fingerprints.note(network, world.network, changes)
     return World(
         replace_at(world.actors, i, state),
         world.crashed,
