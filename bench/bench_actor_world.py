@@ -29,7 +29,8 @@ worktree may change while the bench runs).
 
 With ``--rounds N`` each (case, workers) runs N times, the baseline and this tree
 alternating (the machine's load drifts: alternation spreads it over both), every run
-printed, then per case the ratio baseline/current of each round and their median.
+printed, then per case the ratio baseline/current of each round, their median, and the
+ratio of the two trees' fastest runs.
 """
 
 from __future__ import annotations
@@ -175,16 +176,21 @@ def _rounds_note(case: str, workers: int, base: str, rounds: list[dict[str, dict
     """The CPU ratio baseline/current of each round (critical path with workers) and
     their median."""
     key = "cpu_s" if workers == 1 else "critical_path_s"
-    ratios = [
-        r[base][key] / r["current"][key]
+    pairs = [
+        (r[base][key], r["current"][key])
         for r in rounds
         if "failed" not in r[base] and "failed" not in r["current"] and r[base][key] and r["current"][key]
     ]
-    if not ratios:
+    if not pairs:
         return f"    {case} W={workers}: no ratio (runs failed)"
+    ratios = [b / c for b, c in pairs]
     each = ", ".join(f"{x:.3f}" for x in ratios)
     what = "CPU" if workers == 1 else "critical path"
-    return f"    {case} W={workers}: {what} baseline/current per round {each}; median {statistics.median(ratios):.3f}x"
+    least = min(b for b, _ in pairs) / min(c for _, c in pairs)
+    return (
+        f"    {case} W={workers}: {what} baseline/current per round {each}; "
+        f"median {statistics.median(ratios):.3f}x, min/min {least:.3f}x"
+    )
 
 
 def _profile(case: str) -> None:
