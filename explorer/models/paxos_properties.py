@@ -621,12 +621,14 @@ class _Quiescence:
 
     def _quiescent(self, world: World) -> bool:
         model = self.model
-        if not model.within_boundary(world):
-            return False  # past the bounds a world is cut off, not settled: not judged
         crashed = world.crashed
+        # (the network first: most worlds have a message to deliver, and both tests only
+        # ever answer False)
         for _src, dst, _msg in model.net.heads(world.network):
             if dst not in crashed:
                 return False  # a message across a cut link waits for the (free) heal
+        if not model.within_boundary(world):
+            return False  # past the bounds a world is cut off, not settled: not judged
         led = any(is_leader(world.actors[r]) for r in self.replicas if r not in crashed)
         for action in model.actions(world):
             if not isinstance(action, FireTimer):
