@@ -68,6 +68,24 @@ def test_keyed_fingerprints_are_the_built_worlds_on_the_default_model() -> None:
     assert unbuilt > 1000  # the fast path is taken (deliveries, timers, drops, dups)
 
 
+def test_keyed_fingerprints_of_decoded_worlds_are_the_built_worlds() -> None:
+    # A decoded world shares the codec's tuple of its small fields with every world of
+    # equal small fields: timer steps, drops and duplicates cache their small fields'
+    # change by that tuple's identity (keyed._timers_changed, keyed._spent).
+    model = paxos_model()
+    fps, fast = model.fingerprints, 0
+    for world in expanded_worlds(model, 5):
+        decoded = model.decode(model.encode(world))
+        assert decoded == world and decoded is not world
+        built = list(Model.successors(model, world))
+        keyed = list(model.keyed_successors(decoded, False))
+        assert fps.base_small is not None and fps.base[0] is decoded
+        for (action, fp, given), (_a, nxt) in zip(keyed, built, strict=True):
+            assert fp == model.fingerprint(nxt), action
+            fast += given is None and action.kind != "deliver"
+    assert fast > 5 * len(fps.small_steps) > 0  # the cached changes are reused
+
+
 def test_a_fifo_network_and_symmetry_fall_back_to_built_worlds() -> None:
     assert assert_keyed_as_built(paxos_model(network="fifo"), 4) == 0
     symmetric = paxos_model(symmetry=True, clients=2)

@@ -47,6 +47,7 @@ __all__ = ["EncodedWorlds", "WorldCodec"]
 SMALL, STATE, ENTRY = 0, 1, 2  # small fields as they are; interned states; network entries
 
 Shipment = tuple[bytes, list[Any]]  # (kinds, parts): the parts numbered since a mark
+SmallFields = tuple[Any, ...]  # (crashed, timers, isolated, budgets, fires_left)
 
 
 class WorldCodec:
@@ -57,7 +58,7 @@ class WorldCodec:
         self.fifo = fifo
         # A network's fingerprint is the sum of its entries' (explorer/actors/fingerprints.py):
         # kept per numbered entry, a decoded world's network is fingerprinted from its
-        # numbers (:meth:`decode_with_network`) instead of entry by entry from the messages.
+        # numbers (:meth:`decode_with_parts`) instead of entry by entry from the messages.
         self.entry_fingerprint = entry_fingerprint
         self.entry_fps: dict[int, int] = {}  # part number of an entry -> its fingerprint
         self.objects: list[Any] = []  # part number -> part
@@ -164,15 +165,17 @@ class WorldCodec:
             return data
         return self._world(self._numbers(data), objects if objects is not None else self.objects)
 
-    def decode_with_network(self, data: bytes | World) -> tuple[World, int | None]:
-        """The world :meth:`encode` gave ``data`` for, and its network's fingerprint (the
-        sum of its entries', mod 2**64) when the codec knows it (None: not known)."""
+    def decode_with_parts(self, data: bytes | World) -> tuple[World, int | None, SmallFields | None]:
+        """The world :meth:`encode` gave ``data`` for, its network's fingerprint (the sum
+        of its entries', mod 2**64) and the codec's tuple of its small fields
+        ``(crashed, timers, isolated, budgets, fires_left)``, whose parts the world holds
+        (each None when not known: a world of a subclass, no entry fingerprints)."""
         if not isinstance(data, bytes) or self.entry_fingerprint is None:
-            return self.decode(data), None
+            return self.decode(data), None, None
         numbers = self._numbers(data)
         entry_fps = self.entry_fps
         fp = sum([entry_fps[n] for n in numbers[2 + self.actors :]]) & MASK
-        return self._world(numbers, self.objects), fp
+        return self._world(numbers, self.objects), fp, self.objects[numbers[0]]
 
     @staticmethod
     def _numbers(data: bytes) -> array[int]:
@@ -232,9 +235,9 @@ class EncodedWorlds:
         return self.codec.encode(state)
 
     def decode(self, data: bytes | World) -> World:
-        world, network_fp = self.codec.decode_with_network(data)
+        world, network_fp, small = self.codec.decode_with_parts(data)
         if network_fp is not None:  # (the world is decoded to be expanded, as a rule)
-            self.fingerprints.networks.put(world.network, network_fp)
+            self.fingerprints.decoded(world, network_fp, small)
         return world
 
     # The parallel search's hooks (explorer.engine.model.Model): encodings sent across.

@@ -95,6 +95,14 @@ class WorldFingerprints:
         self.weights = actor_weights(actors)
         # the world being expanded, its fingerprint and its parts (see :meth:`expanding`)
         self.base: tuple[World | None, int, Parts] = (None, 0, [])
+        # The last world the codec decoded and the codec's tuple of its small fields
+        # (:meth:`decoded`); ``base_small`` is that tuple when the expanded world is that
+        # world, else None. Decoded worlds of equal small fields share the tuple, so the
+        # keyed steps cache their small fields' change by its identity (``small_steps``,
+        # explorer/actors/keyed.py).
+        self.last_decoded: tuple[World | None, Any] = (None, None)
+        self.base_small: Any = None
+        self.small_steps: dict[tuple[Any, ...], tuple[Any, Any, int]] = {}
 
     # Pickled (a model sent to a Ray worker), the caches stay behind: they are keyed by
     # object identity, which means nothing in another process, and struct's packers
@@ -199,12 +207,20 @@ class WorldFingerprints:
             fp += weight * actor
         return fp & MASK
 
+    def decoded(self, world: World, network_fp: int, small: Any) -> None:
+        """``world`` was just decoded: its network's fingerprint is ``network_fp``, and
+        ``small`` the codec's tuple of its small fields."""
+        self.networks.put(world.network, network_fp)
+        self.last_decoded = (world, small)
+
     def expanding(self, world: World) -> None:
         """``world``'s successors are about to be fingerprinted: keep its parts, so
         theirs are computed from the fields they replaced."""
         if self.base[0] is not world:
             parts = self.parts_of(world)
             self.base = (world, self.combine(parts), parts)
+            decoded, small = self.last_decoded
+            self.base_small = small if decoded is world else None
 
     def world(self, world: World) -> int:
         """The world's fingerprint: the expanded world's, corrected for every field that

@@ -99,11 +99,8 @@ def keyed_successors(model: KeyedSteps, world: World) -> Iterator[Keyed]:
                 fp = _timer(model, world, action, base_fp, parts)
             elif kind == "drop" or kind == "dup":
                 act: Any = action  # (the kind tag fixes the tuple's shape)
-                src, dst, msg = act[0], act[1], act[2]
-                change = fps.envelope(src, dst, msg)
-                budgets = spend(world.budgets, DROP if kind == "drop" else DUP)
-                small = fps.small_key((world.crashed, world.timers, world.isolated, budgets, world.fires_left))
-                fp = base_fp + NET_W * (change if kind == "dup" else -change) + SMALL_W * (small - parts[1])
+                change = fps.envelope(act[0], act[1], act[2])
+                fp = base_fp + NET_W * (change if kind == "dup" else -change) + _spent(fps, world, kind, parts)
         if fp is not None:
             yield action, fp & MASK, None
             continue
@@ -137,7 +134,7 @@ def _deliver(model: KeyedSteps, world: World, action: Any, base_fp: int, parts: 
         _keep(effects, key, (old, msg, effect), model.fingerprints.limit)
     if effect is None:
         return None
-    return _on_world(model, world, i, effect, world.timers, world.fires_left, base_fp, parts)
+    return _on_world(model, world, i, effect, None, base_fp, parts)
 
 
 def _timer(model: KeyedSteps, world: World, action: Any, base_fp: int, parts: list[int]) -> int | None:
@@ -155,12 +152,7 @@ def _timer(model: KeyedSteps, world: World, action: Any, base_fp: int, parts: li
         _keep(effects, key, (old, name, effect), model.fingerprints.limit)
     if effect is None:
         return None
-    timers = replace_at(world.timers, i, without(world.timers[i], name))
-    fires_left = world.fires_left
-    slot = model.fire_slot.get((i, name)) if model.fire_slot else None
-    if slot is not None:
-        fires_left = replace_at(fires_left, slot, fires_left[slot] - 1)
-    return _on_world(model, world, i, effect, timers, fires_left, base_fp, parts)
+    return _on_world(model, world, i, effect, name, base_fp, parts)
 
 
 def _keep(effects: dict[Any, Any], key: Any, entry: Any, limit: int) -> None:
@@ -205,33 +197,73 @@ def _on_world(
     world: World,
     i: int,
     effect: tuple[int, tuple[tuple[bool, str], ...], tuple[Any, ...]],
-    timers: tuple[tuple[str, ...], ...],
-    fires_left: tuple[int, ...],
+    fired: str | None,
     fp: int,
     parts: list[int],
 ) -> int:
-    """``fp`` (the world's, ``world``'s timers and fires left already as the step left
-    them before the node's outputs) with the step's ``effect``."""
+    """``fp`` (the world's) with the step's ``effect``, after actor ``i``'s timer
+    ``fired`` fired (None: a delivery)."""
     change, timer_ops, history_outputs = effect
     fp += change
-    if timer_ops:
-        names = timers[i]
-        for is_set, name in timer_ops:
-            if is_set:
-                if name not in names:
-                    names = tuple(sorted((*names, name)))
-            elif name in names:
-                names = without(names, name)
-        if names != timers[i]:
-            timers = replace_at(timers, i, names)
-    fps = model.fingerprints
-    if timers is not world.timers or fires_left is not world.fires_left:
-        small = fps.small_key((world.crashed, timers, world.isolated, world.budgets, fires_left))
-        fp += SMALL_W * (small - parts[1])
+    if fired is not None or timer_ops:
+        fp += _timers_changed(model, world, i, fired, timer_ops, parts)
     if history_outputs:
         canon = model.memo.states.canon
         history = world.history
         for out in history_outputs:
             history = canon((*history, out))
-        fp += HISTORY_W * (fps.part(history) - parts[3])
+        fp += HISTORY_W * (model.fingerprints.part(history) - parts[3])
     return fp
+
+
+def _timers_changed(
+    model: KeyedSteps, world: World, i: int, fired: str | None, timer_ops: tuple[tuple[bool, str], ...], parts: list[int]
+) -> int:
+    """The weighted change of the small fields' fingerprint when actor ``i``'s timer
+    ``fired`` (None: none) fired and its step set or cancelled ``timer_ops``; cached by the
+    identity of the expanded world's small fields when the codec decoded it (worlds of
+    equal small fields share that tuple)."""
+    fps = model.fingerprints
+    small = fps.base_small
+    if small is not None:
+        key = (id(small), i, fired, id(timer_ops))
+        entry = fps.small_steps.get(key)
+        if entry is not None and entry[0] is small and entry[1] is timer_ops:
+            return entry[2]
+    timers, fires_left = world.timers, world.fires_left
+    if fired is not None:
+        timers = replace_at(timers, i, without(timers[i], fired))
+        slot = model.fire_slot.get((i, fired)) if model.fire_slot else None
+        if slot is not None:
+            fires_left = replace_at(fires_left, slot, fires_left[slot] - 1)
+    names = timers[i]
+    for is_set, name in timer_ops:
+        if is_set:
+            if name not in names:
+                names = tuple(sorted((*names, name)))
+        elif name in names:
+            names = without(names, name)
+    if names != timers[i]:
+        timers = replace_at(timers, i, names)
+    change = 0
+    if timers is not world.timers or fires_left is not world.fires_left:
+        change = SMALL_W * (fps.small_key((world.crashed, timers, world.isolated, world.budgets, fires_left)) - parts[1]) & MASK
+    if small is not None:  # (both objects kept alive beside their ids)
+        _keep(fps.small_steps, key, (small, timer_ops, change), fps.limit)
+    return change
+
+
+def _spent(fps: WorldFingerprints, world: World, kind: str, parts: list[int]) -> int:
+    """The weighted change of the small fields' fingerprint when a drop or duplicate
+    (``kind``) spends its budget; cached as :func:`_timers_changed` is."""
+    small = fps.base_small
+    if small is not None:
+        key = (id(small), kind)
+        entry = fps.small_steps.get(key)
+        if entry is not None and entry[0] is small:
+            return entry[2]
+    budgets = spend(world.budgets, DROP if kind == "drop" else DUP)
+    change = SMALL_W * (fps.small_key((world.crashed, world.timers, world.isolated, budgets, world.fires_left)) - parts[1]) & MASK
+    if small is not None:
+        _keep(fps.small_steps, key, (small, None, change), fps.limit)
+    return change
