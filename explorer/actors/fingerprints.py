@@ -103,6 +103,7 @@ class WorldFingerprints:
         self.last_decoded: tuple[World | None, Any] = (None, None)
         self.base_small: Any = None
         self.small_steps: dict[tuple[Any, ...], tuple[Any, Any, int]] = {}
+        self.timer_ops: dict[tuple[tuple[bool, str], ...], tuple[tuple[bool, str], ...]] = {}  # canonical
 
     # Pickled (a model sent to a Ray worker), the caches stay behind: they are keyed by
     # object identity, which means nothing in another process, and struct's packers

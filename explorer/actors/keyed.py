@@ -189,7 +189,8 @@ def _effect(
         if cls is not World:
             change += TYPE_W * (fps.type_tag(cls) - parts[0])
         change += fps.weights[i] * (fps.part(new) - fps.part(old))
-    return change, tuple(timer_ops), tuple(history)
+    ops = tuple(timer_ops)
+    return change, fps.timer_ops.setdefault(ops, ops), tuple(history)  # (one object per value: a key of small_steps)
 
 
 def _on_world(
