@@ -177,18 +177,6 @@ class ActorModel(WorldReading, EncodedWorlds, Reducible, KeyedSteps, Model[World
         return out
 
     def next_state(self, state: World, action: ActorAction) -> World | None:
-        nxt, actor, outputs = self.step(state, action)
-        self.last_step = (nxt, state, actor, outputs)
-        return nxt
-
-    #: the last world :meth:`next_state` built, the world it was built from, the address
-    #: of the actor the step moved (-1: none) and that actor's outputs: properties judged
-    #: step by step read it (explorer/models/paxos_progress.py, truthful messages)
-    last_step: tuple[World | None, World | None, int, tuple[Any, ...]] = (None, None, -1, ())
-
-    def step(self, state: World, action: ActorAction) -> tuple[World, int, tuple[Any, ...]]:
-        """:meth:`next_state`, with the address of the actor the step moved (-1: none)
-        and its outputs."""
         world = state
         # Typed loosely on purpose: the kind tag, checked first, fixes the tuple's shape.
         act: Any = action
@@ -198,7 +186,7 @@ class ActorModel(WorldReading, EncodedWorlds, Reducible, KeyedSteps, Model[World
             network, changes = net_change(self.net.remove_entry, world.network, src, dst, msg)
             i = self.index[dst]
             new_state, outputs = self.memo.message(self.nodes[i], i, dst, world.actors[i], src, msg)
-            return apply_outputs(self, world, i, dst, new_state, outputs, network, world.timers, changes), dst, outputs
+            return apply_outputs(self, world, i, dst, new_state, outputs, network, world.timers, changes)
         if kind == "timer":
             assert isinstance(action, FireTimer)
             i = self.index[action.node]
@@ -210,15 +198,15 @@ class ActorModel(WorldReading, EncodedWorlds, Reducible, KeyedSteps, Model[World
                     fires_left=replace_at(world.fires_left, slot, world.fires_left[slot] - 1)
                 )
             new_state, outputs = self.memo.timer(self.nodes[i], i, action.node, world.actors[i], action.timer)
-            return apply_outputs(self, world, i, action.node, new_state, outputs, world.network, timers), action.node, outputs
+            return apply_outputs(self, world, i, action.node, new_state, outputs, world.network, timers)
         if kind == "drop":
             network, changes = net_change(self.net.remove_entry, world.network, act[0], act[1], act[2])
             self.fingerprints.note(network, world.network, changes)
-            return world._replace(network=network, budgets=spend(world.budgets, DROP)), -1, ()
+            return world._replace(network=network, budgets=spend(world.budgets, DROP))
         if kind == "dup":
             network, changes = net_change(self.net.duplicate_entry, world.network, act[0], act[1], act[2])
             self.fingerprints.note(network, world.network, changes)
-            return world._replace(network=network, budgets=spend(world.budgets, DUP)), -1, ()
+            return world._replace(network=network, budgets=spend(world.budgets, DUP))
         if kind == "crash":
             assert isinstance(action, Crash)
             i = self.index[action.node]
@@ -228,18 +216,20 @@ class ActorModel(WorldReading, EncodedWorlds, Reducible, KeyedSteps, Model[World
                 crashed=tuple(sorted((*world.crashed, action.node))),
                 timers=replace_at(world.timers, i, ()),
                 budgets=spend(world.budgets, CRASH),
-            ), action.node, ()
+            )
         if kind == "restart":
             assert isinstance(action, Restart)
             i = self.index[action.node]
             new_state, outputs = self.memo.restart(self.nodes[i], i, action.node, world.actors[i])
             world = world._replace(crashed=tuple(c for c in world.crashed if c != action.node))
-            return apply_outputs(self, world, i, action.node, new_state, outputs, world.network, world.timers), action.node, outputs
+            return apply_outputs(self, world, i, action.node, new_state, outputs, world.network, world.timers)
         if kind == "partition":
             assert isinstance(action, Partition)
-            return world._replace(isolated=action.group, budgets=spend(world.budgets, PARTITION)), -1, ()
+            return world._replace(
+                isolated=action.group, budgets=spend(world.budgets, PARTITION)
+            )
         if kind == "heal":
-            return world._replace(isolated=()), -1, ()
+            return world._replace(isolated=())
         raise ValueError(f"unknown action {action!r}")
 
     def successors(self, state: World) -> Iterator[tuple[ActorAction, World]]:

@@ -56,10 +56,9 @@ from typing import Any
 from explorer.actors import ActorModel, Reads, World
 from explorer.engine.model import Property
 from explorer.models.config import CheckConfig
-from explorer.models.paxos_screen import StepScreened
 from paxos_core.accessors import is_leader, promised_ballot, votes_cast
 from paxos_core.config import VariantFlags
-from paxos_core.events import Complete, Invoke, Send
+from paxos_core.events import Complete, Invoke
 from paxos_core.messages import Accepted, Nack, Promise
 from paxos_core.multi import FOLLOWER, LEADER
 
@@ -131,61 +130,18 @@ def _tracks_slots(replicas: tuple[int, ...]) -> Any:
 JUDGED_KINDS = frozenset({Nack, Promise, Accepted})
 
 
-class _Truthful(StepScreened):
-    """Truthful messages: every judged message in flight says what its sender promised
-    and voted (:func:`untruthful`).
+def _truthful(model: ActorModel, replicas: frozenset[int]) -> Any:
+    net = model.net
 
-    For the screen (:meth:`after_step`), a world made by a step from a world whose
-    judged messages were all true is judged by the messages of the actor the step moved
-    alone: every other sender's state is unchanged, a message delivered or dropped only
-    removes one, and a duplicate copies one already judged. (On the FIFO network a
-    delivery brings the next message of its link to the head, where it is judged: that
-    network is judged whole.)"""
-
-    def __init__(self, model: ActorModel, replicas: frozenset[int]) -> None:
-        self.model, self.net, self.replicas = model, model.net, replicas
-        # the last parent judged: its judged messages by sender, or None if one is untrue
-        self._parent: tuple[World | None, dict[int, list[Any]] | None] = (None, None)
-
-    def __call__(self, world: World) -> bool:
-        actors, replicas = world.actors, self.replicas
-        for src, _dst, msg in self.net.heads(world.network):
+    def holds(world: World) -> bool:
+        actors = world.actors
+        for src, _dst, msg in net.heads(world.network):
             # (the kind first: most messages in flight are of a kind never judged)
             if type(msg) in JUDGED_KINDS and src in replicas and untruthful(src, msg, actors[src]) is not None:
                 return False
         return True
 
-    def after_step(self, world: World) -> bool:
-        built, parent, actor, outputs = self.model.last_step
-        if built is not world or parent is None or self.net.fifo:
-            return self(world)
-        judged_parent, by_sender = self._parent
-        if judged_parent is not parent:
-            by_sender = self._by_sender(parent)
-            self._parent = (parent, by_sender)
-        if by_sender is None:
-            return self(world)
-        if actor not in self.replicas:
-            return True  # no judged sender moved (a drop, a duplicate, a client's step)
-        state = world.actors[actor]
-        for msg in by_sender.get(actor, ()):
-            if untruthful(actor, msg, state) is not None:
-                return False  # (unless this step delivered it: not known, the caller judges)
-        for out in outputs:
-            if type(out) is Send and type(out.msg) in JUDGED_KINDS and untruthful(actor, out.msg, state) is not None:
-                return False
-        return True
-
-    def _by_sender(self, world: World) -> dict[int, list[Any]] | None:
-        """The world's judged messages by sender, or None if one of them is untrue."""
-        found: dict[int, list[Any]] = {}
-        actors, replicas = world.actors, self.replicas
-        for src, _dst, msg in self.net.heads(world.network):
-            if type(msg) in JUDGED_KINDS and src in replicas:
-                if untruthful(src, msg, actors[src]) is not None:
-                    return None
-                found.setdefault(src, []).append(msg)
-        return found
+    return holds
 
 
 def election_problems(model: ActorModel, world: World, ballots: int) -> list[str]:
@@ -256,7 +212,7 @@ def progress_properties(
     multi = config.model == "multipaxos"
     props: list[Property[World]] = [
         Property.always(
-            TRUTHFUL_MESSAGES, _Truthful(model, frozenset(replicas)),
+            TRUTHFUL_MESSAGES, _truthful(model, frozenset(replicas)),
             "every Nack, Promise and Accepted in flight says what its sender promised and voted",
             # message by message; a true message stays true while promises only grow
             # (votes, a ghost, are never forgotten): not in forget-promise-on-restart

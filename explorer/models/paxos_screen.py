@@ -20,19 +20,7 @@ from typing import Any
 from explorer.actors import World
 from explorer.engine.model import Property
 
-__all__ = ["StepScreened", "always_screen"]
-
-
-class StepScreened:
-    """A condition with a cheaper test for the screen: :meth:`after_step` answers True
-    only where the condition holds (False: not known), reading what the step into the
-    world changed (``ActorModel.last_step``)."""
-
-    def __call__(self, world: World) -> bool:
-        raise NotImplementedError
-
-    def after_step(self, world: World) -> bool:
-        return self(world)
+__all__ = ["always_screen"]
 
 
 def always_screen(
@@ -45,8 +33,7 @@ def always_screen(
     ``verdicts(world)``: the cached verdict bits of the world's view; a condition with a
     ``view_bits`` attribute (its known and holds bits) is judged by them. Properties
     named in ``by_world_type`` hold in every world of the plain :class:`World` class.
-    A :class:`StepScreened` condition is asked its ``after_step``; every other always
-    condition is called."""
+    Every other always condition is called."""
     mask = 0
     others: list[Callable[[World], bool]] = []
     for prop in properties:
@@ -55,8 +42,6 @@ def always_screen(
         bits: Any = getattr(prop.condition, "view_bits", None)
         if bits is not None:
             mask |= bits
-        elif isinstance(prop.condition, StepScreened):
-            others.append(prop.condition.after_step)
         else:
             others.append(prop.condition)
     rest = tuple(others)
