@@ -60,6 +60,10 @@ class KeyedSteps:
 
     #: the class whose ``successors`` and ``next_state`` the keyed steps follow
     steps_of: type[KeyedSteps]
+    #: the last action given unbuilt whose step leaves the world of the plain World class
+    #: (``step_type`` said so; the step moves one actor at most): a model that checks
+    #: steps in ``next_state`` need not check it again when the engine builds it
+    plain_unbuilt: ActorAction | None = None
 
     def keyed_successors(self, state: World, symmetry: bool) -> Iterator[Keyed]:
         """Fingerprints from the steps, worlds built when new (see the module docstring);
@@ -101,6 +105,7 @@ def keyed_successors(model: KeyedSteps, world: World) -> Iterator[Keyed]:
                 act: Any = action  # (the kind tag fixes the tuple's shape)
                 change = fps.envelope(act[0], act[1], act[2])
                 fp = base_fp + NET_W * (change if kind == "dup" else -change) + _spent(fps, world, kind, parts)
+                model.plain_unbuilt = action  # (no actor moves)
         if fp is not None:
             yield action, fp & MASK, None
             continue
@@ -112,8 +117,9 @@ def keyed_successors(model: KeyedSteps, world: World) -> Iterator[Keyed]:
 
 #: what a node step does to a world's fingerprint, whatever the world: (the change of
 #: the type, actor and network parts, weighted; the timer outputs in order as (set?,
-#: name); the history outputs), or None when only building the world can tell
-Effect = tuple[int, tuple[tuple[bool, str], ...], tuple[Any, ...]] | None
+#: name); the history outputs; whether the world stays of the plain World class), or
+#: None when only building the world can tell
+Effect = tuple[int, tuple[tuple[bool, str], ...], tuple[Any, ...], bool] | None
 
 
 def _deliver(model: KeyedSteps, world: World, action: Any, base_fp: int, parts: list[int]) -> int | None:
@@ -130,11 +136,11 @@ def _deliver(model: KeyedSteps, world: World, action: Any, base_fp: int, parts: 
         new, outputs = model.memo.message(model.nodes[i], i, dst, old, src, msg)
         effect = _effect(model, i, dst, old, new, outputs, parts)
         if effect is not None:
-            effect = (effect[0] - NET_W * model.fingerprints.envelope(src, dst, msg), effect[1], effect[2])
+            effect = (effect[0] - NET_W * model.fingerprints.envelope(src, dst, msg), *effect[1:])
         _keep(effects, key, (old, msg, effect), model.fingerprints.limit)
     if effect is None:
         return None
-    return _on_world(model, world, i, effect, None, base_fp, parts)
+    return _on_world(model, world, action, i, effect, None, base_fp, parts)
 
 
 def _timer(model: KeyedSteps, world: World, action: Any, base_fp: int, parts: list[int]) -> int | None:
@@ -152,7 +158,7 @@ def _timer(model: KeyedSteps, world: World, action: Any, base_fp: int, parts: li
         _keep(effects, key, (old, name, effect), model.fingerprints.limit)
     if effect is None:
         return None
-    return _on_world(model, world, i, effect, name, base_fp, parts)
+    return _on_world(model, world, action, i, effect, name, base_fp, parts)
 
 
 def _keep(effects: dict[Any, Any], key: Any, entry: Any, limit: int) -> None:
@@ -184,27 +190,32 @@ def _effect(
         else:
             return None
     change = NET_W * sent
+    plain = True
     if new is not old:
         cls = model.step_type(i, old, new)
         if cls is not World:
             change += TYPE_W * (fps.type_tag(cls) - parts[0])
+            plain = False
         change += fps.weights[i] * (fps.part(new) - fps.part(old))
     ops = tuple(timer_ops)
-    return change, fps.timer_ops.setdefault(ops, ops), tuple(history)  # (one object per value: a key of small_steps)
+    return change, fps.timer_ops.setdefault(ops, ops), tuple(history), plain  # (ops: one object per value, a key of small_steps)
 
 
 def _on_world(
     model: KeyedSteps,
     world: World,
+    action: ActorAction,
     i: int,
-    effect: tuple[int, tuple[tuple[bool, str], ...], tuple[Any, ...]],
+    effect: tuple[int, tuple[tuple[bool, str], ...], tuple[Any, ...], bool],
     fired: str | None,
     fp: int,
     parts: list[int],
 ) -> int:
     """``fp`` (the world's) with the step's ``effect``, after actor ``i``'s timer
-    ``fired`` fired (None: a delivery)."""
-    change, timer_ops, history_outputs = effect
+    ``fired`` fired (None: a delivery); notes ``action`` as ``plain_unbuilt`` if so."""
+    change, timer_ops, history_outputs, plain = effect
+    if plain:
+        model.plain_unbuilt = action
     fp += change
     if fired is not None or timer_ops:
         fp += _timers_changed(model, world, i, fired, timer_ops, parts)

@@ -494,8 +494,8 @@ class PaxosModel(ActorModel):
 
     def next_state(self, state: World, action: ActorAction) -> World | None:
         nxt = super().next_state(state, action)
-        if nxt is None or self._transition is None:
-            return nxt
+        if nxt is None or self._transition is None or action is self.plain_unbuilt:
+            return nxt  # (a keyed step already judged plain: step_type, explorer/actors/keyed.py)
         found = self._transition(state, nxt)
         if not found:
             return nxt
