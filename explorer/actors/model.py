@@ -43,9 +43,6 @@ from explorer.actors.world import (
 from explorer.engine.model import Model, Property
 from paxos_core.events import CancelTimer, Complete, Invoke, Send, SetTimer
 
-# the kinds of the actions :meth:`ActorModel.actions` builds most (their ``kind`` defaults)
-DELIVER, DROP_KIND, DUP_KIND, TIMER = (cls._field_defaults["kind"] for cls in (Deliver, Drop, Duplicate, FireTimer))
-
 
 class ActorModel(WorldReading, EncodedWorlds, Reducible, KeyedSteps, Model[World, ActorAction]):
     """A checkable model of actors exchanging messages over a faulty network.
@@ -158,16 +155,13 @@ class ActorModel(WorldReading, EncodedWorlds, Reducible, KeyedSteps, Model[World
         isolated = self._isolated_sets[world.isolated]
         budgets = world.budgets
         drop_left, dup_left = budgets[DROP], budgets[DUP]
-        # (built by tuple.__new__: a NamedTuple's own __new__, a Python function with the
-        # kind's default, costs twice as much, and this is a few actions per successor)
-        new = tuple.__new__
         for src, dst, msg in self.net.heads(world.network):
             if dst not in crashed and ((src in isolated) == (dst in isolated)):
-                out.append(new(Deliver, (src, dst, msg, DELIVER)))
+                out.append(Deliver(src, dst, msg))
             if drop_left:
-                out.append(new(Drop, (src, dst, msg, DROP_KIND)))
+                out.append(Drop(src, dst, msg))
             if dup_left:
-                out.append(new(Duplicate, (src, dst, msg, DUP_KIND)))
+                out.append(Duplicate(src, dst, msg))
         fire_slot = self.fire_slot
         fires_left = world.fires_left
         for i, names in enumerate(world.timers):
@@ -176,7 +170,7 @@ class ActorModel(WorldReading, EncodedWorlds, Reducible, KeyedSteps, Model[World
                 for name in names:
                     slot = fire_slot.get((i, name)) if fire_slot else None
                     if slot is None or fires_left[slot] > 0:
-                        out.append(new(FireTimer, (node, name, TIMER)))
+                        out.append(FireTimer(node, name))
         out.extend(
             node_fault_actions(self.servers, crashed, world.isolated, budgets, self.partition_groups)
         )
