@@ -20,6 +20,9 @@ history, which it interns; messages inside network entries) and by value where i
 builds them afresh (the small fields: ints and strs only, whose equality agrees with
 ``repr``; a network entry: its link, its count or queue, and the ids of its messages).
 A world of a subclass (a Paxos broken-step world carries its problems) is kept as it is.
+The codec also keeps each numbered entry's fingerprint, so a decoded world's network is
+fingerprinted by summing its entries' numbers' (:meth:`WorldCodec.decode_with_parts`),
+and hands on its tuple of small fields, which the keyed steps cache by.
 
 The parallel search sends encodings to other processes too (the model's ``shipped_parts``
 / ``receive_parts`` / ``decode_from`` hooks): a sender ships each part once per

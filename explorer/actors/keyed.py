@@ -17,8 +17,13 @@ Every other successor is built and fingerprinted as before: crashes, restarts,
 partitions, FIFO networks, an expanded world of a subclass type (a broken step's), a
 step whose outputs ``next_state`` would reject (it raises there). A model subclass whose
 ``next_state`` marks steps (the Paxos models' broken-step worlds) says through
-``step_type`` what class a step's world has. tests/test_keyed_successors.py checks the
-fingerprints against the built worlds' on every state of small searches.
+``step_type`` what class a step's world has; the last unbuilt step it judged plain is
+``plain_unbuilt``, so such a ``next_state`` need not judge it again when the engine
+builds it. A timer firing's, drop's or duplicate's change of the small fields'
+fingerprint is cached by the identity of the expanded world's small-fields tuple,
+which the codec gives every decoded world of equal small fields
+(explorer/actors/encoding.py). tests/test_keyed_successors.py checks the fingerprints
+against the built worlds' on every state of small searches, decoded or not.
 """
 
 from __future__ import annotations
