@@ -22,7 +22,7 @@ builds them afresh (the small fields: ints and strs only, whose equality agrees 
 A world of a subclass (a Paxos broken-step world carries its problems) is kept as it is.
 The codec also keeps each numbered entry's fingerprint, so a decoded world's network is
 fingerprinted by summing its entries' numbers' (:meth:`WorldCodec.decode_with_parts`),
-and hands on its tuple of small fields, which the keyed steps cache by.
+and hands on the number of its small fields, which the keyed steps cache by.
 
 The parallel search sends encodings to other processes too (the model's ``shipped_parts``
 / ``receive_parts`` / ``decode_from`` hooks): a sender ships each part once per
@@ -50,7 +50,6 @@ __all__ = ["EncodedWorlds", "WorldCodec"]
 SMALL, STATE, ENTRY = 0, 1, 2  # small fields as they are; interned states; network entries
 
 Shipment = tuple[bytes, list[Any]]  # (kinds, parts): the parts numbered since a mark
-SmallFields = tuple[Any, ...]  # (crashed, timers, isolated, budgets, fires_left)
 
 
 class WorldCodec:
@@ -168,17 +167,17 @@ class WorldCodec:
             return data
         return self._world(self._numbers(data), objects if objects is not None else self.objects)
 
-    def decode_with_parts(self, data: bytes | World) -> tuple[World, int | None, SmallFields | None]:
+    def decode_with_parts(self, data: bytes | World) -> tuple[World, int | None, int | None]:
         """The world :meth:`encode` gave ``data`` for, its network's fingerprint (the sum
-        of its entries', mod 2**64) and the codec's tuple of its small fields
-        ``(crashed, timers, isolated, budgets, fires_left)``, whose parts the world holds
+        of its entries', mod 2**64) and the number of its small fields ``(crashed,
+        timers, isolated, budgets, fires_left)``: one number per value, never reused
         (each None when not known: a world of a subclass, no entry fingerprints)."""
         if not isinstance(data, bytes) or self.entry_fingerprint is None:
             return self.decode(data), None, None
         numbers = self._numbers(data)
         entry_fps = self.entry_fps
         fp = sum([entry_fps[n] for n in numbers[2 + self.actors :]]) & MASK
-        return self._world(numbers, self.objects), fp, self.objects[numbers[0]]
+        return self._world(numbers, self.objects), fp, numbers[0]
 
     @staticmethod
     def _numbers(data: bytes) -> array[int]:

@@ -95,15 +95,16 @@ class WorldFingerprints:
         self.weights = actor_weights(actors)
         # the world being expanded, its fingerprint and its parts (see :meth:`expanding`)
         self.base: tuple[World | None, int, Parts] = (None, 0, [])
-        # The last world the codec decoded and the codec's tuple of its small fields
-        # (:meth:`decoded`); ``base_small`` is that tuple when the expanded world is that
-        # world, else None. Decoded worlds of equal small fields share the tuple, so the
-        # keyed steps cache their small fields' change by its identity (``small_steps``,
-        # explorer/actors/keyed.py).
-        self.last_decoded: tuple[World | None, Any] = (None, None)
-        self.base_small: Any = None
-        self.small_steps: dict[tuple[Any, ...], tuple[Any, Any, int]] = {}
-        self.timer_ops: dict[tuple[tuple[bool, str], ...], tuple[tuple[bool, str], ...]] = {}  # canonical
+        # The last world the codec decoded and the codec's number of its small fields
+        # (:meth:`decoded`); ``base_small`` is that number when the expanded world is that
+        # world, else None. The codec numbers small fields by value and never reuses a
+        # number, so the keyed steps cache their small fields' change by it
+        # (``small_steps``, explorer/actors/keyed.py).
+        self.last_decoded: tuple[World | None, int | None] = (None, None)
+        self.base_small: int | None = None
+        self.small_steps: dict[tuple[Any, ...], int] = {}
+        # one object per value of a step's timer outputs, kept for good (their ids are keys)
+        self.timer_ops: dict[tuple[tuple[bool, str], ...], tuple[tuple[bool, str], ...]] = {}
 
     # Pickled (a model sent to a Ray worker), the caches stay behind: they are keyed by
     # object identity, which means nothing in another process, and struct's packers
@@ -208,9 +209,9 @@ class WorldFingerprints:
             fp += weight * actor
         return fp & MASK
 
-    def decoded(self, world: World, network_fp: int, small: Any) -> None:
+    def decoded(self, world: World, network_fp: int, small: int | None) -> None:
         """``world`` was just decoded: its network's fingerprint is ``network_fp``, and
-        ``small`` the codec's tuple of its small fields."""
+        ``small`` the codec's number of its small fields."""
         self.networks.put(world.network, network_fp)
         self.last_decoded = (world, small)
 

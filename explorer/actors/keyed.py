@@ -20,9 +20,8 @@ step whose outputs ``next_state`` would reject (it raises there). A model subcla
 ``step_type`` what class a step's world has; the last unbuilt step it judged plain is
 ``plain_unbuilt``, so such a ``next_state`` need not judge it again when the engine
 builds it. A timer firing's, drop's or duplicate's change of the small fields'
-fingerprint is cached by the identity of the expanded world's small-fields tuple,
-which the codec gives every decoded world of equal small fields
-(explorer/actors/encoding.py). tests/test_keyed_successors.py checks the fingerprints
+fingerprint is cached by the codec's number of the expanded world's small fields (one
+number per value, never reused: explorer/actors/encoding.py) when the world was decoded. tests/test_keyed_successors.py checks the fingerprints
 against the built worlds' on every state of small searches, decoded or not.
 """
 
@@ -238,15 +237,15 @@ def _timers_changed(
 ) -> int:
     """The weighted change of the small fields' fingerprint when actor ``i``'s timer
     ``fired`` (None: none) fired and its step set or cancelled ``timer_ops``; cached by the
-    identity of the expanded world's small fields when the codec decoded it (worlds of
-    equal small fields share that tuple)."""
+    codec's number of the expanded world's small fields when the codec decoded it, and
+    the id of ``timer_ops`` (one object per value, kept for good: ``fps.timer_ops``)."""
     fps = model.fingerprints
     small = fps.base_small
     if small is not None:
-        key = (id(small), i, fired, id(timer_ops))
-        entry = fps.small_steps.get(key)
-        if entry is not None and entry[0] is small and entry[1] is timer_ops:
-            return entry[2]
+        key = (small, i, fired, id(timer_ops))
+        known = fps.small_steps.get(key)
+        if known is not None:
+            return known
     timers, fires_left = world.timers, world.fires_left
     if fired is not None:
         timers = replace_at(timers, i, without(timers[i], fired))
@@ -265,8 +264,8 @@ def _timers_changed(
     change = 0
     if timers is not world.timers or fires_left is not world.fires_left:
         change = SMALL_W * (fps.small_key((world.crashed, timers, world.isolated, world.budgets, fires_left)) - parts[1]) & MASK
-    if small is not None:  # (both objects kept alive beside their ids)
-        _keep(fps.small_steps, key, (small, timer_ops, change), fps.limit)
+    if small is not None:
+        _keep(fps.small_steps, key, change, fps.limit)
     return change
 
 
@@ -275,12 +274,12 @@ def _spent(fps: WorldFingerprints, world: World, kind: str, parts: list[int]) ->
     (``kind``) spends its budget; cached as :func:`_timers_changed` is."""
     small = fps.base_small
     if small is not None:
-        key = (id(small), kind)
-        entry = fps.small_steps.get(key)
-        if entry is not None and entry[0] is small:
-            return entry[2]
+        key = (small, kind)
+        known = fps.small_steps.get(key)
+        if known is not None:
+            return known
     budgets = spend(world.budgets, DROP if kind == "drop" else DUP)
     change = SMALL_W * (fps.small_key((world.crashed, world.timers, world.isolated, budgets, world.fires_left)) - parts[1]) & MASK
     if small is not None:
-        _keep(fps.small_steps, key, (small, None, change), fps.limit)
+        _keep(fps.small_steps, key, change, fps.limit)
     return change
