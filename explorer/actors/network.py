@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import struct
 from bisect import bisect_left
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from hashlib import blake2b
 from typing import Any
 
@@ -80,11 +80,10 @@ class UnorderedNetwork:
     name = "unordered"
     fifo = False
 
-    def heads(self, network: Entries) -> list[tuple[int, int, Any]]:
-        """Every deliverable ``(src, dst, msg)``, once per distinct message (the entries'
-        own tuples, in a list: asked of every world by properties, a generator yielding
-        new tuples cost a third more)."""
-        return [entry[0] for entry in network]
+    def heads(self, network: Entries) -> Iterator[tuple[int, int, Any]]:
+        """Every deliverable ``(src, dst, msg)``, once per distinct message."""
+        for (src, dst, msg), _count in network:
+            yield src, dst, msg
 
     def add(self, network: Entries, src: int, dst: int, msg: Any) -> Entries:
         return self.add_entry(network, src, dst, msg)[0]
@@ -165,8 +164,9 @@ class FifoNetwork:
     name = "fifo"
     fifo = True
 
-    def heads(self, network: Entries) -> list[tuple[int, int, Any]]:
-        return [(src, dst, queue[0]) for (src, dst), queue in network]
+    def heads(self, network: Entries) -> Iterator[tuple[int, int, Any]]:
+        for (src, dst), queue in network:
+            yield src, dst, queue[0]
 
     def add(self, network: Entries, src: int, dst: int, msg: Any) -> Entries:
         return self.add_entry(network, src, dst, msg)[0]
