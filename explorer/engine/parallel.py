@@ -12,6 +12,17 @@ With a model's keyed successors a level runs otherwise (successors built only wh
 to their owner, and expanded by the worker that built them):
 explorer/engine/parallel_keyed.py.
 
+A reduced search's *free* steps (explorer/engine/free_steps.py, docs/por.md "Depth
+bounds") count as no step of the depth bound: a 0-1 BFS. A level then runs in rounds:
+the first expands the frontier; a successor reached by a free step goes to its owner
+marked free, and the owner puts it in the level being expanded (new), or moves it there
+from the next level (admitted by a counted step on this level, in this round or an
+earlier one: the order of the two does not matter); the coordinator starts another
+round, expanding those, while any worker reports one. So every state gets its exact 0-1
+distance, and the level sizes, counts and reduction counters are the one process's
+(the workers send their counters back at the end). A state sent once is sent again only
+by a free step that follows a counted one on the same level (it may have to move up).
+
 A counterexample path is rebuilt by asking the owners for parent records (fingerprint ->
 parent fingerprint, step index), then re-executing the steps from the initial state.
 
@@ -36,8 +47,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from explorer.engine.free_steps import FreeSteps
 from explorer.engine.model import Property
 from explorer.engine.parallel_keyed import KeyedExchange, Mailbox, keyed_level
+from explorer.engine.por import PorStats
 from explorer.engine.results import Progress, SearchResult
 from explorer.engine.run import (
     TICK_MASK,
@@ -55,7 +68,9 @@ __all__ = ["parallel_bfs"]
 # states, in four parallel lists (no tuple per state: every live tuple is one more object
 # for the cyclic garbage collector to walk while the level lasts).
 Batch = tuple[list[int], list[int], list[int], list[Any]]
-Parcel = tuple[int, Any, Batch]  # (sender, the model's shipped parts or None, batch)
+# (sender, the model's shipped parts or None, (successors by counted steps, by free steps
+# or None: explorer/engine/free_steps.py))
+Parcel = tuple[int, Any, tuple[Batch, Batch | None]]
 # a worker's handler of the commands a coordinator subclass adds: (partition, command, results queue)
 WorkerCommands = Callable[["_Partition", tuple[Any, ...], Any], None]
 
@@ -87,6 +102,21 @@ class _Level:
         self.last = last
         self.at_bound = 0
         self.bound: list[tuple[int, str, str]] = []
+
+
+class _Joined:
+    """The worlds free steps put in the level being expanded (explorer/engine/free_steps.py),
+    for its next sub-round: fingerprints and (encoded) states, as ``FreeSteps`` appends them."""
+
+    __slots__ = ("fps", "states")
+
+    def __init__(self) -> None:
+        self.fps: list[int] = []
+        self.states: list[Any] = []
+
+    def append(self, fp: int, data: Any) -> None:
+        self.fps.append(fp)
+        self.states.append(data)
 
 
 class _Partition(KeyedExchange):
@@ -121,6 +151,13 @@ class _Partition(KeyedExchange):
         self.fps: list[int] = []  # this partition's frontier (see _Level)
         self.states: list[Any] = []
         self.generated = 0
+        # A reduced search's free steps count as no step of the depth bound: a level is
+        # expanded in sub-rounds, the worlds they put in it expanded in the next one
+        # (explorer/engine/free_steps.py's bookkeeping, with fingerprints for ordinals).
+        self.free = FreeSteps(model, self.encode) if getattr(model, "free_steps", False) else None
+        self.joined = _Joined()  # joined the level this sub-round: the next one's to expand
+        self.counted_sent: set[int] = set()  # sent on this level by a counted step
+        self.level = _Level()  # the level being expanded (sub-rounds add to it)
 
     def note_each(
         self, level: _Level, fp: int, state: Any, prop: Property[Any] | None,
@@ -139,8 +176,9 @@ class _Partition(KeyedExchange):
         else:
             self.stop_flag.value = 1  # the others stop expanding too
 
-    def admit(self, level: _Level, fp: int, state: Any) -> None:
-        """Check a state just recorded as new to this partition (``parents.add_keyed``)."""
+    def admit(self, level: _Level, fp: int, state: Any, free: bool = False) -> None:
+        """Check a state just recorded as new to this partition (``parents.add_keyed``);
+        ``free``: reached by a free step, it joins the level being expanded."""
         run = self.run
         if self.check_new:
             self.note_each(level, fp, state, run.failed_always(state), run.failed_always)
@@ -148,6 +186,11 @@ class _Partition(KeyedExchange):
             if run.final:
                 self.note_each(level, fp, state, run.failed_final(state), run.failed_final)
             return
+        if self.free is not None:
+            if free:
+                self.free.in_level(self.joined, fp, state)  # no step of the depth bound
+                return
+            self.free.next_ordinals[fp] = fp  # a later free step may pull it into this level
         if level.last:
             level.at_bound += 1
             prop = run.failed_final(state) if run.final else None
@@ -163,8 +206,9 @@ class _Partition(KeyedExchange):
 
     def admit_batch(self, level: _Level, parcel: Parcel) -> None:
         """Admit states sent by another process: decoded through the sender's parts
-        (``decode_from``), or pickled and re-linked to this process's (``adopt``)."""
-        sender, shipment, batch = parcel
+        (``decode_from``), or pickled and re-linked to this process's (``adopt``); those
+        reached by free steps after the others (the order does not matter: take_free)."""
+        sender, shipment, (batch, free_batch) = parcel
         parents = self.parents
         if shipment is not None:
             model, table = self.run.model, self.tables[sender]
@@ -173,11 +217,37 @@ class _Partition(KeyedExchange):
             for fp, parent, index, data in zip(*batch, strict=True):
                 if parents.add_keyed(fp, parent, index):
                     self.admit(level, fp, decode_from(data, table))
+            for fp, parent, index, data in zip(*(free_batch or _batch()), strict=True):
+                self.take_free(level, fp, parent, index, decode_from(data, table))
             return
         adopt = self.adopt
         for fp, parent, index, state in zip(*batch, strict=True):
             if parents.add_keyed(fp, parent, index):
                 self.admit(level, fp, adopt(state) if adopt else state)
+        for fp, parent, index, state in zip(*(free_batch or _batch()), strict=True):
+            self.take_free(level, fp, parent, index, adopt(state) if adopt else state)
+
+    def take_free(self, level: _Level, fp: int, parent: int, index: int, state: Any) -> None:
+        """A state this partition owns, reached by a free step: new, it joins the level;
+        admitted to the next one by a counted step on this level, it is moved to this one
+        (whichever of the two steps came first, the state ends in this level)."""
+        assert self.free is not None
+        if self.parents.add_keyed(fp, parent, index):
+            self.admit(level, fp, state, free=True)
+        else:
+            self.free.pull_forward(fp, self.joined, state)
+
+    def send_free(self, fp: int, outgoing: Batch, parent: int, index: int, state: Any) -> None:
+        """A free step's state owned by another worker: sent unless sent already by a free
+        step, or by a counted step on an earlier level (its owner has it at this level or
+        before); sent on this level by a counted step, it may have to move up."""
+        if self.sent.insert(fp) or fp in self.counted_sent:
+            self.counted_sent.discard(fp)
+            fps, parent_fps, indexes, states = outgoing
+            fps.append(fp)
+            parent_fps.append(parent)
+            indexes.append(index)
+            states.append(self.encode(state) if self.ships and self.encode else state)
 
     def parcel(self, to: int, batch: Any) -> Parcel:
         """``batch`` for worker ``to``, with the parts it does not have yet."""
@@ -186,9 +256,13 @@ class _Partition(KeyedExchange):
         self.marks[to], shipment = self.run.model.shipped_parts(self.marks[to])
         return self.me, shipment, batch
 
-    def expand(self, level: _Level) -> list[Batch]:
-        """Expand this partition's frontier; returns the successors owned by others."""
+    def expand(self, level: _Level, sources: tuple[list[int], list[Any]]) -> tuple[list[Batch], list[Batch]]:
+        """Expand ``sources`` (fingerprints and states: the frontier, or the states a
+        sub-round put in the level); returns the successors owned by others, reached by
+        counted steps and by free steps."""
         run, me, workers = self.run, self.me, self.workers
+        free = self.free
+        outgoing_free = [_batch() for _ in range(workers)]
         successors = run.model.successors
         representative = self.representative
         fp_of = run.model.fingerprint
@@ -199,7 +273,7 @@ class _Partition(KeyedExchange):
         ship = self.encode if self.ships else None
         outgoing = [_batch() for _ in range(workers)]
         expanded = 0
-        for pfp, data in zip(self.fps, self.states, strict=True):
+        for pfp, data in zip(*sources, strict=True):
             state = decode(data) if decode else data
             index = -1
             for index, (_action, nxt) in enumerate(successors(state)):
@@ -207,7 +281,12 @@ class _Partition(KeyedExchange):
                     continue
                 fp = fp_of(representative(nxt) if representative else nxt)
                 owner = fp % workers
-                if owner == me:
+                if free is not None and index == free.model.free_index:  # no step of the depth bound
+                    if owner == me:
+                        self.take_free(level, fp, pfp, index, nxt)
+                    else:
+                        self.send_free(fp, outgoing_free[owner], pfp, index, nxt)
+                elif owner == me:
                     if add_keyed(fp, pfp, index):  # new here
                         self.admit(level, fp, nxt)
                 elif send_once(fp):
@@ -216,6 +295,8 @@ class _Partition(KeyedExchange):
                     parent_fps.append(pfp)
                     indexes.append(index)
                     states.append(ship(nxt) if ship else nxt)
+                    if free is not None:
+                        self.counted_sent.add(fp)
             self.generated += index + 1
             if index == -1 and run.final:
                 self.note_each(level, pfp, state, run.failed_final(state), run.failed_final)
@@ -225,7 +306,36 @@ class _Partition(KeyedExchange):
                 counters[2 * me + 1] = self.generated
                 if self.stop_flag.value:
                     break
-        return outgoing
+        return outgoing, outgoing_free
+
+    def exchange(self, level: _Level, sources: tuple[list[int], list[Any]], inboxes: list[Any]) -> None:
+        """One round of a level: expand ``sources``, send every other worker the
+        successors it owns, admit the ones they send."""
+        outgoing, outgoing_free = self.expand(level, sources)
+        free = self.free is not None
+        for other in range(self.workers):
+            if other != self.me:
+                inboxes[other].put(self.parcel(other, (outgoing[other], outgoing_free[other] if free else None)))
+        for _ in range(self.workers - 1):
+            self.admit_batch(level, inboxes[self.me].get())
+
+    def begin_level(self, level: _Level) -> None:
+        """A level starts: its frontier loses the states free steps moved to the level
+        before (expanded there)."""
+        self.level = level
+        if self.free is None:
+            return
+        self.counted_sent = set()
+        moved = self.free.begin_level()
+        if moved:
+            kept = [i for i, fp in enumerate(self.fps) if fp not in moved]
+            self.fps = [self.fps[i] for i in kept]
+            self.states = [self.states[i] for i in kept]
+
+    def free_round(self) -> tuple[list[int], list[Any]]:
+        """The states the last round put in the level, to expand in the next."""
+        joined, self.joined = self.joined, _Joined()
+        return joined.fps, joined.states
 
     def finals(self, level: _Level) -> None:
         """The depth bound: the frontier is where runs end."""
@@ -236,7 +346,9 @@ class _Partition(KeyedExchange):
 
     def report(self, results: Any, level: _Level, level_start: int) -> None:
         self.fps, self.states = level.fps, level.states
-        at_bound = len(self.fps) if not level.last else level.at_bound
+        free = self.free
+        moved = len(free.moved) if free is not None else 0  # out of the next frontier
+        at_bound = len(self.fps) - moved if not level.last else level.at_bound
         self.counters[2 * self.me] = len(self.parents)
         self.counters[2 * self.me + 1] = self.generated
         witnessed = [name for name, seen in self.run.sometimes.items() if seen]
@@ -251,8 +363,10 @@ class _Partition(KeyedExchange):
                 level.bound,
                 witnessed,
                 time.process_time(),
+                free.level_joined() if free is not None else 0,
             )
         )
+        level.found, level.bound = [], []  # reported (a sub-round of the level may follow)
 
 
 def _worker(
@@ -298,24 +412,25 @@ def _worker(
         if kind == "parent":
             results.put(("parent", part.parents.keyed_record(command[1])))
             continue
-        if extra_commands is not None and kind not in ("init", "final", "level"):
+        if kind == "counters":  # a reduced model's (explorer/engine/por.py), counted here
+            results.put(("counters", getattr(part.run.model, "stats", None)))
+            continue
+        if extra_commands is not None and kind not in ("init", "final", "level", "free"):
             extra_commands(part, command, results)  # a subclass's (checkpoints)
             continue
-        level = _Level(last=kind == "level" and command[1])
+        level = part.level if kind == "free" else _Level(last=kind == "level" and command[1])
         level_start = len(part.parents)
         if kind == "init":
-            part.admit_batch(level, (-1, None, command[1]))
+            part.admit_batch(level, (-1, None, (command[1], None)))
         elif kind == "final":
             part.finals(level)
+        elif kind == "free":  # a further round of the level: what free steps put in it
+            part.exchange(level, part.free_round(), inboxes)
         elif kind == "level" and part.keyed:
             keyed_level(part, level, inboxes, mailbox)
         elif kind == "level":
-            outgoing = part.expand(level)
-            for other in range(workers):
-                if other != me:
-                    inboxes[other].put(part.parcel(other, outgoing[other]))
-            for _ in range(workers - 1):
-                part.admit_batch(level, inbox.get())
+            part.begin_level(level)
+            part.exchange(level, (part.fps, part.states), inboxes)
         part.report(results, level, level_start)
 
 
@@ -351,6 +466,8 @@ class _Coordinator:
         self.bounded = False  # the depth bound's level was run last=True: finals checked
         self.worker_cpu = [0.0] * workers  # process CPU of each worker at its last report
         self.critical_path = 0.0
+        self.joined = 0  # states free steps put in the level on the last round (free_steps.py)
+        self.free_rounds_run = 0  # rounds of levels after their first, for free steps
 
     def start(self) -> None:
         blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
@@ -366,7 +483,7 @@ class _Coordinator:
 
     def gather(self) -> tuple[int, int, int]:
         """Wait for every worker's level report: (new states, frontier, generated)."""
-        new = frontier = gen = 0
+        new = frontier = gen = joined = 0
         level_cpu = 0.0
         reports = 0
         while reports < self.workers:
@@ -380,19 +497,21 @@ class _Coordinator:
                     if not proc.is_alive() and proc.exitcode not in (0, None):
                         raise RuntimeError(f"search worker died (exit code {proc.exitcode})") from None
                 continue
-            _, me, n_new, n_frontier, n_gen, n_found, n_bound, witnessed, cpu = msg
+            _, me, n_new, n_frontier, n_gen, n_found, n_bound, witnessed, cpu, n_joined = msg
             # the slowest worker's CPU on each level bounds the wall time on idle cores
             level_cpu = max(level_cpu, cpu - self.worker_cpu[me])
             self.worker_cpu[me] = cpu
             new += n_new
             frontier += n_frontier
             gen += n_gen
+            joined += n_joined
             self.found.extend(n_found)
             self.bound_found.extend(n_bound)
             for name in witnessed:
                 self.run.sometimes[name] = True
             reports += 1
         self.critical_path += level_cpu
+        self.joined = joined
         return new, frontier, gen
 
     def counted(self) -> tuple[int, int]:
@@ -485,10 +604,25 @@ class _Coordinator:
             last = settings.max_depth is not None and len(self.level_sizes) >= settings.max_depth
             self.command("level", last)
             new, frontier, generated = self.gather()
+            new, frontier, generated, joined = self.free_rounds(new, frontier, generated)
             self.bounded = last
             distinct += new
-            if new:
-                self.level_sizes.append(new)
+            self.level_sizes[-1] += joined
+            if new > joined:
+                self.level_sizes.append(new - joined)
+
+    def free_rounds(self, new: int, frontier: int, generated: int) -> tuple[int, int, int, int]:
+        """The further rounds of a level while free steps put states in it (a 0-1 BFS:
+        explorer/engine/free_steps.py); returns the level's (new states, next frontier,
+        generated, states that joined the level expanded)."""
+        joined = self.joined
+        while self.joined and not self.stop_flag.value and not (self.found and not self.run.settings.collect):
+            self.command("free")
+            self.free_rounds_run += 1
+            more, frontier, generated = self.gather()
+            new += more
+            joined += self.joined
+        return new, frontier, generated, joined
 
     def violations(self) -> None:
         """One violation per property: the shallowest, then the least fingerprint
@@ -505,6 +639,17 @@ class _Coordinator:
         for name in sorted(chosen, key=order.index):
             fp, _, _ = chosen[name]
             self.run.violations.append(violation_from_parents(model, self.lookup, fp, props[name]))
+
+    def reduction_counters(self) -> None:
+        """Add what the workers' copies of a reduced model counted to this process's
+        (explorer/engine/por.py: each state is expanded by one worker, so the sums are
+        the one-process search's)."""
+        stats = getattr(self.run.model, "stats", None)
+        if not isinstance(stats, PorStats):
+            return
+        self.command("counters")
+        for _ in range(self.workers):
+            stats.add(self.results.get()[1])
 
     def shut_down(self) -> None:
         for c in self.controls:
@@ -536,6 +681,7 @@ def parallel_bfs(run: Run, coordinator: type[_Coordinator] | None = None) -> Sea
         coord.start()  # inside: a signal while starting still stops the started workers
         complete, distinct, generated = coord.levels()
         coord.violations()
+        coord.reduction_counters()
     except KeyboardInterrupt:
         run.stopped_by = "interrupted"
         complete = False
@@ -560,5 +706,7 @@ def parallel_bfs(run: Run, coordinator: type[_Coordinator] | None = None) -> Sea
             # sum over levels of the slowest worker's CPU: the wall time the search would
             # take on idle cores (it ignores IPC latency); a load-independent scaling figure
             "critical_path_cpu_s": round(coord.critical_path, 3),
+            # a reduced search's further rounds of its levels (free steps: free_steps.py)
+            **({"free_rounds": coord.free_rounds_run} if coord.free_rounds_run else {}),
         },
     )
