@@ -12,16 +12,10 @@ With a model's keyed successors a level runs otherwise (successors built only wh
 to their owner, and expanded by the worker that built them):
 explorer/engine/parallel_keyed.py.
 
-A reduced search's *free* steps (explorer/engine/free_steps.py, docs/por.md "Depth
-bounds") count as no step of the depth bound: a 0-1 BFS. A level then runs in rounds:
-the first expands the frontier; a successor reached by a free step goes to its owner
-marked free, and the owner puts it in the level being expanded (new), or moves it there
-from the next level (admitted by a counted step on this level, in this round or an
-earlier one: the order of the two does not matter); the coordinator starts another
-round, expanding those, while any worker reports one. So every state gets its exact 0-1
-distance, and the level sizes, counts and reduction counters are the one process's
-(the workers send their counters back at the end). A state sent once is sent again only
-by a free step that follows a counted one on the same level (it may have to move up).
+A reduced search's *free* steps (explorer/engine/free_steps.py) count as no step of the
+depth bound: a level then runs in rounds, and the level sizes, counts and reduction
+counters stay the one process's (explorer/engine/parallel_free.py; the workers send
+their counters back at the end).
 
 A counterexample path is rebuilt by asking the owners for parent records (fingerprint ->
 parent fingerprint, step index), then re-executing the steps from the initial state.
@@ -47,8 +41,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from explorer.engine.free_steps import FreeSteps
 from explorer.engine.model import Property
+from explorer.engine.parallel_free import Batch, FreeRounds, new_batch
 from explorer.engine.parallel_keyed import KeyedExchange, Mailbox, keyed_level
 from explorer.engine.por import PorStats
 from explorer.engine.results import Progress, SearchResult
@@ -64,10 +58,6 @@ from explorer.engine.visited import Visited
 
 __all__ = ["parallel_bfs"]
 
-# Successors sent to one worker: fingerprints, parents' fingerprints, step indexes and
-# states, in four parallel lists (no tuple per state: every live tuple is one more object
-# for the cyclic garbage collector to walk while the level lasts).
-Batch = tuple[list[int], list[int], list[int], list[Any]]
 # (sender, the model's shipped parts or None, (successors by counted steps, by free steps
 # or None: explorer/engine/free_steps.py))
 Parcel = tuple[int, Any, tuple[Batch, Batch | None]]
@@ -75,8 +65,6 @@ Parcel = tuple[int, Any, tuple[Batch, Batch | None]]
 WorkerCommands = Callable[["_Partition", tuple[Any, ...], Any], None]
 
 
-def _batch() -> Batch:
-    return [], [], [], []
 
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 _STOPPED_BY_SIGNAL = (-signal.SIGINT, -signal.SIGTERM)  # a Process's exitcode when killed by one
@@ -104,22 +92,7 @@ class _Level:
         self.bound: list[tuple[int, str, str]] = []
 
 
-class _Joined:
-    """The worlds free steps put in the level being expanded (explorer/engine/free_steps.py),
-    for its next sub-round: fingerprints and (encoded) states, as ``FreeSteps`` appends them."""
-
-    __slots__ = ("fps", "states")
-
-    def __init__(self) -> None:
-        self.fps: list[int] = []
-        self.states: list[Any] = []
-
-    def append(self, fp: int, data: Any) -> None:
-        self.fps.append(fp)
-        self.states.append(data)
-
-
-class _Partition(KeyedExchange):
+class _Partition(KeyedExchange, FreeRounds):
     """The worker side: one partition of the fingerprint space, its parent records and
     its part of the frontier."""
 
@@ -151,13 +124,9 @@ class _Partition(KeyedExchange):
         self.fps: list[int] = []  # this partition's frontier (see _Level)
         self.states: list[Any] = []
         self.generated = 0
-        # A reduced search's free steps count as no step of the depth bound: a level is
-        # expanded in sub-rounds, the worlds they put in it expanded in the next one
-        # (explorer/engine/free_steps.py's bookkeeping, with fingerprints for ordinals).
-        self.free = FreeSteps(model, self.encode) if getattr(model, "free_steps", False) else None
-        self.joined = _Joined()  # joined the level this sub-round: the next one's to expand
-        self.counted_sent: set[int] = set()  # sent on this level by a counted step
-        self.level = _Level()  # the level being expanded (sub-rounds add to it)
+        # a reduced search's free steps: a level in rounds (explorer/engine/parallel_free.py)
+        self.start_free_rounds(model)
+        self.level = _Level()  # the level being expanded (its rounds add to it)
 
     def note_each(
         self, level: _Level, fp: int, state: Any, prop: Property[Any] | None,
@@ -217,37 +186,15 @@ class _Partition(KeyedExchange):
             for fp, parent, index, data in zip(*batch, strict=True):
                 if parents.add_keyed(fp, parent, index):
                     self.admit(level, fp, decode_from(data, table))
-            for fp, parent, index, data in zip(*(free_batch or _batch()), strict=True):
+            for fp, parent, index, data in zip(*(free_batch or new_batch()), strict=True):
                 self.take_free(level, fp, parent, index, decode_from(data, table))
             return
         adopt = self.adopt
         for fp, parent, index, state in zip(*batch, strict=True):
             if parents.add_keyed(fp, parent, index):
                 self.admit(level, fp, adopt(state) if adopt else state)
-        for fp, parent, index, state in zip(*(free_batch or _batch()), strict=True):
+        for fp, parent, index, state in zip(*(free_batch or new_batch()), strict=True):
             self.take_free(level, fp, parent, index, adopt(state) if adopt else state)
-
-    def take_free(self, level: _Level, fp: int, parent: int, index: int, state: Any) -> None:
-        """A state this partition owns, reached by a free step: new, it joins the level;
-        admitted to the next one by a counted step on this level, it is moved to this one
-        (whichever of the two steps came first, the state ends in this level)."""
-        assert self.free is not None
-        if self.parents.add_keyed(fp, parent, index):
-            self.admit(level, fp, state, free=True)
-        else:
-            self.free.pull_forward(fp, self.joined, state)
-
-    def send_free(self, fp: int, outgoing: Batch, parent: int, index: int, state: Any) -> None:
-        """A free step's state owned by another worker: sent unless sent already by a free
-        step, or by a counted step on an earlier level (its owner has it at this level or
-        before); sent on this level by a counted step, it may have to move up."""
-        if self.sent.insert(fp) or fp in self.counted_sent:
-            self.counted_sent.discard(fp)
-            fps, parent_fps, indexes, states = outgoing
-            fps.append(fp)
-            parent_fps.append(parent)
-            indexes.append(index)
-            states.append(self.encode(state) if self.ships and self.encode else state)
 
     def parcel(self, to: int, batch: Any) -> Parcel:
         """``batch`` for worker ``to``, with the parts it does not have yet."""
@@ -262,7 +209,7 @@ class _Partition(KeyedExchange):
         counted steps and by free steps."""
         run, me, workers = self.run, self.me, self.workers
         free = self.free
-        outgoing_free = [_batch() for _ in range(workers)]
+        outgoing_free = [new_batch() for _ in range(workers)]
         successors = run.model.successors
         representative = self.representative
         fp_of = run.model.fingerprint
@@ -271,7 +218,7 @@ class _Partition(KeyedExchange):
         add_keyed = parents.add_keyed
         decode = self.decode
         ship = self.encode if self.ships else None
-        outgoing = [_batch() for _ in range(workers)]
+        outgoing = [new_batch() for _ in range(workers)]
         expanded = 0
         for pfp, data in zip(*sources, strict=True):
             state = decode(data) if decode else data
@@ -318,24 +265,6 @@ class _Partition(KeyedExchange):
                 inboxes[other].put(self.parcel(other, (outgoing[other], outgoing_free[other] if free else None)))
         for _ in range(self.workers - 1):
             self.admit_batch(level, inboxes[self.me].get())
-
-    def begin_level(self, level: _Level) -> None:
-        """A level starts: its frontier loses the states free steps moved to the level
-        before (expanded there)."""
-        self.level = level
-        if self.free is None:
-            return
-        self.counted_sent = set()
-        moved = self.free.begin_level()
-        if moved:
-            kept = [i for i, fp in enumerate(self.fps) if fp not in moved]
-            self.fps = [self.fps[i] for i in kept]
-            self.states = [self.states[i] for i in kept]
-
-    def free_round(self) -> tuple[list[int], list[Any]]:
-        """The states the last round put in the level, to expand in the next."""
-        joined, self.joined = self.joined, _Joined()
-        return joined.fps, joined.states
 
     def finals(self, level: _Level) -> None:
         """The depth bound: the frontier is where runs end."""
@@ -558,7 +487,7 @@ class _Coordinator:
     def initial_level(self) -> tuple[int, int, int]:
         """Send each initial state to its owner; returns the first gather."""
         model = self.run.model
-        batches = [_batch() for _ in range(self.workers)]
+        batches = [new_batch() for _ in range(self.workers)]
         representative = model.representative if self.run.settings.symmetry else None
         for i, state in enumerate(model.init_states()):
             fp = model.fingerprint(representative(state) if representative else state)
