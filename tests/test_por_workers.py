@@ -105,3 +105,11 @@ def test_parallel_counts_do_not_depend_on_the_hash_seed() -> None:
     one = search(random_system(5, free_sets=True), SearchSettings(por=True, collect=True, max_depth=4))
     line = f"{one.distinct_states} {one.level_sizes} {one.complete} {one.extra['por']}\n"
     assert outs == {line * 2}
+
+
+def test_workers_report_a_reduction_switched_off_as_one_process_does() -> None:
+    model = random_system(34)  # no declaration: searched unreduced
+    one = search(model, SearchSettings(por=True, collect=True, max_depth=4))
+    two = search(model, SearchSettings(por=True, collect=True, max_depth=4, workers=2))
+    assert one.extra["por"]["status"].startswith("off:")
+    assert figures(two) == figures(one)

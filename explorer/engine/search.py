@@ -89,8 +89,9 @@ def search(
     result = _run(_new_run(searched, settings, progress, checkpoint))
     por = stats.to_json()
     # the local workers send their counters back (explorer/engine/parallel.py); Ray
-    # actors, and workers stopped by a signal, do not
-    uncounted = (settings.workers > 1 or settings.backend != "local") and not stats.from_workers
+    # actors, and workers stopped by a signal, do not (off, there is nothing to count)
+    parallel = settings.workers > 1 or settings.backend != "local"
+    uncounted = parallel and searched is not model and not stats.from_workers
     if uncounted:
         por["counted"] = "not counted: the states were expanded by the workers"
     reduced_somewhere = uncounted or stats.pruned > 0
