@@ -5,6 +5,7 @@ and hash seed; its counterexamples replay with the plain model."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from explorer.cli import main
 from explorer.engine.results import SearchResult, SearchSettings
 from explorer.engine.search import search
 from explorer.engine.shrink import replay_actions
@@ -83,6 +85,17 @@ def test_a_counterexample_found_by_workers_replays_with_the_plain_model() -> Non
     assert bad is None and states[-1] == violation.states[-1]
     prop = next(p for p in plain.properties() if p.name == pair.expected_property)
     assert not prop.condition(states[-1])
+
+
+def test_a_trace_written_by_workers_replays(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main([
+        "check", "--variant", "quorum-one", "--depth", "4", "--por", "--workers", "2", "--json",
+        "--traces", str(tmp_path),
+    ])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 1 and report["por"]["status"] == "on" and "counted" not in report["por"]
+    assert main(["replay", report["trace"]]) == 1  # reproduced, as recorded
+    assert "reproduced" in capsys.readouterr().out
 
 
 def test_parallel_counts_do_not_depend_on_the_hash_seed() -> None:
