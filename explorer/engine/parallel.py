@@ -106,8 +106,12 @@ class _Partition(KeyedExchange, FreeRounds):
         self.parents = Visited()  # records keyed by fingerprint (add_keyed)
         self.adopt = model.adopt if overrides(model, "adopt") else None
         # successors' fingerprints before the successors: built only when new to their
-        # owner (explorer/engine/parallel_keyed.py); never under symmetry, as in bfs
-        self.keyed = overrides(model, "keyed_successors") and self.representative is None
+        # owner (explorer/engine/parallel_keyed.py); never under symmetry, as in bfs, nor
+        # with free steps (their rounds are the plain exchange's: parallel_free.py)
+        self.keyed = (
+            overrides(model, "keyed_successors") and self.representative is None
+            and not getattr(model, "free_steps", False)
+        )
         # The frontier holds states as the model's encode hook gives them (bytes for the
         # actor world): live object graphs kept across a level are what the cyclic
         # garbage collector walks, over and over (a third of a worker's CPU otherwise).
