@@ -1,6 +1,6 @@
 """Partial-order reduction: figures with and without ``--por`` (docs/por.md).
 
-    python bench/bench_por.py [default] [catalogue] [deepest] [toys] [why] [violations]
+    python bench/bench_por.py [default] [catalogue] [deepest] [toys] [why] [violations] [workers]
 
 - default: the default 3-node Multi-Paxos world (``synod check``'s) at depth 8:
   distinct states, transitions, CPU seconds and the verdicts, with and without;
@@ -16,7 +16,11 @@
   (unsound, measured here only: a per-node persistent set, and a no-op delivery
   alone), with the catalogue mutants the per-node one misses;
 - violations: every catalogue mutant's world and both pairs, BFS to the case's depth
-  collecting every violation: the sets of violated properties with and without.
+  collecting every violation: the sets of violated properties with and without;
+- workers: the default world at depth 8 with ``--por`` in one process and over 2 local
+  workers (free steps in sub-rounds of a level): states, level sizes, the counters, CPU
+  seconds (the search process's and each worker's) and the critical path (the sum over
+  levels and sub-rounds of the slowest worker's CPU: the wall time on idle cores).
 
 CPU seconds are ``time.process_time`` of this process, measured in one run (ratios are
 what to compare: the machine is shared).
@@ -132,6 +136,25 @@ def toys(seeds: int = 80) -> None:
         f"== {seeds} random toy systems: {full_total:,} -> {red_total:,} states "
         f"(x{full_total / max(red_total, 1):.3f}), CPU {full_cpu:.1f} -> {red_cpu:.1f} s, same verdicts"
     )
+
+
+def over_workers(depth: int = 8, workers: int = 2) -> None:
+    print(f"== default world, depth {depth}, --por: one process against {workers} local workers")
+    figures = []
+    for w in (1, workers):
+        result, cpu = timed(build(CheckConfig()), SearchSettings(max_depth=depth, collect=True, por=True, workers=w))
+        por = result.extra["por"]
+        line = f"  workers={w} {result.distinct_states:,} states, levels {result.level_sizes}, {cpu:.1f} CPU-s here"
+        if w > 1:
+            worker_cpu = result.extra["worker_cpu_s"]
+            line += (
+                f" + {sum(worker_cpu):.1f} in the workers ({', '.join(f'{c:.1f}' for c in worker_cpu)}), "
+                f"critical path {result.extra['critical_path_cpu_s']:.1f} CPU-s, "
+                f"{result.extra.get('free_rounds', 0)} further rounds of levels for free steps"
+            )
+        print(f"{line}\n    complete={result.complete} {verdict(result)} por={por}")
+        figures.append((result.distinct_states, result.level_sizes, verdict(result), result.complete, por))
+    print(f"  same states, levels, verdicts, completeness and counters: {figures[0] == figures[1]}")
 
 
 def one_step_senders(depth: int = 6) -> None:
@@ -277,5 +300,5 @@ if __name__ == "__main__":
     for part in parts:
         {
             "default": default_world, "catalogue": catalogue, "deepest": deepest, "toys": toys, "why": why,
-            "violations": violated_sets,
+            "violations": violated_sets, "workers": over_workers,
         }[part]()

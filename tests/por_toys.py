@@ -91,10 +91,13 @@ def toy_ignores_forever(actors: dict[int, TableNode], crashable: bool) -> Any:
     return ignores
 
 
-def random_system(seed: int, nodes: int = 3, declare: bool = True, free_sets: bool = False) -> ActorModel:
+def random_system(
+    seed: int, nodes: int = 3, declare: bool = True, free_sets: bool = False, finals: bool = True
+) -> ActorModel:
     """A random system of ``nodes`` table nodes with random invariants over their states
     (``free_sets``: no ``may_send`` and the exact ``ignores_forever``, so every reduced
-    set is an ignored delivery, a free set)."""
+    set is an ignored delivery, a free set; ``finals=False``: without its final property,
+    the same system otherwise)."""
     rng = random.Random(seed)
     actors: dict[int, Any] = {}
     may_send: dict[int, set[int]] = {}
@@ -122,6 +125,8 @@ def random_system(seed: int, nodes: int = 3, declare: bool = True, free_sets: bo
     properties = random_properties(rng, nodes) if declare else undeclared_properties()
     if declare and rng.random() < 0.5:
         properties.append(no_message_property(rng))
+    if not finals:
+        properties = [p for p in properties if p.kind != "final"]
     return ActorModel(
         actors,
         servers=range(nodes),

@@ -192,15 +192,3 @@ def test_synod_mutants_por_counts_a_pair_found_within_its_depth() -> None:
     assert row["ok"] and row["property"] == PAIRS[0].expected_property
     assert row["depth"] >= PAIRS[0].max_depth  # a free step may lengthen the path
 
-
-def test_free_steps_keep_exhaustive_counts_across_worker_counts() -> None:
-    # Workers count free steps as steps (free_steps.py is the one-process BFS's), so the
-    # level sizes differ; the worlds searched are the same, and so are the verdicts.
-    model = random_system(2, free_sets=True)
-    one = search(model, SearchSettings(por=True, collect=True))
-    two = search(model, SearchSettings(por=True, collect=True, workers=2))
-    assert one.extra["por"]["pruned_free"] > 0 and one.complete and two.complete
-    assert two.distinct_states == one.distinct_states
-    assert len(two.level_sizes) > len(one.level_sizes)  # free steps joined levels in one
-    assert {v.property_name for v in two.violations} == {v.property_name for v in one.violations}
-    assert two.sometimes == one.sometimes
