@@ -101,7 +101,7 @@ class _Partition(KeyedExchange, FreeRounds):
         model = run.model
         self.representative = model.representative if run.settings.symmetry else None
         self.within = model.within_boundary if overrides(model, "within_boundary") else None
-        self.check_new = bool(run.always or run.sometimes_props)
+        self.check_new = run.checks_new
         self.stop_flag, self.counters = stop_flag, counters
         self.parents = Visited()  # records keyed by fingerprint (add_keyed)
         self.adopt = model.adopt if overrides(model, "adopt") else None

@@ -97,8 +97,9 @@ def search(
     reduced_somewhere = uncounted or stats.pruned > 0
     # Free steps count as no step of the bound (explorer/engine/free_steps.py): a search
     # that pruned only at free sets is as strong within the bound as the full one, but
-    # for final properties judged where the bound cuts a run (docs/por.md, "Depth bounds").
-    counted = stats.pruned > stats.pruned_free or _has_final(searched)
+    # for final properties judged where the bound cuts a run (docs/por.md, "Depth bounds"),
+    # unless they are extension-closed: those are judged in every state.
+    counted = stats.pruned > stats.pruned_free or _has_cut_final(searched)
     if result.stopped_by == "depth" and searched is not model and reduced_somewhere and (counted or uncounted):
         # A reduced path can be longer than the full path it stands for (docs/por.md):
         # within the depth bound, the full space was not shown to be covered. (With
@@ -109,8 +110,9 @@ def search(
     return result
 
 
-def _has_final(model: Model[Any, Any]) -> bool:
-    return any(p.kind == "final" for p in model.properties())
+def _has_cut_final(model: Model[Any, Any]) -> bool:
+    """Whether a final property is judged only where runs end (not extension-closed)."""
+    return any(p.kind == "final" and not p.extension_closed for p in model.properties())
 
 
 def check_checkpointable(settings: SearchSettings) -> None:
