@@ -91,10 +91,15 @@ def toy_ignores_forever(actors: dict[int, TableNode], crashable: bool) -> Any:
     return ignores
 
 
-def random_system(seed: int, nodes: int = 3, declare: bool = True, free_sets: bool = False) -> ActorModel:
+def random_system(
+    seed: int, nodes: int = 3, declare: bool = True, free_sets: bool = False, finals: bool = True,
+    closed_final: bool = False,
+) -> ActorModel:
     """A random system of ``nodes`` table nodes with random invariants over their states
     (``free_sets``: no ``may_send`` and the exact ``ignores_forever``, so every reduced
-    set is an ignored delivery, a free set)."""
+    set is an ignored delivery, a free set; ``finals=False``: without its final property,
+    the same system otherwise; ``closed_final``: with an extension-closed final property
+    over the history's length as well, drawn apart so the rest stays the same)."""
     rng = random.Random(seed)
     actors: dict[int, Any] = {}
     may_send: dict[int, set[int]] = {}
@@ -122,6 +127,10 @@ def random_system(seed: int, nodes: int = 3, declare: bool = True, free_sets: bo
     properties = random_properties(rng, nodes) if declare else undeclared_properties()
     if declare and rng.random() < 0.5:
         properties.append(no_message_property(rng))
+    if not finals:
+        properties = [p for p in properties if p.kind != "final"]
+    if closed_final:
+        properties.append(history_length_final(random.Random(seed * 7 + 1).randrange(1, 4)))
     return ActorModel(
         actors,
         servers=range(nodes),
@@ -150,6 +159,14 @@ def no_message_property(rng: random.Random) -> Property[World]:
         return True
 
     return Property.always(f"no {bad} in flight", holds, reads=Reads(network=True, network_per_message=True))
+
+
+def history_length_final(length: int) -> Property[World]:
+    """A final property whose failure no step undoes (the history only grows)."""
+    return Property.final(
+        f"the run ends with fewer than {length} history events", lambda w: len(w.history) < length,
+        reads=Reads(history=True, history_order=False), extension_closed=True,
+    )
 
 
 def _pair(a: int, x: int, b: int, y: int) -> Callable[[World], bool]:

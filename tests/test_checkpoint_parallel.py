@@ -79,12 +79,12 @@ def cut_level(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
     creator = os.getpid()
     levels_seen = [0]
 
-    def expand(self: Any, level: Any) -> Any:
+    def expand(self: Any, level: Any, sources: Any) -> Any:
         levels_seen[0] += 1
         if at and levels_seen[0] == at[0]:
             self.stop_flag.value = 1
             os.kill(creator, signal.SIGINT)
-        return original(self, level)
+        return original(self, level, sources)
 
     monkeypatch.setattr(parallel._Partition, "expand", expand)
     yield at

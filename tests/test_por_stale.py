@@ -177,6 +177,46 @@ def test_a_bounded_reduced_bfs_is_as_strong_as_the_bounded_full_one(seed: int, d
     assert all(reduced.sometimes[name] for name, seen in full.sometimes.items() if seen)
 
 
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@given(st.integers(min_value=0, max_value=10**6), st.integers(min_value=1, max_value=5))
+def test_an_extension_closed_final_keeps_a_bounded_reduced_bfs_as_strong_and_complete(
+    seed: int, depth: int
+) -> None:
+    # The same toy systems with, as their only final property, one whose failure no step
+    # undoes (the history's length). The reduced BFS judges it in every world, so within
+    # the bound it misses no violation of any kind that the full BFS finds, and it is
+    # reported complete as the full one is (a final judged only where runs end would
+    # make it "not complete": the next test).
+    model = random_system(seed, free_sets=True, finals=False, closed_final=True)
+    bounds = SearchSettings(collect=True, max_depth=depth, max_states=3000)
+    full = search(model, bounds)
+    assume(full.stopped_by in (None, "depth"))
+    reduced = search(model, dataclasses.replace(bounds, por=True))
+    assert reduced.extra["por"]["pruned"] == reduced.extra["por"]["pruned_free"]
+    assert {v.property_name for v in full.violations} <= {v.property_name for v in reduced.violations}
+    assert all(reduced.sometimes[name] for name, seen in full.sometimes.items() if seen)
+    assert reduced.complete == full.complete
+
+
+def test_a_final_judged_where_runs_end_leaves_a_pruned_bounded_reduced_bfs_not_complete() -> None:
+    # The same system, once with the history final declared extension-closed and once
+    # not: only the declared one lets a bounded search that pruned be complete.
+    for seed in range(200):
+        model = random_system(seed, free_sets=True, finals=False, closed_final=True)
+        bounds = SearchSettings(max_depth=3, max_states=3000, por=True)
+        closed = search(model, bounds)
+        if closed.stopped_by == "depth" and closed.extra["por"]["pruned"] > 0 and not closed.violations:
+            break
+    else:
+        raise AssertionError("no toy system pruned under a depth cut")
+    assert closed.complete
+    model._properties = tuple(
+        dataclasses.replace(p, extension_closed=False) for p in model._properties
+    )
+    cut = search(model, bounds)
+    assert not cut.complete and "depth" in cut.extra["por"]
+
+
 def test_free_steps_keep_the_pair_at_its_depth() -> None:
     # leader-skips-phase1 + apply-out-of-order breaks log consistency at depth 6. Its
     # stale messages are pruned there; counted as steps, they pushed the reduced path
@@ -192,15 +232,3 @@ def test_synod_mutants_por_counts_a_pair_found_within_its_depth() -> None:
     assert row["ok"] and row["property"] == PAIRS[0].expected_property
     assert row["depth"] >= PAIRS[0].max_depth  # a free step may lengthen the path
 
-
-def test_free_steps_keep_exhaustive_counts_across_worker_counts() -> None:
-    # Workers count free steps as steps (free_steps.py is the one-process BFS's), so the
-    # level sizes differ; the worlds searched are the same, and so are the verdicts.
-    model = random_system(2, free_sets=True)
-    one = search(model, SearchSettings(por=True, collect=True))
-    two = search(model, SearchSettings(por=True, collect=True, workers=2))
-    assert one.extra["por"]["pruned_free"] > 0 and one.complete and two.complete
-    assert two.distinct_states == one.distinct_states
-    assert len(two.level_sizes) > len(one.level_sizes)  # free steps joined levels in one
-    assert {v.property_name for v in two.violations} == {v.property_name for v in one.violations}
-    assert two.sometimes == one.sometimes

@@ -74,6 +74,22 @@ def test_bfs_depth_bound_counts_equal_one_process() -> None:
     assert (result.distinct_states, result.level_sizes) == (local.distinct_states, local.level_sizes)
 
 
+def test_bfs_por_on_ray_counts_free_steps_as_steps() -> None:
+    # Ray's partitions have no rounds for free steps (docs/por.md, "Depth bounds"): a
+    # free step counts as a step there, so a bounded reduced search meets fewer states
+    # than one process and says it is not complete; exhausted, the same states.
+    from tests.por_toys import random_system
+
+    model = random_system(2, free_sets=True, finals=False)
+    bounded = SearchSettings(por=True, collect=True, max_depth=3)
+    local, result = search(model, bounded), on_ray(model, bounded, 2)
+    assert local.complete and local.extra["por"]["pruned_free"] > 0
+    assert not result.complete and "counted" in result.extra["por"] and "depth" in result.extra["por"]
+    assert result.distinct_states < local.distinct_states
+    exhausted = SearchSettings(por=True, collect=True)
+    assert on_ray(model, exhausted, 2).distinct_states == search(model, exhausted).distinct_states
+
+
 def test_bfs_counterexample_is_shortest_and_the_same_for_any_worker_count() -> None:
     case = catalogue_by_name()["forget-learned-on-restart"]
     model = build_model(case.config)

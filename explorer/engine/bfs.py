@@ -133,7 +133,7 @@ class _Bfs:
             if fp in visited:
                 continue
             ordinal = visited.add(fp, -1, i)
-            if run.always or run.sometimes_props:
+            if run.checks_new:
                 prop = run.failed_always(state)
                 if prop is not None and run.record_each(
                     prop, state, run.failed_always, partial(self.violation_at, ordinal)
@@ -202,7 +202,7 @@ class _Bfs:
         keyed = model.keyed_successors if self.keyed else None  # never under symmetry
         admit = self.visited.admit
         max_states, finals = run.settings.max_states, run.final
-        check_new, check_final = bool(run.always or run.sometimes_props), bool(run.final)
+        check_new, check_final = run.checks_new, bool(run.final)
         new_frontier, pending = carry if carry is not None else (self.new_frontier(), [])
         encode, decode, free = self.encode, self.decode, self.free  # free: a reduced search's (free_steps.py)
         skip = free.begin_level() if free is not None else None

@@ -9,6 +9,10 @@ counted steps, than the full path it stands for. A state that a counted step alr
 admitted to the next level and that a free step reaches afterwards is moved to the
 level being expanded (expanded there, skipped in the next one).
 
+The local parallel workers (explorer/engine/parallel.py) keep the same bookkeeping per
+partition, with fingerprints for ordinals, and expand the states a free step put in a
+level in further rounds of it.
+
 A checkpoint (explorer/engine/snapshots.py) saves that bookkeeping with the frontier
 (:meth:`FreeSteps.to_saved`): the states to skip in the level being expanded, the ones
 moved out of the next, the next level's ordinals so far and how many joined, so a

@@ -42,6 +42,12 @@ class Property(Generic[S]):
     inside it. Partial-order reduction (``explorer.engine.por``) needs it: a property
     that declares nothing may read anything, so every action is visible to it and a
     model with such a property is searched unreduced.
+
+    ``extension_closed`` (``final`` only): a state where the condition fails has only
+    successors where it fails too, e.g. linearizability of an append-only history (a
+    history with no linearization keeps none whatever is appended). The reduced search
+    then judges it in every state, so a depth bound does not weaken it (docs/por.md,
+    "Depth bounds"); the unreduced search judges it where runs end, as any final.
     """
 
     kind: PropertyKind
@@ -49,6 +55,7 @@ class Property(Generic[S]):
     condition: Callable[[S], bool]
     description: str = ""
     reads: Any = None
+    extension_closed: bool = False
 
     @staticmethod
     def always(
@@ -64,9 +71,10 @@ class Property(Generic[S]):
 
     @staticmethod
     def final(
-        name: str, condition: Callable[[S], bool], description: str = "", reads: Any = None
+        name: str, condition: Callable[[S], bool], description: str = "", reads: Any = None,
+        *, extension_closed: bool = False,
     ) -> Property[S]:
-        return Property("final", name, condition, description, reads)
+        return Property("final", name, condition, description, reads, extension_closed)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,11 @@ With a model's keyed successors a level runs otherwise (successors built only wh
 to their owner, and expanded by the worker that built them):
 explorer/engine/parallel_keyed.py.
 
+A reduced search's *free* steps (explorer/engine/free_steps.py) count as no step of the
+depth bound: a level then runs in rounds, and the level sizes, counts and reduction
+counters stay the one process's (explorer/engine/parallel_free.py; the workers send
+their counters back at the end).
+
 A counterexample path is rebuilt by asking the owners for parent records (fingerprint ->
 parent fingerprint, step index), then re-executing the steps from the initial state.
 
@@ -37,7 +42,9 @@ from collections.abc import Callable
 from typing import Any
 
 from explorer.engine.model import Property
+from explorer.engine.parallel_free import Batch, FreeRounds, new_batch
 from explorer.engine.parallel_keyed import KeyedExchange, Mailbox, keyed_level
+from explorer.engine.por import PorStats
 from explorer.engine.results import Progress, SearchResult
 from explorer.engine.run import (
     TICK_MASK,
@@ -51,17 +58,13 @@ from explorer.engine.visited import Visited
 
 __all__ = ["parallel_bfs"]
 
-# Successors sent to one worker: fingerprints, parents' fingerprints, step indexes and
-# states, in four parallel lists (no tuple per state: every live tuple is one more object
-# for the cyclic garbage collector to walk while the level lasts).
-Batch = tuple[list[int], list[int], list[int], list[Any]]
-Parcel = tuple[int, Any, Batch]  # (sender, the model's shipped parts or None, batch)
+# (sender, the model's shipped parts or None, (successors by counted steps, by free steps
+# or None: explorer/engine/free_steps.py))
+Parcel = tuple[int, Any, tuple[Batch, Batch | None]]
 # a worker's handler of the commands a coordinator subclass adds: (partition, command, results queue)
 WorkerCommands = Callable[["_Partition", tuple[Any, ...], Any], None]
 
 
-def _batch() -> Batch:
-    return [], [], [], []
 
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 _STOPPED_BY_SIGNAL = (-signal.SIGINT, -signal.SIGTERM)  # a Process's exitcode when killed by one
@@ -89,7 +92,7 @@ class _Level:
         self.bound: list[tuple[int, str, str]] = []
 
 
-class _Partition(KeyedExchange):
+class _Partition(KeyedExchange, FreeRounds):
     """The worker side: one partition of the fingerprint space, its parent records and
     its part of the frontier."""
 
@@ -98,13 +101,17 @@ class _Partition(KeyedExchange):
         model = run.model
         self.representative = model.representative if run.settings.symmetry else None
         self.within = model.within_boundary if overrides(model, "within_boundary") else None
-        self.check_new = bool(run.always or run.sometimes_props)
+        self.check_new = run.checks_new
         self.stop_flag, self.counters = stop_flag, counters
         self.parents = Visited()  # records keyed by fingerprint (add_keyed)
         self.adopt = model.adopt if overrides(model, "adopt") else None
         # successors' fingerprints before the successors: built only when new to their
-        # owner (explorer/engine/parallel_keyed.py); never under symmetry, as in bfs
-        self.keyed = overrides(model, "keyed_successors") and self.representative is None
+        # owner (explorer/engine/parallel_keyed.py); never under symmetry, as in bfs, nor
+        # with free steps (their rounds are the plain exchange's: parallel_free.py)
+        self.keyed = (
+            overrides(model, "keyed_successors") and self.representative is None
+            and not getattr(model, "free_steps", False)
+        )
         # The frontier holds states as the model's encode hook gives them (bytes for the
         # actor world): live object graphs kept across a level are what the cyclic
         # garbage collector walks, over and over (a third of a worker's CPU otherwise).
@@ -121,6 +128,9 @@ class _Partition(KeyedExchange):
         self.fps: list[int] = []  # this partition's frontier (see _Level)
         self.states: list[Any] = []
         self.generated = 0
+        # a reduced search's free steps: a level in rounds (explorer/engine/parallel_free.py)
+        self.start_free_rounds(model)
+        self.level = _Level()  # the level being expanded (its rounds add to it)
 
     def note_each(
         self, level: _Level, fp: int, state: Any, prop: Property[Any] | None,
@@ -139,8 +149,9 @@ class _Partition(KeyedExchange):
         else:
             self.stop_flag.value = 1  # the others stop expanding too
 
-    def admit(self, level: _Level, fp: int, state: Any) -> None:
-        """Check a state just recorded as new to this partition (``parents.add_keyed``)."""
+    def admit(self, level: _Level, fp: int, state: Any, free: bool = False) -> None:
+        """Check a state just recorded as new to this partition (``parents.add_keyed``);
+        ``free``: reached by a free step, it joins the level being expanded."""
         run = self.run
         if self.check_new:
             self.note_each(level, fp, state, run.failed_always(state), run.failed_always)
@@ -148,6 +159,11 @@ class _Partition(KeyedExchange):
             if run.final:
                 self.note_each(level, fp, state, run.failed_final(state), run.failed_final)
             return
+        if self.free is not None:
+            if free:
+                self.free.in_level(self.joined, fp, state)  # no step of the depth bound
+                return
+            self.free.next_ordinals[fp] = fp  # a later free step may pull it into this level
         if level.last:
             level.at_bound += 1
             prop = run.failed_final(state) if run.final else None
@@ -163,8 +179,9 @@ class _Partition(KeyedExchange):
 
     def admit_batch(self, level: _Level, parcel: Parcel) -> None:
         """Admit states sent by another process: decoded through the sender's parts
-        (``decode_from``), or pickled and re-linked to this process's (``adopt``)."""
-        sender, shipment, batch = parcel
+        (``decode_from``), or pickled and re-linked to this process's (``adopt``); those
+        reached by free steps after the others (the order does not matter: take_free)."""
+        sender, shipment, (batch, free_batch) = parcel
         parents = self.parents
         if shipment is not None:
             model, table = self.run.model, self.tables[sender]
@@ -173,11 +190,15 @@ class _Partition(KeyedExchange):
             for fp, parent, index, data in zip(*batch, strict=True):
                 if parents.add_keyed(fp, parent, index):
                     self.admit(level, fp, decode_from(data, table))
+            for fp, parent, index, data in zip(*(free_batch or new_batch()), strict=True):
+                self.take_free(level, fp, parent, index, decode_from(data, table))
             return
         adopt = self.adopt
         for fp, parent, index, state in zip(*batch, strict=True):
             if parents.add_keyed(fp, parent, index):
                 self.admit(level, fp, adopt(state) if adopt else state)
+        for fp, parent, index, state in zip(*(free_batch or new_batch()), strict=True):
+            self.take_free(level, fp, parent, index, adopt(state) if adopt else state)
 
     def parcel(self, to: int, batch: Any) -> Parcel:
         """``batch`` for worker ``to``, with the parts it does not have yet."""
@@ -186,9 +207,13 @@ class _Partition(KeyedExchange):
         self.marks[to], shipment = self.run.model.shipped_parts(self.marks[to])
         return self.me, shipment, batch
 
-    def expand(self, level: _Level) -> list[Batch]:
-        """Expand this partition's frontier; returns the successors owned by others."""
+    def expand(self, level: _Level, sources: tuple[list[int], list[Any]]) -> tuple[list[Batch], list[Batch]]:
+        """Expand ``sources`` (fingerprints and states: the frontier, or the states a
+        sub-round put in the level); returns the successors owned by others, reached by
+        counted steps and by free steps."""
         run, me, workers = self.run, self.me, self.workers
+        free = self.free
+        outgoing_free = [new_batch() for _ in range(workers)]
         successors = run.model.successors
         representative = self.representative
         fp_of = run.model.fingerprint
@@ -197,9 +222,9 @@ class _Partition(KeyedExchange):
         add_keyed = parents.add_keyed
         decode = self.decode
         ship = self.encode if self.ships else None
-        outgoing = [_batch() for _ in range(workers)]
+        outgoing = [new_batch() for _ in range(workers)]
         expanded = 0
-        for pfp, data in zip(self.fps, self.states, strict=True):
+        for pfp, data in zip(*sources, strict=True):
             state = decode(data) if decode else data
             index = -1
             for index, (_action, nxt) in enumerate(successors(state)):
@@ -207,7 +232,12 @@ class _Partition(KeyedExchange):
                     continue
                 fp = fp_of(representative(nxt) if representative else nxt)
                 owner = fp % workers
-                if owner == me:
+                if free is not None and index == free.model.free_index:  # no step of the depth bound
+                    if owner == me:
+                        self.take_free(level, fp, pfp, index, nxt)
+                    else:
+                        self.send_free(fp, outgoing_free[owner], pfp, index, nxt)
+                elif owner == me:
                     if add_keyed(fp, pfp, index):  # new here
                         self.admit(level, fp, nxt)
                 elif send_once(fp):
@@ -216,6 +246,8 @@ class _Partition(KeyedExchange):
                     parent_fps.append(pfp)
                     indexes.append(index)
                     states.append(ship(nxt) if ship else nxt)
+                    if free is not None:
+                        self.counted_sent.add(fp)
             self.generated += index + 1
             if index == -1 and run.final:
                 self.note_each(level, pfp, state, run.failed_final(state), run.failed_final)
@@ -225,7 +257,18 @@ class _Partition(KeyedExchange):
                 counters[2 * me + 1] = self.generated
                 if self.stop_flag.value:
                     break
-        return outgoing
+        return outgoing, outgoing_free
+
+    def exchange(self, level: _Level, sources: tuple[list[int], list[Any]], inboxes: list[Any]) -> None:
+        """One round of a level: expand ``sources``, send every other worker the
+        successors it owns, admit the ones they send."""
+        outgoing, outgoing_free = self.expand(level, sources)
+        free = self.free is not None
+        for other in range(self.workers):
+            if other != self.me:
+                inboxes[other].put(self.parcel(other, (outgoing[other], outgoing_free[other] if free else None)))
+        for _ in range(self.workers - 1):
+            self.admit_batch(level, inboxes[self.me].get())
 
     def finals(self, level: _Level) -> None:
         """The depth bound: the frontier is where runs end."""
@@ -236,7 +279,9 @@ class _Partition(KeyedExchange):
 
     def report(self, results: Any, level: _Level, level_start: int) -> None:
         self.fps, self.states = level.fps, level.states
-        at_bound = len(self.fps) if not level.last else level.at_bound
+        free = self.free
+        moved = len(free.moved) if free is not None else 0  # out of the next frontier
+        at_bound = len(self.fps) - moved if not level.last else level.at_bound
         self.counters[2 * self.me] = len(self.parents)
         self.counters[2 * self.me + 1] = self.generated
         witnessed = [name for name, seen in self.run.sometimes.items() if seen]
@@ -251,8 +296,10 @@ class _Partition(KeyedExchange):
                 level.bound,
                 witnessed,
                 time.process_time(),
+                free.level_joined() if free is not None else 0,
             )
         )
+        level.found, level.bound = [], []  # reported (a sub-round of the level may follow)
 
 
 def _worker(
@@ -298,24 +345,25 @@ def _worker(
         if kind == "parent":
             results.put(("parent", part.parents.keyed_record(command[1])))
             continue
-        if extra_commands is not None and kind not in ("init", "final", "level"):
+        if kind == "counters":  # a reduced model's (explorer/engine/por.py), counted here
+            results.put(("counters", getattr(part.run.model, "stats", None)))
+            continue
+        if extra_commands is not None and kind not in ("init", "final", "level", "free"):
             extra_commands(part, command, results)  # a subclass's (checkpoints)
             continue
-        level = _Level(last=kind == "level" and command[1])
+        level = part.level if kind == "free" else _Level(last=kind == "level" and command[1])
         level_start = len(part.parents)
         if kind == "init":
-            part.admit_batch(level, (-1, None, command[1]))
+            part.admit_batch(level, (-1, None, (command[1], None)))
         elif kind == "final":
             part.finals(level)
+        elif kind == "free":  # a further round of the level: what free steps put in it
+            part.exchange(level, part.free_round(), inboxes)
         elif kind == "level" and part.keyed:
             keyed_level(part, level, inboxes, mailbox)
         elif kind == "level":
-            outgoing = part.expand(level)
-            for other in range(workers):
-                if other != me:
-                    inboxes[other].put(part.parcel(other, outgoing[other]))
-            for _ in range(workers - 1):
-                part.admit_batch(level, inbox.get())
+            part.begin_level(level)
+            part.exchange(level, (part.fps, part.states), inboxes)
         part.report(results, level, level_start)
 
 
@@ -351,6 +399,8 @@ class _Coordinator:
         self.bounded = False  # the depth bound's level was run last=True: finals checked
         self.worker_cpu = [0.0] * workers  # process CPU of each worker at its last report
         self.critical_path = 0.0
+        self.joined = 0  # states free steps put in the level on the last round (free_steps.py)
+        self.free_rounds_run = 0  # rounds of levels after their first, for free steps
 
     def start(self) -> None:
         blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
@@ -366,7 +416,7 @@ class _Coordinator:
 
     def gather(self) -> tuple[int, int, int]:
         """Wait for every worker's level report: (new states, frontier, generated)."""
-        new = frontier = gen = 0
+        new = frontier = gen = joined = 0
         level_cpu = 0.0
         reports = 0
         while reports < self.workers:
@@ -380,19 +430,21 @@ class _Coordinator:
                     if not proc.is_alive() and proc.exitcode not in (0, None):
                         raise RuntimeError(f"search worker died (exit code {proc.exitcode})") from None
                 continue
-            _, me, n_new, n_frontier, n_gen, n_found, n_bound, witnessed, cpu = msg
+            _, me, n_new, n_frontier, n_gen, n_found, n_bound, witnessed, cpu, n_joined = msg
             # the slowest worker's CPU on each level bounds the wall time on idle cores
             level_cpu = max(level_cpu, cpu - self.worker_cpu[me])
             self.worker_cpu[me] = cpu
             new += n_new
             frontier += n_frontier
             gen += n_gen
+            joined += n_joined
             self.found.extend(n_found)
             self.bound_found.extend(n_bound)
             for name in witnessed:
                 self.run.sometimes[name] = True
             reports += 1
         self.critical_path += level_cpu
+        self.joined = joined
         return new, frontier, gen
 
     def counted(self) -> tuple[int, int]:
@@ -439,7 +491,7 @@ class _Coordinator:
     def initial_level(self) -> tuple[int, int, int]:
         """Send each initial state to its owner; returns the first gather."""
         model = self.run.model
-        batches = [_batch() for _ in range(self.workers)]
+        batches = [new_batch() for _ in range(self.workers)]
         representative = model.representative if self.run.settings.symmetry else None
         for i, state in enumerate(model.init_states()):
             fp = model.fingerprint(representative(state) if representative else state)
@@ -485,10 +537,25 @@ class _Coordinator:
             last = settings.max_depth is not None and len(self.level_sizes) >= settings.max_depth
             self.command("level", last)
             new, frontier, generated = self.gather()
+            new, frontier, generated, joined = self.free_rounds(new, frontier, generated)
             self.bounded = last
             distinct += new
-            if new:
-                self.level_sizes.append(new)
+            self.level_sizes[-1] += joined
+            if new > joined:
+                self.level_sizes.append(new - joined)
+
+    def free_rounds(self, new: int, frontier: int, generated: int) -> tuple[int, int, int, int]:
+        """The further rounds of a level while free steps put states in it (a 0-1 BFS:
+        explorer/engine/free_steps.py); returns the level's (new states, next frontier,
+        generated, states that joined the level expanded)."""
+        joined = self.joined
+        while self.joined and not self.stop_flag.value and not (self.found and not self.run.settings.collect):
+            self.command("free")
+            self.free_rounds_run += 1
+            more, frontier, generated = self.gather()
+            new += more
+            joined += self.joined
+        return new, frontier, generated, joined
 
     def violations(self) -> None:
         """One violation per property: the shallowest, then the least fingerprint
@@ -505,6 +572,17 @@ class _Coordinator:
         for name in sorted(chosen, key=order.index):
             fp, _, _ = chosen[name]
             self.run.violations.append(violation_from_parents(model, self.lookup, fp, props[name]))
+
+    def reduction_counters(self) -> None:
+        """Add what the workers' copies of a reduced model counted to this process's
+        (explorer/engine/por.py: each state is expanded by one worker, so the sums are
+        the one-process search's)."""
+        stats = getattr(self.run.model, "stats", None)
+        if not isinstance(stats, PorStats):
+            return
+        self.command("counters")
+        for _ in range(self.workers):
+            stats.add(self.results.get()[1])
 
     def shut_down(self) -> None:
         for c in self.controls:
@@ -536,6 +614,7 @@ def parallel_bfs(run: Run, coordinator: type[_Coordinator] | None = None) -> Sea
         coord.start()  # inside: a signal while starting still stops the started workers
         complete, distinct, generated = coord.levels()
         coord.violations()
+        coord.reduction_counters()
     except KeyboardInterrupt:
         run.stopped_by = "interrupted"
         complete = False
@@ -560,5 +639,7 @@ def parallel_bfs(run: Run, coordinator: type[_Coordinator] | None = None) -> Sea
             # sum over levels of the slowest worker's CPU: the wall time the search would
             # take on idle cores (it ignores IPC latency); a load-independent scaling figure
             "critical_path_cpu_s": round(coord.critical_path, 3),
+            # a reduced search's further rounds of its levels (free steps: free_steps.py)
+            **({"free_rounds": coord.free_rounds_run} if coord.free_rounds_run else {}),
         },
     )

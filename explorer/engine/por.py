@@ -23,8 +23,8 @@ that postpones an action cannot go on for ever.
 
 A *free* candidate (``Ample.free``: its one key only takes a message out of the network)
 skips the proviso: along a chain of such keys the messages in flight fall, so it ends.
-With :attr:`ReducedModel.free_steps` (set for the one-process, in-memory BFS without
-symmetry) the wrapper also names the free key's position (``free_index``) and the BFS
+With :attr:`ReducedModel.free_steps` (set for the one-process, in-memory BFS and the
+local parallel workers, without symmetry; not on Ray) the wrapper also names the free key's position (``free_index``) and the BFS
 counts that step as no step of the depth bound (explorer/engine/free_steps.py), which
 makes a bounded reduced BFS as strong as the bounded full one (docs/por.md, "Depth bounds").
 
@@ -49,7 +49,8 @@ __all__ = ["PorStats", "ReducedModel", "reduce_model"]
 
 @dataclass
 class PorStats:
-    """What the reduction did, counted in the search process (not in parallel workers)."""
+    """What the reduction did, counted where states are expanded (local workers send
+    theirs back to the search process: :meth:`add`; Ray actors do not)."""
 
     status: str  # "on", or why the search ran unreduced
     expanded: int = 0  # states whose successors were enumerated to the end
@@ -59,6 +60,18 @@ class PorStats:
     #: of those, left out at states reduced by a free set (its key counted as no step
     #: of the depth bound: :attr:`ReducedModel.free_steps`)
     pruned_free: int = 0
+    #: worker processes whose counters were added (:meth:`add`): with local workers the
+    #: search process expands nothing itself
+    from_workers: int = 0
+
+    def add(self, other: PorStats) -> None:
+        """Add a worker's counters (its copy of the reduced model counted its states)."""
+        self.expanded += other.expanded
+        self.fully_expanded += other.fully_expanded
+        self.transitions += other.transitions
+        self.pruned += other.pruned
+        self.pruned_free += other.pruned_free
+        self.from_workers += 1
 
     def to_json(self) -> dict[str, Any]:
         share = self.fully_expanded / self.expanded if self.expanded else 1.0
@@ -81,7 +94,7 @@ class ReducedModel(Model[Any, Any]):
         self.name = model.name
         self.stats = PorStats("on")
         #: whether the search counts a free set's key as no step of the depth bound (the
-        #: one-process BFS sets it: explorer/engine/bfs.py); then :attr:`free_index` is
+        #: one-process BFS and the local workers: explorer/engine/bfs.py, parallel.py); then :attr:`free_index` is
         #: the position of that key among the successors of the state last expanded, or -1
         self.free_steps = False
         self.free_index = -1
@@ -192,10 +205,11 @@ def reduce_model(model: Model[Any, Any], settings: SearchSettings) -> tuple[Mode
     if reason is not None:
         return model, PorStats(f"off: {reason}")
     reduced = ReducedModel(model, settings.symmetry)
-    # Free steps need the one-process, in-memory BFS (a level is extended while it is
-    # expanded) and no symmetry (a state moved to an earlier level keeps its record).
+    # Free steps need a BFS that can extend the level it expands: the one-process one in
+    # memory, or the local workers (in sub-rounds); not on Ray, and no symmetry (a state
+    # moved to an earlier level keeps its record).
     reduced.free_steps = (
-        settings.strategy == "bfs" and settings.workers == 1 and settings.backend == "local"
-        and settings.max_memory_mb is None and not settings.symmetry
+        settings.strategy == "bfs" and settings.backend == "local" and not settings.symmetry
+        and (settings.workers > 1 or settings.max_memory_mb is None)
     )
     return reduced, reduced.stats

@@ -57,6 +57,9 @@ class Run:
     always: list[Property[Any]] = field(default_factory=list)
     sometimes_props: list[Property[Any]] = field(default_factory=list)
     final: list[Property[Any]] = field(default_factory=list)
+    #: under --por, the extension-closed ``final`` properties, judged in every new state
+    #: with the ``always`` ones (:attr:`Property.extension_closed`; docs/por.md)
+    final_everywhere: list[Property[Any]] = field(default_factory=list)
     sometimes: dict[str, bool] = field(default_factory=dict)
     violations: list[Violation] = field(default_factory=list)
     violated: set[str] = field(default_factory=set)
@@ -79,6 +82,8 @@ class Run:
                 self.sometimes[prop.name] = False
             elif prop.kind == "final":
                 self.final.append(prop)
+                if prop.extension_closed and self.settings.por:
+                    self.final_everywhere.append(prop)
             else:
                 raise ValueError(f"unknown property kind {prop.kind!r} for {prop.name!r}")
         # what failed_always still evaluates: sometimes properties not yet witnessed, and
@@ -94,14 +99,24 @@ class Run:
 
     # -- properties -------------------------------------------------------------------
 
+    @property
+    def checks_new(self) -> bool:
+        """Whether a new state is judged (:meth:`failed_always` has something to do)."""
+        return bool(self.always or self.sometimes_props or self.final_everywhere)
+
     def failed_always(self, state: Any) -> Property[Any] | None:
-        """The first unviolated ``always`` property that fails in ``state``; also notes
-        ``sometimes`` properties witnessed in it."""
+        """The first unviolated ``always`` property that fails in ``state`` (or, under
+        --por, extension-closed ``final`` one); also notes ``sometimes`` properties
+        witnessed in it."""
         if self._unwitnessed:
             for prop in self._unwitnessed:
                 if prop.condition(state):
                     self.sometimes[prop.name] = True
                     self._unwitnessed = [p for p in self._unwitnessed if not self.sometimes[p.name]]
+        if self.final_everywhere:
+            for prop in self.final_everywhere:
+                if prop.name not in self.violated and not prop.condition(state):
+                    return prop
         all_hold = self._all_hold
         if all_hold is not None and all_hold(state):
             return None  # (every always property holds, so every unviolated one does)

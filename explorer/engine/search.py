@@ -88,16 +88,19 @@ def search(
     searched, stats = reduce_model(model, settings)
     result = _run(_new_run(searched, settings, progress, checkpoint))
     por = stats.to_json()
-    if settings.workers > 1 or settings.backend != "local":
+    # the local workers send their counters back (explorer/engine/parallel.py); Ray
+    # actors, and workers stopped by a signal, do not (off, there is nothing to count)
+    parallel = settings.workers > 1 or settings.backend != "local"
+    uncounted = parallel and searched is not model and not stats.from_workers
+    if uncounted:
         por["counted"] = "not counted: the states were expanded by the workers"
-    reduced_somewhere = settings.workers > 1 or settings.backend != "local" or stats.pruned > 0
+    reduced_somewhere = uncounted or stats.pruned > 0
     # Free steps count as no step of the bound (explorer/engine/free_steps.py): a search
     # that pruned only at free sets is as strong within the bound as the full one, but
-    # for final properties judged where the bound cuts a run (docs/por.md, "Depth bounds").
-    counted = stats.pruned > stats.pruned_free or _has_final(searched)
-    if result.stopped_by == "depth" and searched is not model and reduced_somewhere and (
-        counted or settings.workers > 1 or settings.backend != "local"
-    ):
+    # for final properties judged where the bound cuts a run (docs/por.md, "Depth bounds"),
+    # unless they are extension-closed: those are judged in every state.
+    counted = stats.pruned > stats.pruned_free or _has_cut_final(searched)
+    if result.stopped_by == "depth" and searched is not model and reduced_somewhere and (counted or uncounted):
         # A reduced path can be longer than the full path it stands for (docs/por.md):
         # within the depth bound, the full space was not shown to be covered. (With
         # nothing pruned the search was the full one.)
@@ -107,8 +110,9 @@ def search(
     return result
 
 
-def _has_final(model: Model[Any, Any]) -> bool:
-    return any(p.kind == "final" for p in model.properties())
+def _has_cut_final(model: Model[Any, Any]) -> bool:
+    """Whether a final property is judged only where runs end (not extension-closed)."""
+    return any(p.kind == "final" and not p.extension_closed for p in model.properties())
 
 
 def check_checkpointable(settings: SearchSettings) -> None:

@@ -96,7 +96,7 @@ class Partition:
         self.run = run = Run(model, settings, None)
         self.representative = model.representative if settings.symmetry else None
         self.within = model.within_boundary if overrides(model, "within_boundary") else None
-        self.check_new = bool(run.always or run.sometimes_props)
+        self.check_new = run.checks_new
         self.parents: dict[int, tuple[int, int]] = {}
         self.sent: set[int] = set()  # fingerprints already sent to their owner (never resend)
         self.frontier: list[tuple[int, Any]] = []
