@@ -65,3 +65,23 @@ def test_the_frontier_gives_back_what_it_was_given_in_order() -> None:
     back = list(frontier)
     assert back == given and all(type(b) is type(g) for (_, b), (_, g) in zip(back, given, strict=True))
     assert bytes(frontier.blob) == b"abc\x00\xffz"  # the bytes laid end to end, nothing else
+
+
+def test_a_level_kept_plain_then_given_bytes_keeps_its_order() -> None:
+    # States kept as they are go in a plain list until the first bytes encoding, which
+    # moves them by position; clearing returns it to plain. Pickled (a spilled level) too.
+    import pickle
+
+    from explorer.engine.frontier import Frontier
+
+    frontier = Frontier()
+    given: list[tuple[int, Any]] = [(5, ("a", 1)), (6, None), (8, b"xy"), (2, ("b",)), (3, b"")]
+    for ordinal, data in given[:2]:
+        frontier.append(ordinal, data)
+    assert list(frontier) == given[:2] and not frontier.encoded
+    for ordinal, data in given[2:]:
+        frontier.append(ordinal, data)
+    assert list(frontier) == given and list(pickle.loads(pickle.dumps(frontier, protocol=5))) == given
+    frontier.clear()
+    frontier.append(1, "s")
+    assert list(frontier) == [(1, "s")] and not frontier.encoded and len(frontier) == 1

@@ -26,6 +26,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
+from explorer.engine.fingerprint import fingerprint
 from explorer.engine.free_steps import FreeSteps
 from explorer.engine.frontier import Frontier
 from explorer.engine.interrupts import SignalLatch, latched_signals
@@ -52,6 +53,8 @@ class _Bfs:
         self.within = model.within_boundary if overrides(model, "within_boundary") else None
         self.encode = model.encode if overrides(model, "encode") else None
         self.decode = model.decode if overrides(model, "decode") else None
+        # the default fingerprint called directly: one Python call less per successor
+        self.fingerprint = model.fingerprint if overrides(model, "fingerprint") else fingerprint
         # successors' fingerprints before the successors (Model.keyed_successors)
         # (under symmetry every successor is built anyway, and the renaming counted)
         self.keyed = overrides(model, "keyed_successors") and self.representative is None
@@ -198,7 +201,7 @@ class _Bfs:
         cuts if ``last``); ``carry``: a resumed level's. Hot loop: locals, admission inline."""
         run, representative, within = self.run, self.representative, self.within
         model = run.model
-        successors, fp_of, next_state = model.successors, model.fingerprint, model.next_state
+        successors, fp_of, next_state = model.successors, self.fingerprint, model.next_state
         keyed = model.keyed_successors if self.keyed else None  # never under symmetry
         admit = self.visited.admit
         max_states, finals = run.settings.max_states, run.final
