@@ -12,7 +12,7 @@ import pytest
 
 from explorer.actors import ActorModel, World
 from explorer.engine.model import Model
-from explorer.engine.por import KeyedReducedModel, reduce_model
+from explorer.engine.por import KeyedReducedModel, ReducedModel, reduce_model
 from explorer.engine.results import SearchResult, SearchSettings
 from explorer.engine.search import search
 from explorer.models.config import CheckConfig, Faults
@@ -157,3 +157,12 @@ def test_without_a_history_quotient_the_model_is_its_own_quotient_model() -> Non
     plain_model: Model[Any, Any] = Model()
     assert plain_model.quotient_model() is plain_model  # por_quotient is the identity
     assert isinstance(reduce_model(unmerged, POR)[0], KeyedReducedModel)
+
+
+def test_workers_keep_the_plain_exchange_under_reduction() -> None:
+    # (the keyed exchange of explorer/engine/parallel_keyed.py partitions the frontier
+    # otherwise: the reduced search over workers stays as it was)
+    for settings in (SearchSettings(por=True, workers=2), SearchSettings(por=True, backend="ray")):
+        reduced, _ = reduce_model(build(CheckConfig()), settings)
+        assert isinstance(reduced, ReducedModel) and not isinstance(reduced, KeyedReducedModel)
+        assert reduced.twin is not None  # fingerprints still through the quotient model

@@ -246,7 +246,14 @@ def reduce_model(model: Model[Any, Any], settings: SearchSettings) -> tuple[Mode
     if reason is not None:
         return model, PorStats(f"off: {reason}")
     twin = model.quotient_model()
-    keyed = twin is not None and type(model).keyed_successors is not Model.keyed_successors
+    # Keyed successors in one process only: over workers the keyed exchange
+    # (explorer/engine/parallel_keyed.py) would replace the plain one that a reduced
+    # search's workers use (its partition of the frontier, hence which equally short
+    # counterexample is found and where a stopped level ends, differ).
+    keyed = (
+        twin is not None and type(model).keyed_successors is not Model.keyed_successors
+        and settings.workers == 1 and settings.backend == "local"
+    )
     reduced = (
         KeyedReducedModel(model, settings.symmetry, twin) if keyed and twin is not None
         else ReducedModel(model, settings.symmetry, twin)
