@@ -13,7 +13,8 @@ times an odd constant of its own (:data:`WEIGHTS`):
   depend on how entries are ordered, and a step that adds or removes a message moves it
   by the difference of two entries' fingerprints (:meth:`WorldFingerprints.moved`);
 - the small fields together (crashed, timers, isolated, budgets, fires left);
-- the history.
+- the history (in *quotient mode* a plain world's canonical history instead:
+  :meth:`WorldFingerprints.history`).
 
 Because the combination is linear, a successor's fingerprint is its parent's plus, for
 each part the step replaced, the weighted difference of the two parts' fingerprints.
@@ -35,6 +36,7 @@ fingerprint everywhere (tests/test_fingerprint.py, tests/test_actor_speed.py).
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 from hashlib import blake2b
 from typing import Any
 
@@ -68,11 +70,22 @@ Parts = list[int]
 
 
 class WorldFingerprints:
-    """Fingerprints of the worlds of one actor model (``actors`` actors per world)."""
+    """Fingerprints of the worlds of one actor model (``actors`` actors per world).
 
-    def __init__(self, actors: int, net: Network, limit: int = 200_000) -> None:
-        self._args = (actors, net, limit)
+    ``canonical`` switches on quotient mode (partial-order reduction's history quotient,
+    explorer/actors/footprint.py): a world of type :class:`World` is fingerprinted as if
+    its history were ``canonical(history)``, so that ``world(w)`` is the plain
+    fingerprint of ``w``'s quotient member, keyed steps included (explorer/actors/keyed.py).
+    """
+
+    def __init__(
+        self, actors: int, net: Network, limit: int = 200_000,
+        canonical: Callable[[tuple[Any, ...]], tuple[Any, ...]] | None = None,
+    ) -> None:
+        self._args = (actors, net, limit, canonical)
         self.parts = IdCache(min(limit, 50_000))  # actor states, messages, histories
+        self.canonical = canonical
+        self.histories = IdCache(min(limit, 50_000))  # quotient mode: history -> its canonical's fingerprint
         # Networks are fingerprinted right after the step that made them (from their
         # parent's, see :meth:`moved`), and an expanded world's is read by each of its
         # steps: a small cache holds them meanwhile. (Each entry keeps its network alive:
@@ -109,10 +122,10 @@ class WorldFingerprints:
     # Pickled (a model sent to a Ray worker), the caches stay behind: they are keyed by
     # object identity, which means nothing in another process, and struct's packers
     # cannot be pickled. The receiver starts with empty caches.
-    def __getstate__(self) -> tuple[int, Network, int]:
+    def __getstate__(self) -> tuple[Any, ...]:
         return self._args
 
-    def __setstate__(self, args: tuple[int, Network, int]) -> None:
+    def __setstate__(self, args: tuple[Any, ...]) -> None:
         self.__init__(*args)  # type: ignore[misc]
 
     def part(self, obj: Any) -> int:
@@ -122,6 +135,20 @@ class WorldFingerprints:
             return fp
         fp = fingerprint(obj)
         self.parts.put(obj, fp)
+        return fp
+
+    def history(self, history: tuple[Any, ...], plain: bool = True) -> int:
+        """The history part of a world (``plain``: of type :class:`World`): the history's
+        fingerprint, or in quotient mode a plain world's canonical history's."""
+        if self.canonical is None or not plain:
+            return self.part(history)
+        entry = self.histories.entries.get(id(history))
+        if entry is not None and entry[0] is history:
+            found: int = entry[1]
+            return found
+        canonical = self.canonical(history)
+        fp = self.part(history) if canonical == history else fingerprint(canonical)
+        self.histories.put(history, fp)
         return fp
 
     def envelope(self, src: int, dst: int, msg: Any) -> int:
@@ -198,7 +225,7 @@ class WorldFingerprints:
             self.type_tag(type(world)),
             self.small_fields(world),
             self.network(world.network),
-            part(world.history),
+            self.history(world.history, type(world) is World),
             *[part(state) for state in world.actors],
         ]
 
@@ -252,6 +279,6 @@ class WorldFingerprints:
             or world.fires_left is not base.fires_left
         ):
             fp += SMALL_W * (self.small_fields(world) - parts[1])
-        if world.history is not base.history:
-            fp += HISTORY_W * (self.part(world.history) - parts[3])
+        if world.history is not base.history or (self.canonical is not None and type(world) is not type(base)):
+            fp += HISTORY_W * (self.history(world.history, type(world) is World) - parts[3])
         return fp & MASK

@@ -38,12 +38,14 @@ they read with :class:`Reads`; one that declares nothing switches the reduction 
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from explorer.actors.faults import PARTITION
+from explorer.actors.fingerprints import WorldFingerprints
 from explorer.actors.world import REPRS, World
 from explorer.engine.model import Ample
 
@@ -389,6 +391,18 @@ class Reducible:
 
     def por_quotient(self, state: World) -> World:
         return self.footprints.quotient(state)
+
+    def quotient_model(self) -> Any:
+        """This model when the history quotient is off (the quotient is the identity),
+        else a shallow copy whose fingerprints are in quotient mode
+        (explorer/actors/fingerprints.py): its own fingerprint caches, everything else
+        (the steps' memo, these footprints) shared, since it computes the same."""
+        if not self.footprints.history_quotient:
+            return self
+        model: Any = self
+        twin = copy.copy(model)
+        twin.fingerprints = WorldFingerprints(len(model.addresses), model.net, canonical=canonical_history)
+        return twin
 
     def ample_sets(self, state: World, actions: Sequence[Any]) -> list[Ample] | None:
         footprints = self.footprints

@@ -198,6 +198,8 @@ def _effect(
     if new is not old:
         cls = model.step_type(i, old, new)
         if cls is not World:
+            if fps.canonical is not None:
+                return None  # quotient mode: such a world's history is its own (built)
             change += TYPE_W * (fps.type_tag(cls) - parts[0])
             plain = False
         change += fps.weights[i] * (fps.part(new) - fps.part(old))
@@ -228,7 +230,7 @@ def _on_world(
         history = world.history
         for out in history_outputs:
             history = canon((*history, out))
-        fp += HISTORY_W * (model.fingerprints.part(history) - parts[3])
+        fp += HISTORY_W * (model.fingerprints.history(history) - parts[3])
     return fp
 
 

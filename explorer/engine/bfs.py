@@ -197,10 +197,8 @@ class _Bfs:
     def next_level(
         self, frontier: Level, expanded: int, last: bool, carry: tuple[Level, Pending] | None = None
     ) -> tuple[Level, int, bool, Pending]:
-        """One level: (next frontier, expanded so far, stop, finals failing on the level the bound
-        cuts if ``last``); ``carry``: a resumed level's. Hot loop: locals, admission inline."""
-        run, representative, within = self.run, self.representative, self.within
-        model = run.model
+        """One level: (next frontier, expanded so far, stop, finals failing on the level the bound cuts if ``last``); ``carry``: a resumed level's. Hot loop: locals, admission inline."""
+        run, representative, within, model = self.run, self.representative, self.within, self.run.model
         successors, fp_of, next_state = model.successors, self.fingerprint, model.next_state
         keyed = model.keyed_successors if self.keyed else None  # never under symmetry
         admit = self.visited.admit
@@ -218,9 +216,11 @@ class _Bfs:
             index = -1
             for index, step in enumerate(keyed(state, False) if keyed else successors(state)):
                 if keyed:  # (action, fingerprint, next state or None): built only when new
-                    ordinal = admit(step[1], pord, index)
-                    if ordinal < 0:
-                        continue  # seen before (a stuttering step too: the state's own)
+                    ordinal = admit(fp := step[1], pord, index)
+                    if ordinal < 0:  # seen before (a stuttering step too: the state's own)
+                        if free is not None and index == free.model.free_index:
+                            free.pull_forward(fp, frontier, step[2])  # (a reduced set's: built)
+                        continue
                     nxt = step[2] if step[2] is not None else next_state(state, step[0])
                 else:
                     nxt = step[1]

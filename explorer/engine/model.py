@@ -252,6 +252,22 @@ class Model(Generic[S, A]):
         """
         return state
 
+    def quotient_model(self) -> Model[S, A] | None:
+        """A model that identifies states as reduced searches do, or None (the default
+        when :meth:`por_quotient` is overridden): then a reduced search builds every
+        successor and fingerprints its quotient member.
+
+        The model given steps as this one does (the same actions and successors) and its
+        :meth:`fingerprint` of any state ``s`` is ``self.fingerprint(self.por_quotient(s))``,
+        and so are the fingerprints of its :meth:`keyed_successors`: a reduced search
+        (explorer/engine/por.py) then expands fully expanded states through them,
+        building only the new successors. It must keep nothing that changes what this
+        model computes (an unreduced search of this model may follow): a copy with
+        caches of its own. Default: the model itself when :meth:`por_quotient` is the
+        identity.
+        """
+        return self if type(self).por_quotient is Model.por_quotient else None
+
     def por_unavailable(self) -> str | None:
         """Why partial-order reduction cannot apply to this model (None: it can)."""
         if type(self).ample_sets is Model.ample_sets:

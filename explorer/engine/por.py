@@ -32,19 +32,31 @@ The wrapper also identifies states by the fingerprint of their quotient member
 (:meth:`~explorer.engine.model.Model.por_quotient`): states that no step and no property
 can tell apart are searched once. That merge keeps path lengths (the members have the
 same futures step for step), so on its own it leaves a depth-bounded search complete.
+
+Keyed successors (``Model.keyed_successors``: a successor's fingerprint first, the
+successor built only when new) stay on under reduction through the model's
+:meth:`~explorer.engine.model.Model.quotient_model`, a twin that fingerprints every
+state as its quotient member, keyed steps included. When the model gives one and has
+keyed successors, :func:`reduce_model` returns a :class:`KeyedReducedModel`: a fully
+expanded state (most of them) is expanded through the twin's keyed successors, same
+order and step indices as ``successors``; a reduced one yields its kept successors
+(built already, by the candidate) with their fingerprints and each pruned action as a
+stuttering step (the state's own fingerprint, which the search has seen).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from explorer.engine.fingerprint import fingerprint
 from explorer.engine.model import Ample, Model, Property
 from explorer.engine.results import SearchSettings
 
-__all__ = ["PorStats", "ReducedModel", "reduce_model"]
+__all__ = ["KeyedReducedModel", "PorStats", "ReducedModel", "reduce_model"]
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -89,8 +101,10 @@ class PorStats:
 class ReducedModel(Model[Any, Any]):
     """``model`` with :meth:`successors` reduced; everything else delegated unchanged."""
 
-    def __init__(self, model: Model[Any, Any], symmetry: bool) -> None:
+    def __init__(self, model: Model[Any, Any], symmetry: bool, twin: Model[Any, Any] | None = None) -> None:
         self.model = model
+        #: ``model.quotient_model()``: fingerprints states as their quotient members (or None)
+        self.twin = twin
         self.name = model.name
         self.stats = PorStats("on")
         #: whether the search counts a free set's key as no step of the depth bound (the
@@ -136,10 +150,16 @@ class ReducedModel(Model[Any, Any]):
 
     def fingerprint(self, state: Any) -> int:
         # The engine identifies states by this: one fingerprint per quotient class.
+        twin = self.twin
+        if twin is not None:
+            return twin.fingerprint(state)
         return self.model.fingerprint(self.quotient(state))
 
     def adopt(self, state: Any) -> Any:
         return self.model.adopt(state)
+
+    def all_always_hold(self, state: Any) -> bool:
+        return self.model.all_always_hold(state)
 
     # -- the reduction ----------------------------------------------------------------
 
@@ -164,19 +184,29 @@ class ReducedModel(Model[Any, Any]):
         return None
 
     def successors(self, state: Any) -> Iterator[tuple[Any, Any]]:
-        stats = self.stats
         actions = list(self.model.actions(state))
         ample = self.choose(state, actions)
         self.free_index = -1
         if ample is None:
-            count = 0
-            for pair in self.model.successors(state):
-                count += 1
-                yield pair
-            stats.expanded += 1
-            stats.fully_expanded += 1
-            stats.transitions += count
-            return
+            yield from self.fully(self.model.successors(state))
+        else:
+            yield from self.reduced(state, actions, ample)
+
+    def fully(self, steps: Iterable[T]) -> Iterator[T]:
+        """``steps``, every successor of a fully expanded state, counted."""
+        count = 0
+        for step in steps:
+            count += 1
+            yield step
+        stats = self.stats
+        stats.expanded += 1
+        stats.fully_expanded += 1
+        stats.transitions += count
+
+    def reduced(self, state: Any, actions: list[Any], ample: Ample) -> Iterator[tuple[Any, Any]]:
+        """One pair per enabled action: the successor of a kept one, ``(action, state)``
+        (a stuttering step) for a pruned one; counted, and the free key named."""
+        stats = self.stats
         positions, successors = ample.positions, ample.successors
         free = self.free_steps and ample.free
         if free:
@@ -195,6 +225,40 @@ class ReducedModel(Model[Any, Any]):
             stats.pruned_free += len(actions) - last
 
 
+class KeyedReducedModel(ReducedModel):
+    """A :class:`ReducedModel` with keyed successors, through the model's
+    :meth:`~explorer.engine.model.Model.quotient_model` (the module docstring)."""
+
+    def __init__(self, model: Model[Any, Any], symmetry: bool, twin: Model[Any, Any]) -> None:
+        super().__init__(model, symmetry, twin)
+        self.keyed_twin = twin
+
+    def keyed_successors(self, state: Any, symmetry: bool) -> Iterator[tuple[Any, int, Any]]:
+        if symmetry:  # (the strategies ask for keyed successors only without symmetry)
+            yield from Model.keyed_successors(self, state, symmetry)
+            return
+        actions = list(self.model.actions(state))
+        ample = self.choose(state, actions)
+        self.free_index = -1
+        if ample is None:
+            yield from self.fully(self.keyed_twin.keyed_successors(state, False))
+            return
+        fingerprint = self.keyed_twin.fingerprint
+        own = fingerprint(state)
+        for action, nxt in self.reduced(state, actions, ample):
+            yield action, own if nxt is state else fingerprint(nxt), nxt
+
+    # The frontier keeps states as the model encodes them (bytes for the actor world),
+    # as the unreduced BFS does: a level of live worlds is what the cyclic garbage
+    # collector walks, over and over (3.5 of 72 CPU-s at depth 10 on the default world).
+    # (In one process only, as this class: the workers' exchange ships states as pickles.)
+    def encode(self, state: Any) -> Any:
+        return self.model.encode(state)
+
+    def decode(self, data: Any) -> Any:
+        return self.model.decode(data)
+
+
 def reduce_model(model: Model[Any, Any], settings: SearchSettings) -> tuple[Model[Any, Any], PorStats]:
     """The model the strategies should search under ``settings.por``, and its counters.
 
@@ -204,7 +268,19 @@ def reduce_model(model: Model[Any, Any], settings: SearchSettings) -> tuple[Mode
     reason = model.por_unavailable()
     if reason is not None:
         return model, PorStats(f"off: {reason}")
-    reduced = ReducedModel(model, settings.symmetry)
+    twin = model.quotient_model()
+    # Keyed successors in one process only: over workers the keyed exchange
+    # (explorer/engine/parallel_keyed.py) would replace the plain one that a reduced
+    # search's workers use (its partition of the frontier, hence which equally short
+    # counterexample is found and where a stopped level ends, differ).
+    keyed = (
+        twin is not None and type(model).keyed_successors is not Model.keyed_successors
+        and settings.workers == 1 and settings.backend == "local"
+    )
+    reduced = (
+        KeyedReducedModel(model, settings.symmetry, twin) if keyed and twin is not None
+        else ReducedModel(model, settings.symmetry, twin)
+    )
     # Free steps need a BFS that can extend the level it expands: the one-process one in
     # memory, or the local workers (in sub-rounds); not on Ray, and no symmetry (a state
     # moved to an earlier level keeps its record).
