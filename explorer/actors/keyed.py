@@ -27,7 +27,7 @@ against the built worlds' on every state of small searches, decoded or not.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from explorer.actors.faults import DROP, DUP, spend
@@ -69,7 +69,9 @@ class KeyedSteps:
     #: steps in ``next_state`` need not check it again when the engine builds it
     plain_unbuilt: ActorAction | None = None
 
-    def keyed_successors(self, state: World, symmetry: bool) -> Iterator[Keyed]:
+    def keyed_successors(
+        self, state: World, symmetry: bool, actions: Sequence[ActorAction] | None = None
+    ) -> Iterator[Keyed]:
         """Fingerprints from the steps, worlds built when new (see the module docstring);
         all built under symmetry, or when a subclass changes the steps: it overrides
         ``successors``, or ``next_state`` without ``step_type``."""
@@ -78,7 +80,7 @@ class KeyedSteps:
             cls.next_state is not plain.next_state and cls.step_type is KeyedSteps.step_type
         ):
             return iter(Model.keyed_successors(self, state, symmetry))  # type: ignore[arg-type]
-        return keyed_successors(self, state)
+        return keyed_successors(self, state, actions)
 
     def successors(self, state: World) -> Iterator[tuple[ActorAction, World]]:
         raise NotImplementedError
@@ -90,14 +92,17 @@ class KeyedSteps:
         return World
 
 
-def keyed_successors(model: KeyedSteps, world: World) -> Iterator[Keyed]:
+def keyed_successors(
+    model: KeyedSteps, world: World, actions: Sequence[ActorAction] | None = None
+) -> Iterator[Keyed]:
     """``world``'s successors in the order of ``model.successors``, as (action, the
-    successor's fingerprint, the successor when it had to be built, else None)."""
+    successor's fingerprint, the successor when it had to be built, else None);
+    ``actions``: ``model.actions(world)`` when the caller listed them already."""
     fps = model.fingerprints
     fps.expanding(world)
     _base, base_fp, parts = fps.base
     fast = not model.fifo and type(world) is World
-    for action in model.actions(world):
+    for action in model.actions(world) if actions is None else actions:
         kind = action.kind
         fp: int | None = None
         if fast:

@@ -147,10 +147,18 @@ class Model(Generic[S, A]):
             if nxt is not None:
                 yield action, nxt
 
-    def keyed_successors(self, state: S, symmetry: bool) -> Iterable[tuple[A, int, S | None]]:
+    def keyed_successors(
+        self, state: S, symmetry: bool, actions: Sequence[A] | None = None
+    ) -> Iterable[tuple[A, int, S | None]]:
         """Per successor, in the order of :meth:`successors`: ``(action, fingerprint, next
         state or None)``, the fingerprint the engine would compute for the next state
         (of its representative when ``symmetry``).
+
+        ``actions``, when given, is ``list(self.actions(state))``, listed already by the
+        caller (the reduced search lists them to choose its persistent set): a model may
+        step through them rather than list them again (the actor model does), or ignore
+        them (the default does). An override may leave the parameter out: the engine
+        passes it only to a method that declares it.
 
         The BFS uses this hook when a model overrides it: it admits the fingerprint
         first and builds a successor given as None (``next_state(state, action)``, which

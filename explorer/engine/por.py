@@ -46,6 +46,7 @@ stuttering step (the state's own fingerprint, which the search has seen).
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -232,17 +233,28 @@ class KeyedReducedModel(ReducedModel):
     def __init__(self, model: Model[Any, Any], symmetry: bool, twin: Model[Any, Any]) -> None:
         super().__init__(model, symmetry, twin)
         self.keyed_twin = twin
+        # The actions are listed once per state, to choose the set; a twin whose
+        # keyed_successors declares ``actions`` steps through that list (Model.keyed_successors).
+        self.passes_actions = "actions" in inspect.signature(twin.keyed_successors).parameters
 
-    def keyed_successors(self, state: Any, symmetry: bool) -> Iterator[tuple[Any, int, Any]]:
+    def keyed_successors(
+        self, state: Any, symmetry: bool, actions: Sequence[Any] | None = None
+    ) -> Iterable[tuple[Any, int, Any]]:
         if symmetry:  # (the strategies ask for keyed successors only without symmetry)
-            yield from Model.keyed_successors(self, state, symmetry)
-            return
-        actions = list(self.model.actions(state))
-        ample = self.choose(state, actions)
+            return Model.keyed_successors(self, state, symmetry)
+        listed = list(self.model.actions(state) if actions is None else actions)
+        ample = self.choose(state, listed)
         self.free_index = -1
         if ample is None:
-            yield from self.fully(self.keyed_twin.keyed_successors(state, False))
-            return
+            twin = self.keyed_twin
+            if self.passes_actions:
+                return self.fully(twin.keyed_successors(state, False, listed))
+            return self.fully(twin.keyed_successors(state, False))
+        return self.keyed_reduced(state, listed, ample)
+
+    def keyed_reduced(self, state: Any, actions: list[Any], ample: Ample) -> Iterator[tuple[Any, int, Any]]:
+        """:meth:`reduced` keyed: the kept successors' fingerprints, and the state's own
+        for a pruned action's stuttering step (seen, so skipped)."""
         fingerprint = self.keyed_twin.fingerprint
         own = fingerprint(state)
         for action, nxt in self.reduced(state, actions, ample):
@@ -256,7 +268,11 @@ class KeyedReducedModel(ReducedModel):
         return self.model.encode(state)
 
     def decode(self, data: Any) -> Any:
-        return self.model.decode(data)
+        # Through the twin: the actor codec hands the decoded world's network fingerprint
+        # and small-fields number to the decoding model's fingerprints, and the twin's are
+        # the ones that expand it (else every expansion refingerprints the network and
+        # misses the timer steps' cache).
+        return self.keyed_twin.decode(data)
 
 
 def reduce_model(model: Model[Any, Any], settings: SearchSettings) -> tuple[Model[Any, Any], PorStats]:
