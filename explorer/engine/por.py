@@ -236,6 +236,13 @@ class KeyedReducedModel(ReducedModel):
         # The actions are listed once per state, to choose the set; a twin whose
         # keyed_successors declares ``actions`` steps through that list (Model.keyed_successors).
         self.passes_actions = "actions" in inspect.signature(twin.keyed_successors).parameters
+        # The hot delegations bound once (no wrapper frame per state). Steps through the
+        # twin, which made the keyed steps: it knows which it judged plain (the actor
+        # model's plain_unbuilt, so the Paxos models skip a built step's transition
+        # check, as unreduced), and its fingerprints get the step's network change.
+        self.next_state = twin.next_state  # type: ignore[method-assign]
+        self.all_always_hold = model.all_always_hold  # type: ignore[method-assign]
+        self.within_boundary = model.within_boundary  # type: ignore[method-assign]
 
     def keyed_successors(
         self, state: Any, symmetry: bool, actions: Sequence[Any] | None = None

@@ -103,6 +103,9 @@ def combined(*declarations: IgnoresForever | None) -> IgnoresForever | None:
         return given[0]
 
     def ignores(me: int, state: Any, src: int, msg: Any) -> bool:
-        return any(d(me, state, src, msg) for d in given)
+        for declaration in given:  # (a loop: asked per delivery of every reduced state)
+            if declaration(me, state, src, msg):
+                return True
+        return False
 
     return ignores
