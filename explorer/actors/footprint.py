@@ -139,6 +139,10 @@ class Footprints:
             r.history and r.history_order for r in readers
         ) and not (model.has_boundary and boundary_reads is None)
         self._canonical: dict[int, tuple[tuple[Any, ...], tuple[Any, ...]]] = {}
+        # ignores_forever's answers by the identity of the receiver's state and the
+        # message (both interned by the step memo, so worlds share them; each entry
+        # keeps both alive, so equal ids mean the very same objects)
+        self._ignores: dict[tuple[int, int, int, int], tuple[Any, Any, bool]] = {}
         self.closures = _closures(model.addresses, may_send) if may_send is not None else {}
         groups = [frozenset(g) for g in model.partition_groups]
         self.cuttable = {
@@ -149,6 +153,7 @@ class Footprints:
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state["_canonical"] = {}  # keyed by id: meaningless in another process
+        state["_ignores"] = {}
         return state
 
     def unavailable(self) -> str | None:
@@ -294,14 +299,21 @@ class Footprints:
     def _ignored(
         self, world: World, actions: Sequence[Any], successor: Callable[[int], World]
     ) -> Iterable[Ample]:
-        model, ignores = self.model, self.ignores_forever
+        model, ignores, known = self.model, self.ignores_forever, self._ignores
         assert ignores is not None
         for p, action in enumerate(actions):
             if action.kind != "deliver":
                 continue
             src, dst, msg = action[0], action[1], action[2]
             i = model.index[dst]
-            if not ignores(dst, world.actors[i], src, msg):
+            state = world.actors[i]
+            key = (i, id(state), src, id(msg))
+            entry = known.get(key)
+            if entry is None or entry[0] is not state or entry[1] is not msg:
+                if len(known) >= 100_000:
+                    known.clear()
+                entry = known[key] = (state, msg, ignores(dst, state, src, msg))
+            if not entry[2]:
                 continue
             nxt = successor(p)
             if not (nxt.actors[i] == world.actors[i] and nxt.timers == world.timers
