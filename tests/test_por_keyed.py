@@ -21,6 +21,7 @@ from explorer.models.paxos_properties import BrokenStepWorld, PaxosModel, Transi
 from explorer.mutants.catalogue import build as build_checked
 from explorer.mutants.catalogue import catalogue_by_name
 from tests.por_toys import random_system
+from tests.search_toys import KeyedGridModel
 from tests.test_keyed_successors import expanded_worlds
 
 POR = SearchSettings(por=True)
@@ -166,3 +167,44 @@ def test_workers_keep_the_plain_exchange_under_reduction() -> None:
         reduced, _ = reduce_model(build(CheckConfig()), settings)
         assert isinstance(reduced, ReducedModel) and not isinstance(reduced, KeyedReducedModel)
         assert reduced.twin is not None  # fingerprints still through the quotient model
+
+
+class ListedGrid(KeyedGridModel):
+    """Keyed successors that step through the caller's list of actions when given one."""
+
+    def __init__(self) -> None:
+        super().__init__(3)
+        self.given: list[list[str] | None] = []
+
+    def keyed_successors(self, state: Any, symmetry: bool, actions: Any = None) -> Any:
+        self.given.append(None if actions is None else list(actions))
+        return super().keyed_successors(state, symmetry)
+
+
+def test_reduced_keyed_successors_pass_the_listed_actions_to_a_twin_that_declares_them() -> None:
+    # A twin without the parameter (KeyedGridModel: the two-argument form) still works,
+    # and one that declares it gets the list the reduction made; same successors.
+    state = (1, 2)
+    plain = KeyedGridModel(3)
+    expected = list(plain.keyed_successors(state, False))
+    assert list(KeyedReducedModel(plain, False, plain).keyed_successors(state, False)) == expected
+    listed = ListedGrid()
+    reduced = KeyedReducedModel(listed, False, listed)
+    assert list(reduced.keyed_successors(state, False)) == expected
+    assert listed.given == [list(listed.actions(state))]
+
+
+def test_a_reduced_actor_state_lists_its_actions_once() -> None:
+    model = build(CheckConfig())
+    worlds = list(expanded_worlds(model, 3))
+    reduced = keyed_reduced(model)
+    twin = reduced.keyed_twin
+    calls: list[Any] = []
+    for m in {id(model): model, id(twin): twin}.values():
+        inner = m.actions
+        m.actions = lambda state, inner=inner: calls.append(state) or inner(state)  # type: ignore[method-assign]
+    assert len(worlds) > 20
+    for world in worlds:
+        calls.clear()
+        list(reduced.keyed_successors(world, False))
+        assert len(calls) == 1
