@@ -41,7 +41,10 @@ keyed successors, :func:`reduce_model` returns a :class:`KeyedReducedModel`: a f
 expanded state (most of them) is expanded through the twin's keyed successors, same
 order and step indices as ``successors``; a reduced one yields its kept successors
 (built already, by the candidate) with their fingerprints and each pruned action as a
-stuttering step (the state's own fingerprint, which the search has seen).
+stuttering step (the state's own fingerprint, which the search has seen). It lists a
+state's actions once (handed to the twin's keyed successors), and decodes and builds
+states through the twin, whose fingerprints and notes of plain steps are the ones the
+expansion reads (docs/por.md, "What a reduced state cost").
 """
 
 from __future__ import annotations
