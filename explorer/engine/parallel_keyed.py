@@ -12,7 +12,7 @@ of them turn out to be known there). With the hook a level runs so:
 1. *expand*: a successor this worker owns is admitted on the spot and built only when
    new; for a successor another worker owns, its fingerprint, its parent's and the step
    index go to the owner as a *query* (once ever per fingerprint), and the expanding
-   worker keeps where to build it from: the parent's position in its frontier and the
+   worker keeps where to build it from: the decoded parent (kept for the level) and the
    action (or the successor itself, when the model built it to fingerprint it).
 2. *answer*: the owner records the queried fingerprints it has not seen (their parent
    records, after its own successors' and in sender order, as the batches of the plain
@@ -48,9 +48,9 @@ __all__ = ["KeyedExchange", "Mailbox", "balanced_moves", "keyed_level"]
 # per destination, flat, three items a query: its fingerprint, its parent's, the step
 # index (one ``+=`` of a tuple a query instead of three appends to parallel lists)
 Queries = list[int]
-# per destination, flat, three items a query: the parent's position in the frontier, the
-# action, and the successor when the model built it to fingerprint it (else None: built
-# if wanted)
+# per destination, flat, three items a query: the parent (decoded: kept for the level,
+# not decoded again to build the successor), the action, and the successor when the
+# model built it to fingerprint it (else None: built if wanted)
 Deferred = list[Any]
 
 QUERY, ANSWER, SIZES, MOVED = "query", "answer", "sizes", "moved"
@@ -172,7 +172,7 @@ def expand_keyed(part: KeyedExchange, level: Any) -> tuple[list[Queries], list[D
     queries: list[Queries] = [[] for _ in range(workers)]
     deferred: list[Deferred] = [[] for _ in range(workers)]
     expanded = 0
-    for position, (pfp, data) in enumerate(zip(part.fps, part.states, strict=True)):
+    for pfp, data in zip(part.fps, part.states, strict=True):
         state = decode(data) if decode else data
         index = -1
         for index, (action, fp, nxt) in enumerate(keyed(state, False)):
@@ -182,7 +182,7 @@ def expand_keyed(part: KeyedExchange, level: Any) -> tuple[list[Queries], list[D
                     admit(level, fp, nxt if nxt is not None else next_state(state, action))
             elif send_once(fp):
                 queries[owner] += (fp, pfp, index)
-                deferred[owner] += (position, action, nxt)
+                deferred[owner] += (state, action, nxt)
         part.generated += index + 1
         if index == -1 and run.final:
             part.note_each(level, pfp, state, run.failed_final(state), run.failed_final)
@@ -204,22 +204,14 @@ def answer(part: KeyedExchange, asked: Queries) -> list[int]:
 
 
 def build_wanted(part: KeyedExchange, level: Any, queries: Queries, deferred: Deferred, wanted: list[int]) -> None:
-    """Build the successors their owner found new (from their parents in ``part``'s
-    frontier, or as the model built them) and admit them here (checked, and kept in
-    ``part``'s next frontier)."""
-    next_state, decode, admit = part.run.model.next_state, part.decode, part.admit
-    frontier = part.states
-    last, state = -1, None
+    """Build the successors their owner found new (from their decoded parents, or as
+    the model built them) and admit them here (checked, and kept in ``part``'s next
+    frontier)."""
+    next_state, admit = part.run.model.next_state, part.admit
     for i in wanted:
         at = 3 * i
         nxt = deferred[at + 2]
-        if nxt is None:
-            position = deferred[at]
-            if position != last:  # the queries of one parent are consecutive
-                data = frontier[position]
-                state, last = (decode(data) if decode else data), position
-            nxt = next_state(state, deferred[at + 1])
-        admit(level, queries[at], nxt)
+        admit(level, queries[at], next_state(deferred[at], deferred[at + 1]) if nxt is None else nxt)
 
 
 def receive_moved(part: KeyedExchange, level: Any, parcel: Any) -> None:
