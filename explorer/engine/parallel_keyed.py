@@ -45,13 +45,12 @@ from explorer.engine.visited import Visited
 
 __all__ = ["KeyedExchange", "Mailbox", "balanced_moves", "keyed_level"]
 
-# per destination, flat, three items a query: its fingerprint, its parent's, the step
-# index (one ``+=`` of a tuple a query instead of three appends to parallel lists)
-Queries = list[int]
-# per destination, flat, three items a query: the parent (decoded: kept for the level,
-# not decoded again to build the successor), the action, and the successor when the
-# model built it to fingerprint it (else None: built if wanted)
-Deferred = list[Any]
+# per destination: fingerprints, parents' fingerprints, step indexes (three parallel lists)
+Queries = tuple[list[int], list[int], list[int]]
+# per destination, per query: the parent (decoded: kept for the level, not decoded again
+# to build the successor), the action, and the successor when the model built it to
+# fingerprint it (else None: built if wanted)
+Deferred = tuple[list[Any], list[Any], list[Any]]
 
 QUERY, ANSWER, SIZES, MOVED = "query", "answer", "sizes", "moved"
 
@@ -118,7 +117,7 @@ def keyed_level(part: KeyedExchange, level: Any, inboxes: list[Any], mailbox: Ma
     for sender, asked in mailbox.gather(QUERY, len(others)):
         inboxes[sender].put((ANSWER, me, answer(part, asked)))
     for owner, wanted in mailbox.gather(ANSWER, len(others)):
-        build_wanted(part, level, queries[owner], deferred[owner], wanted)
+        build_wanted(part, level, queries[owner][0], deferred[owner], wanted)
     if not level.last:  # (the last level keeps no frontier)
         rebalance(part, level, inboxes, mailbox)
 
@@ -169,8 +168,8 @@ def expand_keyed(part: KeyedExchange, level: Any) -> tuple[list[Queries], list[D
     keyed, next_state = model.keyed_successors, model.next_state
     counters, add_keyed, send_once = part.counters, part.parents.add_keyed, part.sent.insert
     admit, decode = part.admit, part.decode
-    queries: list[Queries] = [[] for _ in range(workers)]
-    deferred: list[Deferred] = [[] for _ in range(workers)]
+    queries: list[Queries] = [([], [], []) for _ in range(workers)]
+    deferred: list[Deferred] = [([], [], []) for _ in range(workers)]
     expanded = 0
     for pfp, data in zip(part.fps, part.states, strict=True):
         state = decode(data) if decode else data
@@ -181,8 +180,14 @@ def expand_keyed(part: KeyedExchange, level: Any) -> tuple[list[Queries], list[D
                 if add_keyed(fp, pfp, index):  # new here (a stuttering step never is)
                     admit(level, fp, nxt if nxt is not None else next_state(state, action))
             elif send_once(fp):
-                queries[owner] += (fp, pfp, index)
-                deferred[owner] += (state, action, nxt)
+                fps, parent_fps, indexes = queries[owner]
+                fps.append(fp)
+                parent_fps.append(pfp)
+                indexes.append(index)
+                parents, actions, built = deferred[owner]
+                parents.append(state)
+                actions.append(action)
+                built.append(nxt)
         part.generated += index + 1
         if index == -1 and run.final:
             part.note_each(level, pfp, state, run.failed_final(state), run.failed_final)
@@ -199,19 +204,18 @@ def answer(part: KeyedExchange, asked: Queries) -> list[int]:
     """Record the queried fingerprints new to ``part`` (their parent records): their
     positions among the queries."""
     add_keyed = part.parents.add_keyed
-    triples = zip(asked[0::3], asked[1::3], asked[2::3], strict=True)
-    return [i for i, (fp, parent, index) in enumerate(triples) if add_keyed(fp, parent, index)]
+    return [i for i, (fp, parent, index) in enumerate(zip(*asked, strict=True)) if add_keyed(fp, parent, index)]
 
 
-def build_wanted(part: KeyedExchange, level: Any, queries: Queries, deferred: Deferred, wanted: list[int]) -> None:
+def build_wanted(part: KeyedExchange, level: Any, fps: list[int], deferred: Deferred, wanted: list[int]) -> None:
     """Build the successors their owner found new (from their decoded parents, or as
     the model built them) and admit them here (checked, and kept in ``part``'s next
     frontier)."""
+    parents, actions, built = deferred
     next_state, admit = part.run.model.next_state, part.admit
     for i in wanted:
-        at = 3 * i
-        nxt = deferred[at + 2]
-        admit(level, queries[at], next_state(deferred[at], deferred[at + 1]) if nxt is None else nxt)
+        nxt = built[i]
+        admit(level, fps[i], next_state(parents[i], actions[i]) if nxt is None else nxt)
 
 
 def receive_moved(part: KeyedExchange, level: Any, parcel: Any) -> None:
