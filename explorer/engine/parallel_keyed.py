@@ -12,7 +12,7 @@ of them turn out to be known there). With the hook a level runs so:
 1. *expand*: a successor this worker owns is admitted on the spot and built only when
    new; for a successor another worker owns, its fingerprint, its parent's and the step
    index go to the owner as a *query* (once ever per fingerprint), and the expanding
-   worker keeps where to build it from: the decoded parent (kept for the level) and the
+   worker keeps where to build it from: the parent's position in its frontier and the
    action (or the successor itself, when the model built it to fingerprint it).
 2. *answer*: the owner records the queried fingerprints it has not seen (their parent
    records, after its own successors' and in sender order, as the batches of the plain
@@ -47,10 +47,9 @@ __all__ = ["KeyedExchange", "Mailbox", "balanced_moves", "keyed_level"]
 
 # per destination: fingerprints, parents' fingerprints, step indexes (three parallel lists)
 Queries = tuple[list[int], list[int], list[int]]
-# per destination, per query: the parent (decoded: kept for the level, not decoded again
-# to build the successor), the action, and the successor when the model built it to
-# fingerprint it (else None: built if wanted)
-Deferred = tuple[list[Any], list[Any], list[Any]]
+# per destination, per query: the parent's position in the frontier, the action, and
+# the successor when the model built it to fingerprint it (else None: built if wanted)
+Deferred = tuple[list[int], list[Any], list[Any]]
 
 QUERY, ANSWER, SIZES, MOVED = "query", "answer", "sizes", "moved"
 
@@ -171,7 +170,7 @@ def expand_keyed(part: KeyedExchange, level: Any) -> tuple[list[Queries], list[D
     queries: list[Queries] = [([], [], []) for _ in range(workers)]
     deferred: list[Deferred] = [([], [], []) for _ in range(workers)]
     expanded = 0
-    for pfp, data in zip(part.fps, part.states, strict=True):
+    for position, (pfp, data) in enumerate(zip(part.fps, part.states, strict=True)):
         state = decode(data) if decode else data
         index = -1
         for index, (action, fp, nxt) in enumerate(keyed(state, False)):
@@ -184,8 +183,8 @@ def expand_keyed(part: KeyedExchange, level: Any) -> tuple[list[Queries], list[D
                 fps.append(fp)
                 parent_fps.append(pfp)
                 indexes.append(index)
-                parents, actions, built = deferred[owner]
-                parents.append(state)
+                positions, actions, built = deferred[owner]
+                positions.append(position)
                 actions.append(action)
                 built.append(nxt)
         part.generated += index + 1
@@ -208,14 +207,22 @@ def answer(part: KeyedExchange, asked: Queries) -> list[int]:
 
 
 def build_wanted(part: KeyedExchange, level: Any, fps: list[int], deferred: Deferred, wanted: list[int]) -> None:
-    """Build the successors their owner found new (from their decoded parents, or as
-    the model built them) and admit them here (checked, and kept in ``part``'s next
-    frontier)."""
-    parents, actions, built = deferred
-    next_state, admit = part.run.model.next_state, part.admit
+    """Build the successors their owner found new (from their parents in ``part``'s
+    frontier, or as the model built them) and admit them here (checked, and kept in
+    ``part``'s next frontier)."""
+    positions, actions, built = deferred
+    next_state, decode, admit = part.run.model.next_state, part.decode, part.admit
+    frontier = part.states
+    last, state = -1, None
     for i in wanted:
         nxt = built[i]
-        admit(level, fps[i], next_state(parents[i], actions[i]) if nxt is None else nxt)
+        if nxt is None:
+            position = positions[i]
+            if position != last:  # the queries of one parent are consecutive
+                data = frontier[position]
+                state, last = (decode(data) if decode else data), position
+            nxt = next_state(state, actions[i])
+        admit(level, fps[i], nxt)
 
 
 def receive_moved(part: KeyedExchange, level: Any, parcel: Any) -> None:
