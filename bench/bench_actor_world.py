@@ -30,7 +30,9 @@ worktree may change while the bench runs).
 With ``--rounds N`` each (case, workers) runs N times, the baseline and this tree
 alternating (the machine's load drifts: alternation spreads it over both), every run
 printed, then per case the ratio baseline/current of each round, their median, and the
-ratio of the two trees' fastest runs.
+ratio of the two trees' fastest runs. A round runs every worker count in turn, so with
+``--workers 1 2`` each tree's 2-worker speed-up over 1 worker is also printed per round
+(its two runs neighbours in time) with the median.
 """
 
 from __future__ import annotations
@@ -193,6 +195,20 @@ def _rounds_note(case: str, workers: int, base: str, rounds: list[dict[str, dict
     )
 
 
+def _speedups_note(case: str, label: str, by_round: list[dict[int, dict[str, dict[str, Any]]]]) -> str:
+    """The 2-worker critical-path speed-up over 1 worker's CPU of ``label``'s code, per
+    round (the two runs of a round are neighbours in time), and their median."""
+    ratios = [
+        r[1][label]["cpu_s"] / r[2][label]["critical_path_s"]
+        for r in by_round
+        if "failed" not in r[1][label] and "failed" not in r[2][label] and r[2][label]["critical_path_s"]
+    ]
+    if not ratios:
+        return f"    {case} {label}: no speed-up (runs failed)"
+    each = ", ".join(f"{x:.2f}" for x in ratios)
+    return f"    {case} {label}: 2 workers over 1 per round {each}; median {statistics.median(ratios):.2f}x"
+
+
 def _profile(case: str) -> None:
     import cProfile
     import pstats
@@ -247,14 +263,19 @@ def main() -> int:
         notes: list[str] = []
         for case in args.cases:
             runs: dict[tuple[str, int], dict[str, Any]] = {}
+            # each round runs every worker count in turn, so that a round's 1- and
+            # 2-worker runs are neighbours in time (the load changes between rounds)
+            by_round = [{w: _round(trees, case, w) for w in args.workers} for _ in range(args.rounds)]
             for workers in args.workers:
-                rounds = [_round(trees, case, workers) for _ in range(args.rounds)]
+                rounds = [r[workers] for r in by_round]
                 for label, _root in trees:
                     runs[label, workers] = rounds[-1][label]
                 if args.baseline_ref:
                     notes.append(_compare(case, workers, runs[trees[0][0], workers], runs["current", workers]))
                     if args.rounds > 1:
                         notes.append(_rounds_note(case, workers, trees[0][0], rounds))
+            if args.rounds > 1 and 1 in args.workers and 2 in args.workers:
+                notes.extend(_speedups_note(case, label, by_round) for label, _root in trees)
             one, two = runs.get(("current", 1)), runs.get(("current", 2))
             if one and two and "failed" not in one and "failed" not in two and two["critical_path_s"]:
                 # the critical path with the coordinator's CPU added (it runs between levels)
