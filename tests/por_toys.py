@@ -9,8 +9,12 @@ graph, usually sparse, so the reduction has something to work with.
 
 from __future__ import annotations
 
+import os
 import random
+import subprocess
+import sys
 from collections.abc import Callable, Collection
+from pathlib import Path
 from typing import Any
 
 from explorer.actors import ActorModel, Deliver, Faults, Reads, World
@@ -291,3 +295,17 @@ def walk_claims(model: ActorModel, seed: int, walks: int, steps: int, receivers:
             assert nxt is not None
             world = nxt
     return claims
+
+
+def stdout_under_hash_seeds(script: str, seeds: tuple[str, ...] = ("0", "4242")) -> set[str]:
+    """What ``script`` prints, run from the repository root under each PYTHONHASHSEED:
+    one element when nothing it prints depends on the seed."""
+    root = Path(__file__).resolve().parent.parent
+    outs = set()
+    for seed in seeds:
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run(
+            [sys.executable, "-c", script], cwd=root, env=env, capture_output=True, text=True, check=True
+        )
+        outs.add(done.stdout)
+    return outs

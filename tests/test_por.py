@@ -4,9 +4,6 @@ worlds and their correct protocol; deterministic; traces replay with the plain m
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +21,7 @@ from explorer.models.paxos import build
 from explorer.mutants import CATALOGUE
 from explorer.mutants.catalogue import run_case, run_correct
 from explorer.replay.trace import load_trace
-from tests.por_toys import node_state, random_system, walk_claims
+from tests.por_toys import node_state, random_system, stdout_under_hash_seeds, walk_claims
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -165,13 +162,7 @@ def test_counts_do_not_depend_on_the_hash_seed() -> None:
         "r = search(random_system(20), SearchSettings(por=True, collect=True))\n"
         "print(r.distinct_states, r.level_sizes, r.extra['por'], sorted(v.property_name for v in r.violations))\n"
     )
-    outs = set()
-    for seed in ("0", "4242"):
-        env = {**os.environ, "PYTHONHASHSEED": seed}
-        done = subprocess.run(
-            [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, check=True
-        )
-        outs.add(done.stdout)
+    outs = stdout_under_hash_seeds(script)
     assert len(outs) == 1, outs
 
 

@@ -6,9 +6,6 @@ and hash seed; its counterexamples replay with the plain model."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +18,7 @@ from explorer.engine.shrink import replay_actions
 from explorer.models.config import CheckConfig
 from explorer.models.paxos import build
 from explorer.mutants import PAIRS
-from tests.por_toys import random_system
+from tests.por_toys import random_system, stdout_under_hash_seeds
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -108,13 +105,7 @@ def test_parallel_counts_do_not_depend_on_the_hash_seed() -> None:
         "    r = search(random_system(5, free_sets=True), SearchSettings(por=True, collect=True, max_depth=4, workers=w))\n"
         "    print(r.distinct_states, r.level_sizes, r.complete, r.extra['por'])\n"
     )
-    outs = set()
-    for seed in ("0", "4242"):
-        env = {**os.environ, "PYTHONHASHSEED": seed}
-        done = subprocess.run(
-            [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, check=True
-        )
-        outs.add(done.stdout)
+    outs = stdout_under_hash_seeds(script)
     assert len(outs) == 1, outs
     one = search(random_system(5, free_sets=True), SearchSettings(por=True, collect=True, max_depth=4))
     line = f"{one.distinct_states} {one.level_sizes} {one.complete} {one.extra['por']}\n"
