@@ -123,8 +123,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     search.add_argument("--collect", action="store_true", help="keep going after a violation: one per property")
     search.add_argument(
-        "--por", action="store_true",
-        help="partial-order reduction (bfs, dfs): explore independent actions in one order (docs/por.md)",
+        "--por", action=argparse.BooleanOptionalAction, default=None,
+        help="partial-order reduction (bfs, dfs): explore independent actions in one order (docs/por.md); "
+        "the portfolio reduces each world where it keeps the world's guarantee",
     )
 
     output = parser.add_argument_group("output")
@@ -233,7 +234,7 @@ def settings_from_args(args: argparse.Namespace, config: CheckConfig) -> SearchS
         raise ConfigError(
             f"--workers applies to --strategy bfs only, not {args.strategy} (--backend ray runs walks on workers)"
         )
-    if args.por and args.strategy not in ("bfs", "dfs"):
+    if args.por is True and args.strategy not in ("bfs", "dfs"):
         raise ConfigError(f"--por applies to --strategy bfs or dfs, not {args.strategy}")
     if args.walks is not None and args.strategy not in ("random", "swarm"):
         raise ConfigError(f"--walks applies to --strategy random or swarm, not {args.strategy}")

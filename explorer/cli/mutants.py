@@ -60,8 +60,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     parser.add_argument(
-        "--por", action="store_true",
-        help="partial-order reduction in every BFS/DFS search (docs/por.md)",
+        "--por", action=argparse.BooleanOptionalAction, default=None,
+        help="partial-order reduction in every BFS/DFS search of the catalogue (docs/por.md; default off: "
+        "the catalogue checks the unreduced search); --default-check follows synod check's default unless given",
     )
     parser.add_argument(
         "--traces", metavar="DIR", default=None,
@@ -301,11 +302,17 @@ def run(args: argparse.Namespace) -> int:
         return 2
 
 
+def _default_check_por(args: argparse.Namespace) -> bool:
+    from explorer.engine.por_policy import DEFAULT_POR
+
+    return DEFAULT_POR if args.por is None else bool(args.por)
+
+
 def _run_cases(args: argparse.Namespace, cases: list[MutantCase], directory: Path | None) -> int:
     started = time.perf_counter()
     strategy, seed = args.strategy, args.seed
     outcomes: list[CaseOutcome] = map_cases(
-        functools.partial(_run_with, strategy=strategy, seed=seed, por=args.por),
+        functools.partial(_run_with, strategy=strategy, seed=seed, por=bool(args.por)),
         cases,
         args.workers,
         args.backend,
@@ -318,14 +325,14 @@ def _run_cases(args: argparse.Namespace, cases: list[MutantCase], directory: Pat
         if args.default_check:
             from explorer.mutants.default_check import default_check_catch
 
-            rows[-1]["default_check"] = default_check_catch(outcome.case.variant)
+            rows[-1]["default_check"] = default_check_catch(outcome.case.variant, por=_default_check_por(args))
     correct: list[dict[str, Any]] = []
     if not args.skip_correct:
         # Cases that share a configuration and depth share one correct-protocol check.
         unique: dict[tuple[CheckConfig, int], MutantCase] = {}
         for case in cases:
             unique.setdefault(case.correct_check_key(), case)
-        check = functools.partial(run_correct, por=args.por)
+        check = functools.partial(run_correct, por=bool(args.por))
         checked = dict(
             zip(unique, map_cases(check, list(unique.values()), args.workers, args.backend, args.address), strict=True)
         )
@@ -334,7 +341,7 @@ def _run_cases(args: argparse.Namespace, cases: list[MutantCase], directory: Pat
             row["mutant"] = case.name
             correct.append(row)
     # Pairs are BFS claims about the whole catalogue: checked when all of it runs by BFS.
-    pairs = [run_pair(pair, args.por) for pair in PAIRS] if not args.only and strategy == "bfs" else []
+    pairs = [run_pair(pair, bool(args.por)) for pair in PAIRS] if not args.only and strategy == "bfs" else []
     gaps = dict(NOT_CAUGHT) if not args.only else {}
     all_caught = (
         all(mutant_passed(row, strategy) for row in rows) and not gaps and all(p["ok"] for p in pairs)

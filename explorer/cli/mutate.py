@@ -24,6 +24,7 @@ from rich.table import Table
 from rich.text import Text
 
 from explorer.cli.console import StdoutConsole
+from explorer.engine.por_policy import DEFAULT_POR
 from explorer.mutants.mutate import OPERATORS, Mutant, generate, sample
 from explorer.mutants.mutate_run import MutantResult, MutationJob, baseline, run_mutants, score
 from explorer.replay.trace import write_text_atomic
@@ -51,6 +52,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        help=f"wall seconds per mutant before it counts as timed out (default {DEFAULT_BUDGET_S:g})")
     check.add_argument("--memory", type=int, default=4096, metavar="MB",
                        help="address space per mutant's process before it counts as timed out (default 4096; 0: no cap)")
+    check.add_argument(
+        "--por", action=argparse.BooleanOptionalAction, default=None,
+        help="partial-order reduction in each world where it keeps the world's guarantee, as synod check "
+        "(default: synod check's default)",
+    )
     check.add_argument("--workers", type=int, default=1, metavar="W", help="mutants checked at once, one process each (default 1)")
     out = parser.add_argument_group("output")
     out.add_argument("--traces", default=DEFAULT_TRACES_DIR, metavar="DIR", help=f"killed mutants' traces (default ./{DEFAULT_TRACES_DIR}/)")
@@ -113,7 +119,7 @@ def _check_job(args: argparse.Namespace) -> MutationJob:
     job = MutationJob(
         target=args.target, portfolio=portfolio, model=args.model, variant=args.variant,
         world=args.world, budget_s=args.budget, traces=args.traces or None,
-        memory_mb=args.memory or None,
+        memory_mb=args.memory or None, por=DEFAULT_POR if args.por is None else bool(args.por),
     )
     if args.model and args.portfolio:
         raise UsageError("--model and --portfolio both say what to check: give one")

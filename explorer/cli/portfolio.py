@@ -69,12 +69,32 @@ def selected_worlds(args: argparse.Namespace) -> tuple[PortfolioWorld, ...]:
         raise ConfigError(f"--workers must be between 1 and 64, got {args.workers}")
     if args.seed < 0:
         raise ConfigError(f"--seed must be at least 0, got {args.seed}")
+    if args.por is True and not args.list_worlds:
+        _require_reducible(worlds)
     return worlds
+
+
+def _require_reducible(worlds: tuple[PortfolioWorld, ...]) -> None:
+    """An explicit ``--por`` on a world whose model declares no reduction is an error
+    (ConfigError); a world whose search could not keep its guarantee reduced (a sample,
+    a swarm pass) runs unreduced and says why."""
+    for world in worlds:
+        if world.strategy in ("bfs", "dfs"):
+            reason = build_model(world.config).por_unavailable()
+            if reason is not None:
+                raise ConfigError(f"--por: world {world.name!r}: {reason}")
 
 
 def _seed(args: argparse.Namespace) -> int | None:
     """``--seed`` re-seeds the sampled worlds; without it each keeps its own seed."""
     return args.seed if "seed" in getattr(args, "_given", ()) else None
+
+
+def _por(args: argparse.Namespace) -> bool:
+    """``--por`` / ``--no-por``, or the default (explorer/engine/por_policy.py)."""
+    from explorer.engine.por_policy import DEFAULT_POR
+
+    return DEFAULT_POR if args.por is None else bool(args.por)
 
 
 def config_text(world: PortfolioWorld) -> str:
@@ -179,7 +199,7 @@ def _result_text(outcome: WorldOutcome) -> Text:
 
 def print_report(console: Console, rows: list[_Row], strict: bool) -> None:
     table = Table(title="synod check: the default portfolio", title_justify="left")
-    for column in ("world", "configuration", "states", "depth", "complete", "CPU s", "result"):
+    for column in ("world", "configuration", "states", "depth", "complete", "por", "CPU s", "result"):
         table.add_column(column, justify="right" if column in ("states", "depth", "CPU s") else "left", overflow="fold")
     for row in rows:
         o = row.outcome
@@ -187,9 +207,10 @@ def print_report(console: Console, rows: list[_Row], strict: bool) -> None:
         depth = str(r.depth - 1) if o.world.strategy == "bfs" else f"≤{max(r.depth - 1, 0)}"
         table.add_row(
             o.world.name, config_text(o.world), f"{r.distinct_states:,}", depth,
-            "yes" if r.complete else "no", f"{o.cpu_s:.1f}", _result_text(o),
+            "yes" if r.complete else "no", "on" if o.settings.por else "off", f"{o.cpu_s:.1f}", _result_text(o),
         )
     console.print(table)
+    _print_unreduced(console, rows)
     outcomes = [r.outcome for r in rows]
     verdict = overall_verdict(outcomes)
     worlds = len(rows)
@@ -212,6 +233,17 @@ def print_report(console: Console, rows: list[_Row], strict: bool) -> None:
         console.print(Text(f"WARNING: sometimes property never witnessed in {name}: the check may be vacuous there" + (" (--strict: failing)" if strict else ""), style="bold yellow"), soft_wrap=True)
 
 
+def _print_unreduced(console: Console, rows: list[_Row]) -> None:
+    """One line per world searched unreduced, with the reason (none when no world was
+    reduced because none was asked to be)."""
+    if not any(r.outcome.settings.por for r in rows):
+        return
+    for row in rows:
+        o = row.outcome
+        if not o.settings.por:
+            console.print(Text(f"not reduced: {o.world.name}: {o.por.removeprefix('off: ')}", style="dim"), soft_wrap=True)
+
+
 def world_json(row: _Row) -> dict[str, Any]:
     o = row.outcome
     r = o.result
@@ -226,6 +258,8 @@ def world_json(row: _Row) -> dict[str, Any]:
         "walks": r.walks,
         "elapsed_s": round(r.elapsed_s, 3),
         "cpu_s": round(o.cpu_s, 3),
+        "por": o.por,
+        "reduction": o.result.extra.get("por"),
         "properties": describe_properties(o),
         "violations": [
             {"property": name, "step": step, "trace": str(path) if path else None}
@@ -307,7 +341,7 @@ def run(args: argparse.Namespace, worlds: tuple[PortfolioWorld, ...], traces_dir
             console.print(f"  {outcome.world.name}: {outcome.verdict} ({outcome.cpu_s:.1f} CPU-s)", style="dim")
 
     try:
-        outcomes = run_portfolio(worlds, seed=_seed(args), workers=args.workers, on_outcome=progress)
+        outcomes = run_portfolio(worlds, seed=_seed(args), workers=args.workers, on_outcome=progress, por=_por(args))
     except KeyboardInterrupt:
         sys.stderr.write("synod check: interrupted\n")
         return 130

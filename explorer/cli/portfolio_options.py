@@ -11,7 +11,7 @@ from typing import Any
 
 PORTFOLIO_OPTIONS = frozenset(
     {"world", "list_worlds", "portfolio", "traces", "json", "junit", "strict", "workers", "seed",
-     "variant", "help"}
+     "variant", "por", "help"}
 )
 #: Of those, the ones that make the run a portfolio run even next to world options.
 SELECTORS = ("world", "list_worlds", "portfolio")

@@ -113,20 +113,21 @@ class Run:
                 if prop.condition(state):
                     self.sometimes[prop.name] = True
                     self._unwitnessed = [p for p in self._unwitnessed if not self.sometimes[p.name]]
-        if self.final_everywhere:
-            for prop in self.final_everywhere:
-                if prop.name not in self.violated and not prop.condition(state):
-                    return prop
         all_hold = self._all_hold
-        if all_hold is not None and all_hold(state):
-            return None  # (every always property holds, so every unviolated one does)
-        violated = self.violated
-        if self._checked_against != (id(violated), len(violated)):
-            # (violated only grows, but strategies may add to it or replace it directly)
-            self._unviolated = [p for p in self.always if p.name not in violated]
-            self._checked_against = (id(violated), len(violated))
-        for prop in self._unviolated:
-            if not prop.condition(state):
+        # (the screen: every always property holds, so every unviolated one does)
+        if all_hold is None or not all_hold(state):
+            violated = self.violated
+            if self._checked_against != (id(violated), len(violated)):
+                # (violated only grows, but strategies may add to it or replace it directly)
+                self._unviolated = [p for p in self.always if p.name not in violated]
+                self._checked_against = (id(violated), len(violated))
+            for prop in self._unviolated:
+                if not prop.condition(state):
+                    return prop
+        # after the always properties, so that a state breaking both reports the one the
+        # unreduced search (which judges finals only where runs end) reports there
+        for prop in self.final_everywhere:
+            if prop.name not in self.violated and not prop.condition(state):
                 return prop
         return None
 

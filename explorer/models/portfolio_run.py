@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from explorer.engine.por_policy import DEFAULT_POR, plan_reduction, weaker_than_unreduced
 from explorer.engine.results import SearchResult, SearchSettings, Violation
 from explorer.engine.search import search
 from explorer.models.config import ConfigError
@@ -36,6 +37,8 @@ class WorldOutcome:
     result: SearchResult
     cpu_s: float
     properties: list[tuple[str, str, str]] = field(default_factory=list)  # (name, kind, description)
+    #: the partial-order reduction: ``on``, or ``off: <why the world ran unreduced>``
+    por: str = "off: not asked for"
 
     @property
     def verdict(self) -> str:
@@ -50,26 +53,37 @@ class WorldOutcome:
         return self.result.violations
 
 
-def run_world(world: PortfolioWorld, seed: int | None = None, collect: bool = False) -> WorldOutcome:
-    """Build and search one world (ConfigError if its configuration is impossible)."""
+def run_world(
+    world: PortfolioWorld, seed: int | None = None, collect: bool = False, por: bool = DEFAULT_POR,
+) -> WorldOutcome:
+    """Build and search one world (ConfigError if its configuration is impossible).
+
+    ``por``: reduce the search where the reduction keeps the unreduced search's guarantee
+    (explorer/engine/por_policy.py), else search it unreduced and say why in the
+    outcome's ``por``; False never reduces."""
     model = build_model(world.config)
     settings = world.settings(seed)
     if collect:
-        from dataclasses import replace
-
         settings = replace(settings, collect=True)
+    settings, status = plan_reduction(model, settings, por)
     start = time.process_time()
     result = search(model, settings)
+    if settings.por and weaker_than_unreduced(result):
+        # closures' counted steps: the reduced search is not a check of every path
+        # within the depth bound, which the unreduced one is (docs/por.md)
+        settings = replace(settings, por=False)
+        status = "off: the reduced search was weaker within the depth bound (counted key steps); searched unreduced"
+        result = search(build_model(world.config), settings)
     cpu = time.process_time() - start
     props = [(p.name, str(p.kind), p.description) for p in model.properties()]
     for v in result.violations:
         # a trace needs the first and the last state only; whole paths are heavy to
         # send back from a worker process
         v.states = [v.states[0], v.states[-1]] if v.states else []
-    return WorldOutcome(world, settings, result, cpu, props)
+    return WorldOutcome(world, settings, result, cpu, props, status)
 
 
-def _run_world_job(args: tuple[PortfolioWorld, int | None, bool]) -> WorldOutcome | str:
+def _run_world_job(args: tuple[PortfolioWorld, int | None, bool, bool]) -> WorldOutcome | str:
     try:
         return run_world(*args)
     except ConfigError as exc:
@@ -83,24 +97,26 @@ def run_portfolio(
     workers: int = 1,
     stop_on_violation: bool = False,
     on_outcome: Callable[[WorldOutcome], None] | None = None,
+    por: bool = DEFAULT_POR,
 ) -> list[WorldOutcome]:
     """Run every world (in order; over ``workers`` processes when > 1) and return the
     outcomes in portfolio order. ``stop_on_violation`` skips the worlds left after the
     first violation (what ``synod mutate`` needs: one kill is enough). A world whose
-    configuration cannot be built raises ConfigError before any other world runs."""
+    configuration cannot be built raises ConfigError before any other world runs.
+    ``por``: as :func:`run_world`'s."""
     for world in worlds:
         build_model(world.config)  # bad input first, before minutes of search
     if workers <= 1 or len(worlds) <= 1:
         outcomes: list[WorldOutcome] = []
         for world in worlds:
-            outcome = run_world(world, seed)
+            outcome = run_world(world, seed, por=por)
             outcomes.append(outcome)
             if on_outcome is not None:
                 on_outcome(outcome)
             if stop_on_violation and outcome.verdict == "violated":
                 break
         return outcomes
-    return _run_parallel(worlds, seed, workers, stop_on_violation, on_outcome)
+    return _run_parallel(worlds, seed, workers, stop_on_violation, on_outcome, por)
 
 
 def _run_parallel(
@@ -109,13 +125,14 @@ def _run_parallel(
     workers: int,
     stop_on_violation: bool,
     on_outcome: Callable[[WorldOutcome], None] | None,
+    por: bool,
 ) -> list[WorldOutcome]:
     import multiprocessing
 
     ctx = multiprocessing.get_context("spawn")
     done: dict[int, WorldOutcome] = {}
     with ctx.Pool(min(workers, len(worlds))) as pool:
-        jobs = pool.imap_unordered(_indexed_job, [(i, (w, seed, False)) for i, w in enumerate(worlds)])
+        jobs = pool.imap_unordered(_indexed_job, [(i, (w, seed, False, por)) for i, w in enumerate(worlds)])
         for index, outcome in jobs:
             if isinstance(outcome, str):
                 raise ConfigError(outcome)
@@ -128,7 +145,7 @@ def _run_parallel(
     return [done[i] for i in sorted(done)]
 
 
-def _indexed_job(item: tuple[int, tuple[PortfolioWorld, int | None, bool]]) -> tuple[int, WorldOutcome | str]:
+def _indexed_job(item: tuple[int, tuple[PortfolioWorld, int | None, bool, bool]]) -> tuple[int, WorldOutcome | str]:
     index, args = item
     return index, _run_world_job(args)
 

@@ -47,6 +47,8 @@ class MutationJob:
     budget_s: float = 300.0  # wall seconds per mutant
     memory_mb: int | None = 4096  # address space per mutant's process; None: no cap
     traces: str | None = None  # where killed mutants' traces go
+    #: reduce each world where that keeps its guarantee (explorer/engine/por_policy.py)
+    por: bool = False
     # sometimes properties the unmutated protocol witnesses, per world (see baseline())
     witnessed: dict[str, list[str]] | None = None
 

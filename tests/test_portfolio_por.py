@@ -1,0 +1,174 @@
+"""Partial-order reduction over the portfolio (explorer/engine/por_policy.py, docs/por.md).
+
+Each world is reduced only where the reduced search keeps its guarantee (the same
+verdicts, witnesses and completeness within the bounds); the others run unreduced and
+say why. The whole portfolio with and without reduction is compared by
+``bench/bench_portfolio.py --compare``; here a few small worlds and the rules.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+
+from explorer.cli.main import main
+from explorer.engine.model import Property
+from explorer.engine.por import reduce_model
+from explorer.engine.por_policy import plan_reduction, reduction_lost, uses_free_steps
+from explorer.engine.results import SearchSettings
+from explorer.models.config import CheckConfig, Faults
+from explorer.models.portfolio import DEFAULT_PORTFOLIO, PortfolioWorld, select_world
+from explorer.models.portfolio_run import run_world
+from explorer.models.registry import build_model
+from explorer.replay.trace import load_trace
+
+REPO = Path(__file__).resolve().parent.parent
+SMALL = CheckConfig(model="multipaxos", nodes=2, clients=1, ops=1, faults=Faults(), phase1_quorum=1, phase2_quorum=2)
+
+
+@pytest.fixture(autouse=True)
+def _run_from_repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+
+
+def check_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, object], str]:
+    code = main(["check", *argv, "--json"])
+    out, err = capsys.readouterr()
+    return code, json.loads(out) if out else {}, err
+
+
+def _judged(world: dict[str, object]) -> tuple[object, ...]:
+    return world["verdict"], world["complete"], world["properties"]
+
+
+def test_a_reduced_world_has_fewer_states_and_the_same_verdicts_witnesses_and_completeness(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path,
+) -> None:
+    traces = str(tmp_path / "t")
+    code, plain, _ = check_json(capsys, "--world", "basic-duel", "--no-por", "--traces", traces)
+    code_por, reduced, _ = check_json(capsys, "--world", "basic-duel", "--por", "--traces", traces)
+    (a,), (b,) = plain["worlds"], reduced["worlds"]  # type: ignore[misc]
+    assert code == code_por == 0
+    assert a["por"] == "off: not asked for" and a["reduction"] is None
+    assert b["por"] == "on" and b["reduction"]["status"] == "on" and b["search"]["por"] is True
+    assert _judged(a) == _judged(b) and b["complete"] is True
+    assert b["distinct_states"] < a["distinct_states"]  # 7,335 against 10,419 (docs/portfolio.md)
+
+
+def test_the_dfs_sample_and_the_swarm_pass_run_unreduced_and_say_why() -> None:
+    dfs = run_world(dataclasses.replace(select_world(DEFAULT_PORTFOLIO, "basic-duel-deep"), max_states=300), por=True)
+    assert not dfs.settings.por and dfs.por.startswith("off: a dfs search counts every reduced step")
+    swarm = run_world(dataclasses.replace(select_world(DEFAULT_PORTFOLIO, "swarm-deep"), walks=5), por=True)
+    assert not swarm.settings.por and swarm.por == "off: swarm walks are not reduced"
+
+
+def test_every_exhaustive_world_of_the_portfolio_is_reduced_with_its_guarantee() -> None:
+    for world in DEFAULT_PORTFOLIO:
+        settings, status = plan_reduction(build_model(world.config), world.settings(), True)
+        assert settings.por == (world.strategy == "bfs"), (world.name, status)
+
+
+def test_the_portfolio_table_names_the_worlds_it_did_not_reduce(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    spec = tmp_path / "p.toml"
+    spec.write_text("""
+[[world]]
+name = "small-bfs"
+depth = 4
+config = { model = "multipaxos", nodes = 2, clients = 1, ops = 1, faults = {}, phase1_quorum = 1, phase2_quorum = 2 }
+
+[[world]]
+name = "small-dfs"
+strategy = "dfs"
+depth = 4
+config = { model = "multipaxos", nodes = 2, clients = 1, ops = 1, faults = {}, phase1_quorum = 1, phase2_quorum = 2 }
+""", encoding="utf-8")
+    code = main(["check", "--portfolio", str(spec), "--por", "--traces", str(tmp_path / "t")])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "not reduced: small-dfs: a dfs search counts every reduced step" in out
+    assert "not reduced: small-bfs" not in out
+
+
+def test_por_on_a_portfolio_of_a_model_without_declarations_is_one_line_exit_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path,
+) -> None:
+    spec = tmp_path / "p.toml"
+    spec.write_text("""
+[[world]]
+name = "tpc"
+depth = 4
+config = { model = "examples.two_phase_commit:Model", variant = "fixed", nodes = 2, faults = {} }
+""", encoding="utf-8")
+    code = main(["check", "--portfolio", str(spec), "--por", "--traces", str(tmp_path / "t")])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+    assert "--por: world 'tpc': properties 'atomicity', 'commits' declare no reads" in err and "Traceback" not in err
+
+
+def test_a_violation_in_a_reduced_scripted_world_records_por_and_replays(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path,
+) -> None:
+    code, data, _ = check_json(capsys, "--world", "retry-dup", "--variant", "double-apply-retry", "--por",
+                               "--traces", str(tmp_path))
+    (world,) = data["worlds"]  # type: ignore[misc]
+    assert code == 1 and world["por"] == "on" and world["verdict"] == "violated"
+    (violation,) = world["violations"]
+    assert violation["property"] == "client-visible"
+    trace = load_trace(Path(violation["trace"]))
+    assert trace.settings.por is True and dict(trace.config.extra)["script"]
+    assert main(["replay", violation["trace"]]) == 1  # the plain model reproduces it from the scripted start
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize(
+    "settings, reason",
+    [
+        (SearchSettings(strategy="swarm", max_depth=5, walks=3), "swarm walks are not reduced"),
+        (SearchSettings(strategy="dfs", max_depth=5), "a dfs search counts every reduced step"),
+        (SearchSettings(max_depth=5, symmetry=True), "bfs with symmetry counts every reduced step"),
+        (SearchSettings(max_depth=5, max_memory_mb=100), "bfs with --max-memory in one process counts"),
+        (SearchSettings(max_depth=5, backend="ray"), "bfs on ray counts every reduced step"),
+        (SearchSettings(max_depth=5), None),
+        (SearchSettings(max_depth=5, workers=2, max_memory_mb=100), None),  # local workers take free steps
+        (SearchSettings(strategy="dfs"), None),  # no depth bound: the reduced search is exact
+    ],
+)
+def test_reduction_lost_names_what_would_weaken_the_search(settings: SearchSettings, reason: str | None) -> None:
+    model = build_model(SMALL)
+    lost = reduction_lost(model, settings)
+    assert (lost is None) if reason is None else (lost is not None and lost.startswith(reason)), lost
+
+
+def test_a_final_property_that_is_not_extension_closed_keeps_a_bounded_search_unreduced() -> None:
+    model = build_model(SMALL)
+    assert reduction_lost(model, SearchSettings(max_depth=5)) is None  # linearizable is extension-closed
+    cut = Property.final("ends well", lambda world: True, reads=next(p.reads for p in model.properties() if p.name == "linearizable"))
+    model._properties = (*model.properties(), cut)  # type: ignore[attr-defined]
+    lost = reduction_lost(model, SearchSettings(max_depth=5))
+    assert lost == "final property 'ends well' is judged where the depth bound cuts a run and is not declared extension_closed"
+    assert reduction_lost(model, SearchSettings()) is None  # exhaustive: no run is cut
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        SearchSettings(max_depth=3),
+        SearchSettings(max_depth=3, workers=2),
+        SearchSettings(max_depth=3, max_memory_mb=64),
+        SearchSettings(max_depth=3, workers=2, max_memory_mb=64),
+        SearchSettings(max_depth=3, symmetry=True),
+        SearchSettings(strategy="dfs", max_depth=3),
+    ],
+)
+def test_uses_free_steps_is_the_condition_reduce_model_applies(settings: SearchSettings) -> None:
+    reduced, _ = reduce_model(build_model(SMALL), dataclasses.replace(settings, por=True))
+    assert reduced.free_steps == uses_free_steps(settings)  # type: ignore[attr-defined]
+
+
+def test_a_world_run_unreduced_by_request_says_so() -> None:
+    world = PortfolioWorld("small", "", SMALL, depth=3)
+    assert run_world(world, por=False).por == "off: not asked for"
+    assert run_world(world, por=True).por == "on"
