@@ -284,8 +284,9 @@ def test_memory_budget_below_a_python_process_is_refused(capsys: pytest.CaptureF
     assert code == 2 and out == "" and "--memory is megabytes per mutant" in err
 
 
+@pytest.mark.parametrize("por", [[], ["--no-por"]], ids=["default-reduced", "no-por"])
 def test_a_relative_portfolio_file_means_the_users_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], por: list[str],
 ) -> None:
     # each mutant (and the unmutated baseline) is checked in a process of its own: a
     # relative --portfolio must still name the file in the user's directory
@@ -296,8 +297,11 @@ def test_a_relative_portfolio_file_means_the_users_file(
     )
     monkeypatch.chdir(tmp_path)
     code = main(["mutate", "--mutant", "multi.py:351:drop:b13c42", "--portfolio", "mine.toml", "--json",
-                 "--traces", str(tmp_path / "traces")])
+                 "--traces", str(tmp_path / "traces"), *por])
     out, err = capsys.readouterr()
     assert code == 0, err
-    (result,) = json.loads(out)["results"]
+    data = json.loads(out)
+    assert data["por"] is (not por)  # synod mutate reduces by default, as synod check
+    (result,) = data["results"]
+    # the same kill with and without the reduction
     assert (result["status"], result["world"], result["property"]) == ("killed", "q2-all", "progress")

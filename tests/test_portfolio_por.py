@@ -52,7 +52,7 @@ def test_a_reduced_world_has_fewer_states_and_the_same_verdicts_witnesses_and_co
     code_por, reduced, _ = check_json(capsys, "--world", "basic-duel", "--por", "--traces", traces)
     (a,), (b,) = plain["worlds"], reduced["worlds"]  # type: ignore[misc]
     assert code == code_por == 0
-    assert a["por"] == "off: not asked for" and a["reduction"] is None
+    assert a["por"] == "off: --no-por" and a["reduction"] is None
     assert b["por"] == "on" and b["reduction"]["status"] == "on" and b["search"]["por"] is True
     assert _judged(a) == _judged(b) and b["complete"] is True
     assert b["distinct_states"] < a["distinct_states"]  # 7,335 against 10,419 (docs/portfolio.md)
@@ -170,5 +170,78 @@ def test_uses_free_steps_is_the_condition_reduce_model_applies(settings: SearchS
 
 def test_a_world_run_unreduced_by_request_says_so() -> None:
     world = PortfolioWorld("small", "", SMALL, depth=3)
-    assert run_world(world, por=False).por == "off: not asked for"
+    assert run_world(world, por=False).por == "off: --no-por"
     assert run_world(world, por=True).por == "on"
+
+
+# -- the default: reduced where the reduction keeps the guarantee ------------------------
+
+
+def test_synod_check_reduces_by_default_with_the_same_verdicts_and_witnesses(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path,
+) -> None:
+    traces = str(tmp_path / "t")
+    code, reduced, _ = check_json(capsys, "--depth", "4", "--traces", traces)
+    code_plain, plain, _ = check_json(capsys, "--depth", "4", "--no-por", "--traces", traces)
+    assert code == code_plain == 0
+    assert reduced["search"]["por"] is True and reduced["por"]["status"] == "on"  # type: ignore[index]
+    assert plain["search"]["por"] is False and plain["por"] is None  # type: ignore[index]
+    for key in ("verdict", "complete", "sometimes", "unwitnessed"):
+        assert reduced[key] == plain[key], key
+    assert reduced["complete"] is True and reduced["distinct_states"] < plain["distinct_states"]  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(
+    "argv, status",
+    [
+        (["--model", "tla-paxos", "--ballots", "1"], "off: model 'tla-paxos' declares no independence of actions"),
+        (["--model", "examples.two_phase_commit:Model", "--variant", "fixed", "--nodes", "2"],
+         "off: properties 'atomicity', 'commits' declare no reads"),
+        (["--depth", "3", "--strategy", "dfs"], "off: a dfs search counts every reduced step"),
+    ],
+)
+def test_the_default_on_a_check_it_cannot_reduce_runs_unreduced_and_says_so(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, argv: list[str], status: str,
+) -> None:
+    code, data, _ = check_json(capsys, *argv, "--traces", str(tmp_path / "t"))
+    assert code == 0 and data["search"]["por"] is False  # type: ignore[index]
+    assert str(data["por"]["status"]).startswith(status)  # type: ignore[index]
+    assert main(["check", *argv, "--traces", str(tmp_path / "t")]) == 0
+    out = capsys.readouterr().out
+    assert "partial-order reduction off:" in out and "unreduced" in out  # the report's reduction row (wrapped)
+
+
+def test_explicit_por_on_a_model_it_cannot_reduce_is_one_line_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["check", "--model", "tla-paxos", "--ballots", "1", "--por"])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert "--por: model 'tla-paxos' declares no independence of actions" in err
+
+
+def test_the_default_portfolio_reduces_its_worlds_and_a_users_model_runs_unreduced(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path,
+) -> None:
+    code, data, _ = check_json(capsys, "--world", "basic-duel", "--traces", str(tmp_path / "t"))
+    (world,) = data["worlds"]  # type: ignore[misc]
+    assert code == 0 and world["por"] == "on" and world["distinct_states"] == 7_335  # 10,419 with --no-por
+    spec = tmp_path / "p.toml"
+    spec.write_text("""
+[[world]]
+name = "tpc"
+depth = 4
+config = { model = "examples.two_phase_commit:Model", variant = "fixed", nodes = 2, faults = {} }
+""", encoding="utf-8")
+    code, data, _ = check_json(capsys, "--portfolio", str(spec), "--traces", str(tmp_path / "t"))
+    (world,) = data["worlds"]  # type: ignore[misc]
+    assert code == 0 and world["por"] == "off: properties 'atomicity', 'commits' declare no reads"
+    assert main(["check", "--portfolio", str(spec), "--traces", str(tmp_path / "t")]) == 0
+    assert "not reduced: tpc: properties 'atomicity', 'commits' declare no reads" in capsys.readouterr().out
+
+
+def test_a_default_reduced_violation_replays_with_the_plain_model(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, data, _ = check_json(capsys, "--variant", "quorum-one", "--depth", "4", "--traces", str(tmp_path))
+    assert code == 1 and data["search"]["por"] is True  # type: ignore[index]
+    trace = load_trace(Path(str(data["trace"])))
+    assert trace.settings.por is True
+    assert main(["replay", str(data["trace"])]) == 1
+    capsys.readouterr()

@@ -13,6 +13,7 @@ rich); the search's modules are imported when it runs.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import errno
 import os
 import sys
@@ -40,7 +41,8 @@ DEFAULT_TRACES_DIR = "synod-traces"
 # defines them; importing it for --help would load the whole protocol: a test keeps the
 # two equal). The Paxos worlds are too big to exhaust; a depth bound that BFS completes
 # gives an honest "complete within depth D" verdict (measured: multipaxos defaults,
-# depth 8, 195,002 states in ~40 s; basic, depth 8, 50,937 states), and the state bound
+# depth 8, 195,002 states unreduced, 158,344 with the default reduction; basic, depth 8,
+# 50,937 states unreduced), and the state bound
 # caps the time should the models grow. tla-paxos is finite (ballots bound it).
 PAXOS_DEFAULT_DEPTH = 8
 PAXOS_DEFAULT_MAX_STATES = 250_000
@@ -124,8 +126,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     search.add_argument("--collect", action="store_true", help="keep going after a violation: one per property")
     search.add_argument(
         "--por", action=argparse.BooleanOptionalAction, default=None,
-        help="partial-order reduction (bfs, dfs): explore independent actions in one order (docs/por.md); "
-        "the portfolio reduces each world where it keeps the world's guarantee",
+        help="partial-order reduction (bfs, dfs): explore independent actions in one order (docs/por.md). "
+        "Default: on wherever it keeps the search's guarantee (each portfolio world too), else off and the "
+        "report says why; --por asks for it anyway, --no-por turns it off",
     )
 
     output = parser.add_argument_group("output")
@@ -256,6 +259,31 @@ def settings_from_args(args: argparse.Namespace, config: CheckConfig) -> SearchS
     )
 
 
+def resolve_por(
+    args: argparse.Namespace, model: Model[Any, Any], settings: SearchSettings,
+) -> tuple[SearchSettings, str | None]:
+    """The settings with the reduction decided, and what to report when the default
+    reduction does not apply (None: nothing to say). ``--por`` on a model that cannot be
+    reduced is a ConfigError; without ``--por``/``--no-por`` the check reduces where the
+    reduced search keeps the unreduced one's guarantee (explorer/engine/por_policy.py)."""
+    from explorer.engine.por_policy import DEFAULT_POR, plan_reduction
+
+    if args.por is True:
+        reason = model.por_unavailable()
+        if reason is not None:
+            raise ConfigError(f"--por: {reason}")
+        return dataclasses.replace(settings, por=True), None
+    if args.por is False or not DEFAULT_POR or settings.strategy not in ("bfs", "dfs"):
+        return dataclasses.replace(settings, por=False), None  # (walks are never reduced)
+    if getattr(args, "coverage", False):
+        return dataclasses.replace(settings, por=False), "off: --coverage counts the unreduced search"
+    checkpointing = args.checkpoint is not None or args.resume is not None
+    if checkpointing and (settings.workers > 1 or settings.backend != "local"):
+        return dataclasses.replace(settings, por=False), "off: --checkpoint and --resume over workers run unreduced"
+    settings, status = plan_reduction(model, settings, True)
+    return settings, None if settings.por else status
+
+
 def check_backend(backend: str, address: str | None, strategy: str = "bfs") -> None:
     """The backend options make sense together, and Ray is there if asked for."""
     if address is not None and backend != "ray":
@@ -383,6 +411,21 @@ def _save_traces(
     return saved
 
 
+def _output_paths(args: argparse.Namespace) -> tuple[Path, Path | None]:
+    """``--traces`` and ``--junit``, checked before any search (ConfigError)."""
+    # Path("") is the current directory: an empty --traces would scatter traces
+    # there, and an empty --junit was silently skipped.
+    for option, value in (("--traces", args.traces), ("--junit", args.junit)):
+        if value == "":
+            raise ConfigError(f"{option} must not be empty")
+    traces_dir = Path(args.traces)
+    _check_dir_writable(traces_dir, "--traces")
+    junit = Path(args.junit) if args.junit is not None else None
+    if junit is not None:
+        check_output_file(junit, "--junit")
+    return traces_dir, junit
+
+
 def _run_portfolio(args: argparse.Namespace) -> int:
     if args.checkpoint is not None or args.resume is not None:
         sys.stderr.write("synod check: --checkpoint and --resume apply to a check of one world, not the portfolio\n")
@@ -398,6 +441,7 @@ def run(args: argparse.Namespace) -> int:
     from explorer.cli.console import StdoutConsole
     from explorer.cli.progress import ProgressDisplay
     from explorer.cli.report import CheckReport, PropertyInfo
+    from explorer.engine.por_policy import WEAKER_NOTE, weaker_than_unreduced
     from explorer.engine.search import search
     from explorer.models import build_model
     from explorer.replay.trace import write_text_atomic
@@ -405,17 +449,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         config, _explicit = config_from_args(args)
         settings = settings_from_args(args, config)
-        # Path("") is the current directory: an empty --traces would scatter traces
-        # there, and an empty --junit was silently skipped.
-        for option, value in (("--traces", args.traces), ("--junit", args.junit)):
-            if value == "":
-                raise ConfigError(f"{option} must not be empty")
-        traces_dir = Path(args.traces)
-        _check_dir_writable(traces_dir, "--traces")
-        junit = Path(args.junit) if args.junit is not None else None
-        if junit is not None:
-            check_output_file(junit, "--junit")
+        traces_dir, junit = _output_paths(args)
         model: Model[Any, Any] = build_model(config)
+        settings, por_note = resolve_por(args, model, settings)
         extras = diagnostics.Diagnostics(args, settings)
         plan = checkpoint_options.plan_from_args(args, config, settings, model, _check_dir_writable)
         stop = extras.before_search(model, config)
@@ -433,6 +469,9 @@ def run(args: argparse.Namespace) -> int:
     with ProgressDisplay(title=title) as display:
         try:
             result: SearchResult = search(extras.search_model(model), settings, progress=display, checkpoint=plan)
+            if args.por is None and plan is None and settings.por and weaker_than_unreduced(result):
+                settings, por_note = dataclasses.replace(settings, por=False), WEAKER_NOTE
+                result = search(extras.search_model(model), settings, progress=display)
         except KeyboardInterrupt:
             result = _partial_result(display)
         except ConfigError as exc:  # what shows only when the search starts: a Ray cluster that cannot be joined
@@ -440,6 +479,8 @@ def run(args: argparse.Namespace) -> int:
             sys.stderr.write(f"synod check: {exc}\n")
             return 2
     interrupted = result.stopped_by == "interrupted"
+    if por_note is not None:  # the default reduction did not apply: say why (report row, --json "por")
+        result.extra["por"] = {"status": por_note}
     if note is not None:  # no symmetry to exploit: its (zero) figures mean nothing
         result.extra.pop("symmetry", None)
 

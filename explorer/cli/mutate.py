@@ -143,6 +143,8 @@ def report_json(results: list[MutantResult], total: int, args: argparse.Namespac
         "checked": len(results),
         "sample": args.sample,
         "seed": args.seed,
+        # each world reduced where that keeps its guarantee, as synod check (--no-por: none)
+        "por": DEFAULT_POR if args.por is None else bool(args.por),
         **summary,
         "killed_by": dict(Counter(r.property for r in results if r.status == "killed").most_common()),
         "results": [r.to_json() for r in results],

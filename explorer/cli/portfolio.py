@@ -234,13 +234,10 @@ def print_report(console: Console, rows: list[_Row], strict: bool) -> None:
 
 
 def _print_unreduced(console: Console, rows: list[_Row]) -> None:
-    """One line per world searched unreduced, with the reason (none when no world was
-    reduced because none was asked to be)."""
-    if not any(r.outcome.settings.por for r in rows):
-        return
+    """One line per world searched unreduced, with the reason (none under --no-por)."""
     for row in rows:
         o = row.outcome
-        if not o.settings.por:
+        if not o.settings.por and o.por != "off: --no-por":
             console.print(Text(f"not reduced: {o.world.name}: {o.por.removeprefix('off: ')}", style="dim"), soft_wrap=True)
 
 

@@ -32,11 +32,15 @@ from typing import Any
 from explorer.engine.model import Model
 from explorer.engine.results import SearchResult, SearchSettings
 
-__all__ = ["DEFAULT_POR", "plan_reduction", "reduction_lost", "uses_free_steps", "weaker_than_unreduced"]
+__all__ = ["DEFAULT_POR", "WEAKER_NOTE", "plan_reduction", "reduction_lost", "uses_free_steps", "weaker_than_unreduced"]
 
 #: Whether ``synod check`` (the portfolio and a check of one world), ``synod mutate`` and
 #: the portfolio API reduce where the reduction keeps the guarantee, when not told.
-DEFAULT_POR = False
+DEFAULT_POR = True
+
+#: what a default reduction reports when :func:`weaker_than_unreduced` made the caller
+#: search again unreduced
+WEAKER_NOTE = "off: the reduced search was weaker within the depth bound (counted key steps); searched unreduced"
 
 
 def uses_free_steps(settings: SearchSettings) -> bool:
@@ -92,7 +96,7 @@ def plan_reduction(model: Model[Any, Any], settings: SearchSettings, wanted: boo
     from dataclasses import replace
 
     if not wanted:
-        return replace(settings, por=False), "off: not asked for"
+        return replace(settings, por=False), "off: --no-por"
     reason = reduction_lost(model, settings)
     if reason is not None:
         return replace(settings, por=False), f"off: {reason}"

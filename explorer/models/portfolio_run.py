@@ -15,7 +15,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from explorer.engine.por_policy import DEFAULT_POR, plan_reduction, weaker_than_unreduced
+from explorer.engine.por_policy import (
+    DEFAULT_POR,
+    WEAKER_NOTE,
+    plan_reduction,
+    weaker_than_unreduced,
+)
 from explorer.engine.results import SearchResult, SearchSettings, Violation
 from explorer.engine.search import search
 from explorer.models.config import ConfigError
@@ -38,7 +43,7 @@ class WorldOutcome:
     cpu_s: float
     properties: list[tuple[str, str, str]] = field(default_factory=list)  # (name, kind, description)
     #: the partial-order reduction: ``on``, or ``off: <why the world ran unreduced>``
-    por: str = "off: not asked for"
+    por: str = "off: --no-por"
 
     @property
     def verdict(self) -> str:
@@ -72,7 +77,7 @@ def run_world(
         # closures' counted steps: the reduced search is not a check of every path
         # within the depth bound, which the unreduced one is (docs/por.md)
         settings = replace(settings, por=False)
-        status = "off: the reduced search was weaker within the depth bound (counted key steps); searched unreduced"
+        status = WEAKER_NOTE
         result = search(build_model(world.config), settings)
     cpu = time.process_time() - start
     props = [(p.name, str(p.kind), p.description) for p in model.properties()]

@@ -28,6 +28,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from explorer.engine.por_policy import DEFAULT_POR
 from explorer.mutants.mutate import Mutant, package_dir
 
 __all__ = ["STATUSES", "MutantResult", "MutationJob", "baseline", "run_mutant", "run_mutants", "score"]
@@ -48,7 +49,7 @@ class MutationJob:
     memory_mb: int | None = 4096  # address space per mutant's process; None: no cap
     traces: str | None = None  # where killed mutants' traces go
     #: reduce each world where that keeps its guarantee (explorer/engine/por_policy.py)
-    por: bool = False
+    por: bool = DEFAULT_POR
     # sometimes properties the unmutated protocol witnesses, per world (see baseline())
     witnessed: dict[str, list[str]] | None = None
 
