@@ -11,14 +11,22 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from explorer.cli.main import main
-from explorer.engine.model import Property
+from explorer.engine.model import Model, Property
 from explorer.engine.por import reduce_model
-from explorer.engine.por_policy import plan_reduction, reduction_lost, uses_free_steps
+from explorer.engine.por_policy import (
+    WEAKER_NOTE,
+    plan_reduction,
+    reduction_lost,
+    uses_free_steps,
+    weaker_than_unreduced,
+)
 from explorer.engine.results import SearchSettings
+from explorer.engine.search import search
 from explorer.models.config import CheckConfig, Faults
 from explorer.models.portfolio import DEFAULT_PORTFOLIO, PortfolioWorld, select_world
 from explorer.models.portfolio_run import run_world
@@ -245,3 +253,27 @@ def test_a_default_reduced_violation_replays_with_the_plain_model(capsys: pytest
     assert trace.settings.por is True
     assert main(["replay", str(data["trace"])]) == 1
     capsys.readouterr()
+
+
+def pairs_world() -> Model[Any, Any]:
+    """A model whose closures count their key steps (tests/test_por.py's independent
+    pairs): under a depth cut its reduced search is weaker than the plain one."""
+    from tests.test_por import pairs_model
+
+    return pairs_model(4)
+
+
+def test_a_default_reduction_that_the_depth_cut_weakened_is_searched_again_unreduced(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path,
+) -> None:
+    config = CheckConfig(model="tests.test_portfolio_por:pairs_world")
+    model = build_model(config)
+    reduced = search(model, SearchSettings(max_depth=2, por=True))
+    assert weaker_than_unreduced(reduced) and not reduced.complete  # what the default must not report
+    plain = search(build_model(config), SearchSettings(max_depth=2))
+    outcome = run_world(PortfolioWorld("pairs", "", config, depth=2), por=True)
+    assert outcome.por == WEAKER_NOTE and not outcome.settings.por
+    assert outcome.result.complete and outcome.result.distinct_states == plain.distinct_states
+    code, data, _ = check_json(capsys, "--model", config.model, "--depth", "2", "--traces", str(tmp_path / "t"))
+    assert code == 0 and data["complete"] is True and data["search"]["por"] is False  # type: ignore[index]
+    assert data["por"] == {"status": WEAKER_NOTE} and data["distinct_states"] == plain.distinct_states
