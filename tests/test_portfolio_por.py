@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from explorer.cli.main import main
+from explorer.engine import por_policy
 from explorer.engine.model import Model, Property
 from explorer.engine.por import reduce_model
 from explorer.engine.por_policy import (
@@ -42,6 +43,13 @@ def _run_from_repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(REPO)
 
 
+@pytest.fixture
+def reduce_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The default switched on (por_policy.DEFAULT_POR: off today, docs/por.md "The
+    default"), so the tests of what the default does when on keep running."""
+    monkeypatch.setattr(por_policy, "DEFAULT_POR", True)
+
+
 def check_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, object], str]:
     code = main(["check", *argv, "--json"])
     out, err = capsys.readouterr()
@@ -60,7 +68,7 @@ def test_a_reduced_world_has_fewer_states_and_the_same_verdicts_witnesses_and_co
     code_por, reduced, _ = check_json(capsys, "--world", "basic-duel", "--por", "--traces", traces)
     (a,), (b,) = plain["worlds"], reduced["worlds"]  # type: ignore[misc]
     assert code == code_por == 0
-    assert a["por"] == "off: --no-por" and a["reduction"] is None
+    assert a["por"] == "off: not asked for" and a["reduction"] is None
     assert b["por"] == "on" and b["reduction"]["status"] == "on" and b["search"]["por"] is True
     assert _judged(a) == _judged(b) and b["complete"] is True
     assert b["distinct_states"] < a["distinct_states"]  # 7,335 against 10,419 (docs/portfolio.md)
@@ -178,13 +186,23 @@ def test_uses_free_steps_is_the_condition_reduce_model_applies(settings: SearchS
 
 def test_a_world_run_unreduced_by_request_says_so() -> None:
     world = PortfolioWorld("small", "", SMALL, depth=3)
-    assert run_world(world, por=False).por == "off: --no-por"
+    assert run_world(world, por=False).por == "off: not asked for"
     assert run_world(world, por=True).por == "on"
 
 
-# -- the default: reduced where the reduction keeps the guarantee ------------------------
+# -- the default: reduced where the reduction keeps the guarantee (when switched on) ------
 
 
+def test_the_default_is_unreduced_today(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert por_policy.DEFAULT_POR is False  # docs/por.md "The default": two kills more with it
+    code, data, _ = check_json(capsys, "--depth", "3", "--traces", str(tmp_path / "t"))
+    assert code == 0 and data["search"]["por"] is False and data["por"] is None  # type: ignore[index]
+    code, data, _ = check_json(capsys, "--world", "basic-duel", "--traces", str(tmp_path / "t"))
+    (world,) = data["worlds"]  # type: ignore[misc]
+    assert code == 0 and world["por"] == "off: not asked for" and world["distinct_states"] == 10_419
+
+
+@pytest.mark.usefixtures("reduce_by_default")
 def test_synod_check_reduces_by_default_with_the_same_verdicts_and_witnesses(
     capsys: pytest.CaptureFixture[str], tmp_path: Path,
 ) -> None:
@@ -208,6 +226,7 @@ def test_synod_check_reduces_by_default_with_the_same_verdicts_and_witnesses(
         (["--depth", "3", "--strategy", "dfs"], "off: a dfs search counts every reduced step"),
     ],
 )
+@pytest.mark.usefixtures("reduce_by_default")
 def test_the_default_on_a_check_it_cannot_reduce_runs_unreduced_and_says_so(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, argv: list[str], status: str,
 ) -> None:
@@ -226,6 +245,7 @@ def test_explicit_por_on_a_model_it_cannot_reduce_is_one_line_exit_2(capsys: pyt
     assert "--por: model 'tla-paxos' declares no independence of actions" in err
 
 
+@pytest.mark.usefixtures("reduce_by_default")
 def test_the_default_portfolio_reduces_its_worlds_and_a_users_model_runs_unreduced(
     capsys: pytest.CaptureFixture[str], tmp_path: Path,
 ) -> None:
@@ -246,6 +266,7 @@ config = { model = "examples.two_phase_commit:Model", variant = "fixed", nodes =
     assert "not reduced: tpc: properties 'atomicity', 'commits' declare no reads" in capsys.readouterr().out
 
 
+@pytest.mark.usefixtures("reduce_by_default")
 def test_a_default_reduced_violation_replays_with_the_plain_model(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, data, _ = check_json(capsys, "--variant", "quorum-one", "--depth", "4", "--traces", str(tmp_path))
     assert code == 1 and data["search"]["por"] is True  # type: ignore[index]
@@ -263,6 +284,7 @@ def pairs_world() -> Model[Any, Any]:
     return pairs_model(4)
 
 
+@pytest.mark.usefixtures("reduce_by_default")
 def test_a_default_reduction_that_the_depth_cut_weakened_is_searched_again_unreduced(
     capsys: pytest.CaptureFixture[str], tmp_path: Path,
 ) -> None:
@@ -277,3 +299,18 @@ def test_a_default_reduction_that_the_depth_cut_weakened_is_searched_again_unred
     code, data, _ = check_json(capsys, "--model", config.model, "--depth", "2", "--traces", str(tmp_path / "t"))
     assert code == 0 and data["complete"] is True and data["search"]["por"] is False  # type: ignore[index]
     assert data["por"] == {"status": WEAKER_NOTE} and data["distinct_states"] == plain.distinct_states
+
+
+def test_a_mutant_that_sends_an_ill_typed_reply_is_judged_under_reduction_not_broken(tmp_path: Path) -> None:
+    # multi.py:406:swap:868ca7 swaps a Reply's arguments (its seq becomes the stored
+    # reply): the clients' ignores_forever declaration once raised comparing it, so
+    # `synod mutate --por` called the mutant broken where the plain search kills it
+    from explorer.mutants.mutate import generate
+    from explorer.mutants.mutate_run import MutationJob, run_mutant
+
+    mutants, sources = generate("paxos_core", ["multi.py"])
+    mutant = next(m for m in mutants if m.id == "multi.py:406:swap:868ca7")
+    for por in (True, False):
+        job = MutationJob(world="progress-lossy", budget_s=300, traces=str(tmp_path / str(por)), por=por)
+        result = run_mutant(job, mutant, sources["multi.py"])
+        assert (result.status, result.world, result.property) == ("killed", "progress-lossy", "progress"), (por, result.error)

@@ -48,6 +48,10 @@ PAXOS_DEFAULT_DEPTH = 8
 PAXOS_DEFAULT_MAX_STATES = 250_000
 DEFAULT_CUSTOM_BOUNDS = DefaultBounds(max_states=1_000_000)
 MAX_WORKERS = 64
+POR_HELP = (
+    "partial-order reduction (bfs, dfs; in the portfolio, each world where it keeps the world's guarantee): "
+    "explore independent actions in one order (docs/por.md, 'The default')"
+)
 MAX_MEMORY_HELP = "memory bound in MB: past it the one-process bfs spills its frontier and visited set to disk, dfs its seen map; other searches stop"
 
 # CheckConfig fields and the options that set them (to tell which the user gave).
@@ -124,12 +128,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="ray: the cluster to join (auto, HOST:PORT, ray://HOST:PORT; default: start a local instance)",
     )
     search.add_argument("--collect", action="store_true", help="keep going after a violation: one per property")
-    search.add_argument(
-        "--por", action=argparse.BooleanOptionalAction, default=None,
-        help="partial-order reduction (bfs, dfs): explore independent actions in one order (docs/por.md). "
-        "Default: on wherever it keeps the search's guarantee (each portfolio world too), else off and the "
-        "report says why; --por asks for it anyway, --no-por turns it off",
-    )
+    search.add_argument("--por", action=argparse.BooleanOptionalAction, default=None, help=POR_HELP)
 
     output = parser.add_argument_group("output")
     output.add_argument(
@@ -266,14 +265,14 @@ def resolve_por(
     reduction does not apply (None: nothing to say). ``--por`` on a model that cannot be
     reduced is a ConfigError; without ``--por``/``--no-por`` the check reduces where the
     reduced search keeps the unreduced one's guarantee (explorer/engine/por_policy.py)."""
-    from explorer.engine.por_policy import DEFAULT_POR, plan_reduction
+    from explorer.engine.por_policy import default_por, plan_reduction
 
     if args.por is True:
         reason = model.por_unavailable()
         if reason is not None:
             raise ConfigError(f"--por: {reason}")
         return dataclasses.replace(settings, por=True), None
-    if args.por is False or not DEFAULT_POR or settings.strategy not in ("bfs", "dfs"):
+    if args.por is False or not default_por() or settings.strategy not in ("bfs", "dfs"):
         return dataclasses.replace(settings, por=False), None  # (walks are never reduced)
     if getattr(args, "coverage", False):
         return dataclasses.replace(settings, por=False), "off: --coverage counts the unreduced search"

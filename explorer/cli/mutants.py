@@ -303,9 +303,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _default_check_por(args: argparse.Namespace) -> bool:
-    from explorer.engine.por_policy import DEFAULT_POR
+    from explorer.engine.por_policy import default_por
 
-    return DEFAULT_POR if args.por is None else bool(args.por)
+    return default_por() if args.por is None else bool(args.por)
 
 
 def _run_cases(args: argparse.Namespace, cases: list[MutantCase], directory: Path | None) -> int:

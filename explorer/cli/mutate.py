@@ -24,7 +24,7 @@ from rich.table import Table
 from rich.text import Text
 
 from explorer.cli.console import StdoutConsole
-from explorer.engine.por_policy import DEFAULT_POR
+from explorer.engine.por_policy import default_por
 from explorer.mutants.mutate import OPERATORS, Mutant, generate, sample
 from explorer.mutants.mutate_run import MutantResult, MutationJob, baseline, run_mutants, score
 from explorer.replay.trace import write_text_atomic
@@ -119,7 +119,7 @@ def _check_job(args: argparse.Namespace) -> MutationJob:
     job = MutationJob(
         target=args.target, portfolio=portfolio, model=args.model, variant=args.variant,
         world=args.world, budget_s=args.budget, traces=args.traces or None,
-        memory_mb=args.memory or None, por=DEFAULT_POR if args.por is None else bool(args.por),
+        memory_mb=args.memory or None, por=default_por() if args.por is None else bool(args.por),
     )
     if args.model and args.portfolio:
         raise UsageError("--model and --portfolio both say what to check: give one")
@@ -144,7 +144,7 @@ def report_json(results: list[MutantResult], total: int, args: argparse.Namespac
         "sample": args.sample,
         "seed": args.seed,
         # each world reduced where that keeps its guarantee, as synod check (--no-por: none)
-        "por": DEFAULT_POR if args.por is None else bool(args.por),
+        "por": default_por() if args.por is None else bool(args.por),
         **summary,
         "killed_by": dict(Counter(r.property for r in results if r.status == "killed").most_common()),
         "results": [r.to_json() for r in results],

@@ -61,7 +61,7 @@ def check(job: dict[str, Any]) -> dict[str, Any]:
     baseline: dict[str, list[str]] = job.get("witnessed") or {}
     witnessed: dict[str, list[str]] = {}
     for world in worlds_for(job):
-        outcome = run_world(world, por=bool(job.get("por")))
+        outcome = run_world(world, por=job.get("por"))
         states += outcome.result.distinct_states
         seen = sorted(name for name, hit in outcome.result.sometimes.items() if hit)
         witnessed[world.name] = seen

@@ -92,9 +92,9 @@ def _seed(args: argparse.Namespace) -> int | None:
 
 def _por(args: argparse.Namespace) -> bool:
     """``--por`` / ``--no-por``, or the default (explorer/engine/por_policy.py)."""
-    from explorer.engine.por_policy import DEFAULT_POR
+    from explorer.engine.por_policy import default_por
 
-    return DEFAULT_POR if args.por is None else bool(args.por)
+    return default_por() if args.por is None else bool(args.por)
 
 
 def config_text(world: PortfolioWorld) -> str:
@@ -234,10 +234,13 @@ def print_report(console: Console, rows: list[_Row], strict: bool) -> None:
 
 
 def _print_unreduced(console: Console, rows: list[_Row]) -> None:
-    """One line per world searched unreduced, with the reason (none under --no-por)."""
+    """One line per world searched unreduced, with the reason (none for a world that
+    was not asked to be reduced)."""
+    from explorer.engine.por_policy import NOT_ASKED
+
     for row in rows:
         o = row.outcome
-        if not o.settings.por and o.por != "off: --no-por":
+        if not o.settings.por and o.por != NOT_ASKED:
             console.print(Text(f"not reduced: {o.world.name}: {o.por.removeprefix('off: ')}", style="dim"), soft_wrap=True)
 
 

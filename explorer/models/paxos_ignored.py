@@ -104,8 +104,13 @@ def combined(*declarations: IgnoresForever | None) -> IgnoresForever | None:
 
     def ignores(me: int, state: Any, src: int, msg: Any) -> bool:
         for declaration in given:  # (a loop: asked per delivery of every reduced state)
-            if declaration(me, state, src, msg):
-                return True
+            try:
+                if declaration(me, state, src, msg):
+                    return True
+            except (TypeError, AttributeError, ValueError, IndexError, KeyError):
+                # a mutant's ill-typed message or state: not declared ignored, which is
+                # always sound (synod mutate must judge the mutant, not crash on it)
+                continue
         return False
 
     return ignores

@@ -16,8 +16,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from explorer.engine.por_policy import (
-    DEFAULT_POR,
+    NOT_ASKED,
     WEAKER_NOTE,
+    default_por,
     plan_reduction,
     weaker_than_unreduced,
 )
@@ -43,7 +44,7 @@ class WorldOutcome:
     cpu_s: float
     properties: list[tuple[str, str, str]] = field(default_factory=list)  # (name, kind, description)
     #: the partial-order reduction: ``on``, or ``off: <why the world ran unreduced>``
-    por: str = "off: --no-por"
+    por: str = NOT_ASKED
 
     @property
     def verdict(self) -> str:
@@ -59,14 +60,15 @@ class WorldOutcome:
 
 
 def run_world(
-    world: PortfolioWorld, seed: int | None = None, collect: bool = False, por: bool = DEFAULT_POR,
+    world: PortfolioWorld, seed: int | None = None, collect: bool = False, por: bool | None = None,
 ) -> WorldOutcome:
     """Build and search one world (ConfigError if its configuration is impossible).
 
     ``por``: reduce the search where the reduction keeps the unreduced search's guarantee
     (explorer/engine/por_policy.py), else search it unreduced and say why in the
-    outcome's ``por``; False never reduces."""
+    outcome's ``por``; False never reduces; None: the default (``default_por()``)."""
     model = build_model(world.config)
+    por = default_por() if por is None else por
     settings = world.settings(seed)
     if collect:
         settings = replace(settings, collect=True)
@@ -102,13 +104,14 @@ def run_portfolio(
     workers: int = 1,
     stop_on_violation: bool = False,
     on_outcome: Callable[[WorldOutcome], None] | None = None,
-    por: bool = DEFAULT_POR,
+    por: bool | None = None,
 ) -> list[WorldOutcome]:
     """Run every world (in order; over ``workers`` processes when > 1) and return the
     outcomes in portfolio order. ``stop_on_violation`` skips the worlds left after the
     first violation (what ``synod mutate`` needs: one kill is enough). A world whose
     configuration cannot be built raises ConfigError before any other world runs.
     ``por``: as :func:`run_world`'s."""
+    por = default_por() if por is None else por
     for world in worlds:
         build_model(world.config)  # bad input first, before minutes of search
     if workers <= 1 or len(worlds) <= 1:

@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from explorer.engine.por_policy import DEFAULT_POR
 from explorer.models.portfolio import DEFAULT_PORTFOLIO, PortfolioWorld, with_variant
 from explorer.models.portfolio_run import cpu_total, run_portfolio
 from paxos_core.config import MULTI_ONLY_VARIANTS, variant_parts
@@ -22,10 +21,10 @@ __all__ = ["default_check_catch"]
 
 
 def default_check_catch(
-    variant: str, portfolio: Sequence[PortfolioWorld] = DEFAULT_PORTFOLIO, por: bool = DEFAULT_POR,
+    variant: str, portfolio: Sequence[PortfolioWorld] = DEFAULT_PORTFOLIO, por: bool | None = None,
 ) -> dict[str, Any]:
     """``{"caught", "world", "property", "depth", "cpu_s"}`` of ``variant`` under the
-    portfolio (``por``: each world reduced where that keeps its guarantee, as ``synod check``)."""
+    portfolio (``por``: each world reduced where that keeps its guarantee, as ``synod check``; None: its default)."""
     multi_only = all(part in MULTI_ONLY_VARIANTS for part in variant_parts(variant))
     worlds = [w for w in portfolio if not (multi_only and w.config.model == "basic")]
     outcomes = run_portfolio(with_variant(worlds, variant), stop_on_violation=True, por=por)

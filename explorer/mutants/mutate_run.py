@@ -28,7 +28,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from explorer.engine.por_policy import DEFAULT_POR
 from explorer.mutants.mutate import Mutant, package_dir
 
 __all__ = ["STATUSES", "MutantResult", "MutationJob", "baseline", "run_mutant", "run_mutants", "score"]
@@ -48,8 +47,9 @@ class MutationJob:
     budget_s: float = 300.0  # wall seconds per mutant
     memory_mb: int | None = 4096  # address space per mutant's process; None: no cap
     traces: str | None = None  # where killed mutants' traces go
-    #: reduce each world where that keeps its guarantee (explorer/engine/por_policy.py)
-    por: bool = DEFAULT_POR
+    #: reduce each world where that keeps its guarantee (explorer/engine/por_policy.py);
+    #: None: synod check's default, read in the mutant's process
+    por: bool | None = None
     # sometimes properties the unmutated protocol witnesses, per world (see baseline())
     witnessed: dict[str, list[str]] | None = None
 
