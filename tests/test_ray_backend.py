@@ -151,6 +151,38 @@ def test_walks_state_bound_cuts_where_the_local_run_does() -> None:
     assert result.walks == local.walks and result.stopped_by == local.stopped_by == "states"
 
 
+def test_a_campaign_stopped_early_lets_its_chunks_in_flight_finish_and_cancels_none(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A campaign that stops at a violation with chunks in flight waits for them and drops
+    them: it never calls ray.cancel, since cancelling a task that is finishing at that
+    moment aborts the driver on a check in Ray's task manager (it killed a CI run's
+    pytest worker: "Tried to complete task that was not pending"). Same answer as the
+    local run; nothing is left running."""
+    from explorer.engine.ray_backend import walks
+    from tests.checkpoint_toys import Cube
+
+    cancelled: list[Any] = []
+    monkeypatch.setattr(ray, "cancel", lambda ref, **kw: cancelled.append(ref))
+    left: list[Any] = []
+    let_finish = getattr(walks, "_let_finish", None)
+
+    def recording(ray_module: Any, refs: list[Any]) -> None:
+        left.extend(refs)
+        assert let_finish is not None
+        let_finish(ray_module, refs)
+
+    monkeypatch.setattr(walks, "_let_finish", recording, raising=False)
+    settings = SearchSettings(strategy="random", walks=4000, max_depth=30, seed=3)
+    local = search(Cube(n=10, bad=(1, 4, 4, 2)), settings)
+    result = on_ray(Cube(n=10, bad=(1, 4, 4, 2)), settings, 2)
+    assert local.violations and local.walks < 4000 - 4 * walks.CHUNK  # stopped with chunks to spare
+    assert path_of(result) == path_of(local) and result.walks == local.walks
+    assert cancelled == []
+    assert len(left) == 3  # two chunks a worker in flight, less the one that came back last
+    assert ray.wait(left, num_returns=len(left), timeout=0)[1] == []  # all of them finished
+
+
 # -- the command line and the seam for mutants ----------------------------------------------
 
 
