@@ -18,6 +18,14 @@ coordinator, which then tells the workers to stop expanding; ``--time-limit``;
 remembers, at every level's start, how many records it had (records are only appended),
 the frontier it is expanding, its successor count and what it had witnessed and
 violated. A cut level is redone on resume; a checkpoint never holds part of one.
+
+Under ``--por`` each worker also saves its copy of the reduction's counters (as of the
+boundary), and the coordinator how many further rounds free steps took. Free steps
+(explorer/engine/parallel_free.py) run inside a level, so at a boundary their
+bookkeeping is only which states of the frontier were moved to the level before
+(expanded there): they are left out of the saved frontier, as the level's start would
+drop them. A checkpoint made under ``--por`` resumes with any number of workers (each
+its own counters with as many, else their sums in one) and ends as the uninterrupted search.
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ from typing import Any, NamedTuple
 from explorer.engine.checkpoint import CheckpointError, CheckpointPlan, Snapshot
 from explorer.engine.interrupts import SignalLatch, latched_signals
 from explorer.engine.parallel import _Coordinator, _Partition
+from explorer.engine.parallel_free import reduction_stats
 from explorer.engine.partitioned import (
     deal_frontier,
     deal_records,
@@ -57,6 +66,8 @@ class _LevelStart(NamedTuple):
     generated: int
     violated: list[str]
     witnessed: list[str]
+    moved: set[int]  # states of the frontier free steps moved to the level before (--por)
+    por: list[int] | None  # the reduction's counters (--por)
 
 
 class _CoordinatorStart(NamedTuple):
@@ -68,6 +79,7 @@ class _CoordinatorStart(NamedTuple):
     bound_found: list[tuple[int, str, str]]
     bounded: bool
     witnessed: list[str]
+    free_rounds: int
 
 
 # -- the worker side ----------------------------------------------------------------------
@@ -80,9 +92,24 @@ def _witnessed(run: Run) -> list[str]:
     return sorted(name for name, seen in run.sometimes.items() if seen)
 
 
+#: the reduction's counters a checkpoint keeps (explorer/engine/por.py PorStats)
+POR_COUNTERS = ("expanded", "fully_expanded", "transitions", "pruned", "pruned_free")
+
+
+def _por_counters(run: Run) -> list[int] | None:
+    stats = reduction_stats(run.model)
+    return None if stats is None else [getattr(stats, name) for name in POR_COUNTERS]
+
+
 def _capture(part: _Partition) -> _LevelStart:
+    """What ``part`` has now (a level boundary). The moved set is the one the next level's
+    start drops (free_steps.py replaces it then, never mutates it: a reference suffices)."""
     run = part.run
-    return _LevelStart(len(part.parents), part.fps, part.states, part.generated, sorted(run.violated), _witnessed(run))
+    moved = part.free.moved if part.free is not None else set()
+    return _LevelStart(
+        len(part.parents), part.fps, part.states, part.generated, sorted(run.violated), _witnessed(run),
+        moved, _por_counters(run),
+    )
 
 
 def worker_command(part: _Partition, command: tuple[Any, ...], results: Any) -> None:
@@ -95,15 +122,20 @@ def worker_command(part: _Partition, command: tuple[Any, ...], results: Any) -> 
         start = _LEVEL_STARTS[part.me] if command[1] else _capture(part)
         n = start.records
         records = pack_records(part.parents.fps[: 2 * n], part.parents.step[:n])
-        chunks = list(frontier_pieces(start.fps, start.states, part.decode))
-        results.put(("saved", part.me, records, chunks, start.generated, start.violated, start.witnessed))
+        fps, states = start.fps, start.states
+        if start.moved:  # expanded on the level before: not the next level's (module docstring)
+            kept = [i for i, fp in enumerate(fps) if fp not in start.moved]
+            fps, states = [fps[i] for i in kept], [states[i] for i in kept]
+        chunks = list(frontier_pieces(fps, states, part.decode))
+        results.put(("saved", part.me, records, chunks, start.generated, start.violated, start.witnessed, start.por))
     elif kind == "restore":
         _restore_partition(part, *command[1:])
         results.put(("restored", part.me))
 
 
 def _restore_partition(
-    part: _Partition, records: bytes, chunks: list[bytes], generated: int, violated: list[str], witnessed: list[str]
+    part: _Partition, records: bytes, chunks: list[bytes], generated: int, violated: list[str], witnessed: list[str],
+    por: list[int] | None,
 ) -> None:
     fps, steps = unpack_records(records)
     parents = part.parents = Visited()
@@ -121,6 +153,10 @@ def _restore_partition(
     part.run.violated = set(violated)
     for name in witnessed:
         part.run.sometimes[name] = True
+    stats = reduction_stats(model)
+    if stats is not None and por is not None:
+        for name, value in zip(POR_COUNTERS, por, strict=True):
+            setattr(stats, name, int(value))
 
 
 # -- the coordinator side -------------------------------------------------------------------
@@ -160,7 +196,7 @@ class CheckpointingCoordinator(_Coordinator):
     def before_level(self, distinct: int, frontier: int, generated: int) -> None:
         now = _CoordinatorStart(
             distinct, frontier, generated, list(self.level_sizes), list(self.found), list(self.bound_found),
-            self.bounded, _witnessed(self.run),
+            self.bounded, _witnessed(self.run), self.free_rounds_run,
         )
         if self.resumed_here:
             self.resumed_here = False
@@ -199,13 +235,17 @@ class CheckpointingCoordinator(_Coordinator):
             "bounded": start.bounded,
             "frontier_chunks": [len(s[3]) for s in saved],
             "worker_generated": [s[4] for s in saved],
+            "free_rounds": start.free_rounds,
         }
         run_state = {
-            "found": start.found,
-            "bound_found": start.bound_found,
+            # sorted: the workers' reports arrive in any order (the choice of violations
+            # does not depend on it: _Coordinator.violations), the checkpoint does not
+            "found": sorted(start.found),
+            "bound_found": sorted(start.bound_found),
             "witnessed": start.witnessed,
             "violated_by": [s[5] for s in saved],
             "witnessed_by": [s[6] for s in saved],
+            "por_by": [s[7] for s in saved],
         }
         self.plan.write(
             STRATEGY,
@@ -239,6 +279,7 @@ class CheckpointingCoordinator(_Coordinator):
         self.found = [(int(fp), str(name), str(kind)) for fp, name, kind in run_state["found"]]
         self.bound_found = [(int(fp), str(name), str(kind)) for fp, name, kind in run_state["bound_found"]]
         self.bounded = bool(c["bounded"])
+        self.free_rounds_run = int(c.get("free_rounds", 0))
         for name in run_state["witnessed"]:
             self.run.sometimes[name] = True
         self.resumed_here = True
@@ -247,21 +288,26 @@ class CheckpointingCoordinator(_Coordinator):
 
 def _deal(
     snapshot: Snapshot, records: list[bytes], chunks: list[bytes], run_state: dict[str, Any], workers: int
-) -> list[tuple[bytes, list[bytes], int, list[str], list[str]]]:
-    """Each worker's (records, frontier chunks, generated, violated, witnessed): as saved
-    with the same worker count, else dealt out again by fingerprint."""
+) -> list[tuple[bytes, list[bytes], int, list[str], list[str], list[int] | None]]:
+    """Each worker's (records, frontier chunks, generated, violated, witnessed, reduction
+    counters): as saved with the same worker count, else dealt out again by fingerprint."""
     c = snapshot.counters
+    por_by = run_state.get("por_by", [None] * len(records))
     if int(c["workers"]) == workers:
         fronts = saved_fronts(chunks, c["frontier_chunks"])
         return [
             (records[i], fronts[i], int(c["worker_generated"][i]),
-             list(run_state["violated_by"][i]), list(run_state["witnessed_by"][i]))
+             list(run_state["violated_by"][i]), list(run_state["witnessed_by"][i]), por_by[i])
             for i in range(workers)
         ]
     # another worker count: the union of what the workers had violated and witnessed
-    # (only --collect keeps searching past a violation; the counts do not depend on it)
+    # (only --collect keeps searching past a violation; the counts do not depend on it);
+    # the sums of what they counted, in the first (the search adds every worker's)
     violated = sorted(set(itertools.chain.from_iterable(run_state["violated_by"])))
     witnessed = sorted(set(itertools.chain.from_iterable(run_state["witnessed_by"])))
     generated = [sum(int(g) for g in c["worker_generated"])] + [0] * (workers - 1)
+    counted = [p for p in por_by if p is not None]
+    summed = [sum(column) for column in zip(*counted, strict=True)] if counted else None
+    por = [summed] + [[0] * len(summed) if summed is not None else None] * (workers - 1)
     dealt = zip(deal_records(records, workers), deal_frontier(chunks, workers), strict=True)
-    return [(r, f, generated[i], violated, witnessed) for i, (r, f) in enumerate(dealt)]
+    return [(r, f, generated[i], violated, witnessed, por[i]) for i, (r, f) in enumerate(dealt)]
