@@ -157,12 +157,12 @@ def test_every_level_boundary_checkpoint_resumes_to_the_same_end_and_checkpoints
             assert contents(mine, tmp_path / f"{k}-{n}-a") == contents(theirs, tmp_path / f"{k}-{n}-b"), (k, n)
 
 
-def test_synod_check_por_over_workers_checkpoints_and_ray_is_refused(
+def test_synod_check_por_over_workers_checkpoints_and_resumes_with_another_worker_count(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The default world to depth 5 under --por over two workers, checkpointed at every
-    level: it ends as without checkpoints; resumed from level 3's, with three workers,
-    the same counts and counters. Ray's checkpoints under --por are refused (exit 2)."""
+    level: it ends as without checkpoints; resumed with three workers, the same counts
+    and counters."""
     import json
 
     argv = ["check", "--por", "--depth", "5", "--workers", "2", "--json", "--traces", str(tmp_path / "t")]
@@ -179,7 +179,3 @@ def test_synod_check_por_over_workers_checkpoints_and_ray_is_refused(
     resumed = json.loads(capsys.readouterr().out)
     assert {k: resumed[k] for k in keys} == {k: plain[k] for k in keys}
     assert resumed["engine"]["por"] == plain["engine"]["por"] and resumed["engine"]["checkpoint"]["resumed"]
-    code = main([*argv, "--backend", "ray", "--checkpoint", str(tmp_path / "r")])
-    out, err = capsys.readouterr()
-    assert code == 2 and out == "" and err.count("\n") == 1 and "drop --backend ray" in err, err
-    assert not (tmp_path / "r").exists()

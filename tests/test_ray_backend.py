@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -275,6 +277,57 @@ def test_bfs_checkpoint_of_a_cut_level_resumes_with_any_worker_count(
         again = CheckpointPlan(plan.directory, identity, every_s=None, snapshot=read_checkpoint(plan.directory, identity))
         resumed = search(Cube(**knobs), dataclasses.replace(settings, workers=workers), checkpoint=again)
         assert _summary(resumed) == expected, workers
+
+
+def test_bfs_por_checkpoints_on_ray_resume_to_the_same_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under --por (free steps: a level in rounds) every level's checkpoint of a Ray run
+    resumes to the uninterrupted end, reduction counters and further rounds included;
+    so does one cut in a further round of a level (the driver sends itself one SIGINT
+    there, while its handler is latched, and stops the actors as on Ctrl-C), rolled back
+    to that level's start."""
+    from explorer.engine.checkpoint import FILE_NAME, CheckpointPlan, read_checkpoint
+    from explorer.engine.ray_backend.checkpoint import RayCheckpointingCoordinator
+    from tests.por_toys import random_system
+
+    identity = {"test": "ray-por"}
+    settings = SearchSettings(backend="ray", workers=2, collect=True, por=True, max_depth=6)
+
+    def summary(r: SearchResult) -> tuple[Any, ...]:
+        return (*_summary(r), r.extra["por"], r.extra.get("free_rounds"))
+
+    kept: list[bytes] = []
+
+    class Keeping(CheckpointPlan):
+        def write(self, *args: Any, **kwargs: Any) -> None:
+            super().write(*args, **kwargs)
+            kept.append(self.path.read_bytes())
+
+    plan = Keeping(tmp_path / "all", identity, every_s=None, every_levels=1)
+    expected = summary(search(random_system(78, free_sets=True), settings, checkpoint=plan))
+    assert expected[-2]["pruned_free"] > 0 and expected[-1] >= 2 and len(kept) >= 4
+    for k in (1, len(kept) - 2):
+        directory = tmp_path / f"from-{k}"
+        directory.mkdir()
+        (directory / FILE_NAME).write_bytes(kept[k])
+        again = CheckpointPlan(directory, identity, every_s=None, snapshot=read_checkpoint(directory, identity))
+        assert summary(search(random_system(78, free_sets=True), settings, checkpoint=again)) == expected, k
+    original = RayCheckpointingCoordinator.free_round
+    rounds = [0]
+
+    def free_round(self: RayCheckpointingCoordinator) -> tuple[int, int]:
+        rounds[0] += 1
+        if rounds[0] == 2:  # the second further round of the search
+            os.kill(os.getpid(), signal.SIGINT)  # latched: noted, not raised
+            self.tick()  # what the driver does while it waits: it stops the actors
+        return original(self)
+
+    monkeypatch.setattr(RayCheckpointingCoordinator, "free_round", free_round)
+    cut = CheckpointPlan(tmp_path / "cut", identity, every_s=None)
+    first = search(random_system(78, free_sets=True), settings, checkpoint=cut)
+    monkeypatch.undo()
+    assert first.stopped_by == "interrupted" and cut.written == 1 and rounds[0] == 2
+    again = CheckpointPlan(cut.directory, identity, every_s=None, snapshot=read_checkpoint(cut.directory, identity))
+    assert summary(search(random_system(78, free_sets=True), settings, checkpoint=again)) == expected
 
 
 def test_bfs_checkpoints_on_ray_from_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -38,15 +38,18 @@ from typing import Any, NamedTuple
 from explorer.engine.checkpoint import CheckpointError, CheckpointPlan, Snapshot
 from explorer.engine.interrupts import SignalLatch, latched_signals
 from explorer.engine.parallel import _Coordinator, _Partition
-from explorer.engine.parallel_free import reduction_stats
 from explorer.engine.partitioned import (
     deal_frontier,
+    deal_por_counters,
     deal_records,
     frontier_pieces,
     pack_records,
+    por_counters,
+    restore_por_counters,
     saved_fronts,
     unpack_records,
     unpieces,
+    without_moved,
 )
 from explorer.engine.run import Run
 from explorer.engine.visited import Visited
@@ -92,15 +95,6 @@ def _witnessed(run: Run) -> list[str]:
     return sorted(name for name, seen in run.sometimes.items() if seen)
 
 
-#: the reduction's counters a checkpoint keeps (explorer/engine/por.py PorStats)
-POR_COUNTERS = ("expanded", "fully_expanded", "transitions", "pruned", "pruned_free")
-
-
-def _por_counters(run: Run) -> list[int] | None:
-    stats = reduction_stats(run.model)
-    return None if stats is None else [getattr(stats, name) for name in POR_COUNTERS]
-
-
 def _capture(part: _Partition) -> _LevelStart:
     """What ``part`` has now (a level boundary). The moved set is the one the next level's
     start drops (free_steps.py replaces it then, never mutates it: a reference suffices)."""
@@ -108,7 +102,7 @@ def _capture(part: _Partition) -> _LevelStart:
     moved = part.free.moved if part.free is not None else set()
     return _LevelStart(
         len(part.parents), part.fps, part.states, part.generated, sorted(run.violated), _witnessed(run),
-        moved, _por_counters(run),
+        moved, por_counters(run.model),
     )
 
 
@@ -122,10 +116,7 @@ def worker_command(part: _Partition, command: tuple[Any, ...], results: Any) -> 
         start = _LEVEL_STARTS[part.me] if command[1] else _capture(part)
         n = start.records
         records = pack_records(part.parents.fps[: 2 * n], part.parents.step[:n])
-        fps, states = start.fps, start.states
-        if start.moved:  # expanded on the level before: not the next level's (module docstring)
-            kept = [i for i, fp in enumerate(fps) if fp not in start.moved]
-            fps, states = [fps[i] for i in kept], [states[i] for i in kept]
+        fps, states = without_moved(start.fps, start.states, start.moved)  # (module docstring)
         chunks = list(frontier_pieces(fps, states, part.decode))
         results.put(("saved", part.me, records, chunks, start.generated, start.violated, start.witnessed, start.por))
     elif kind == "restore":
@@ -153,10 +144,7 @@ def _restore_partition(
     part.run.violated = set(violated)
     for name in witnessed:
         part.run.sometimes[name] = True
-    stats = reduction_stats(model)
-    if stats is not None and por is not None:
-        for name, value in zip(POR_COUNTERS, por, strict=True):
-            setattr(stats, name, int(value))
+    restore_por_counters(model, por)
 
 
 # -- the coordinator side -------------------------------------------------------------------
@@ -292,22 +280,18 @@ def _deal(
     """Each worker's (records, frontier chunks, generated, violated, witnessed, reduction
     counters): as saved with the same worker count, else dealt out again by fingerprint."""
     c = snapshot.counters
-    por_by = run_state.get("por_by", [None] * len(records))
+    por = deal_por_counters(run_state.get("por_by", [None] * len(records)), workers)
     if int(c["workers"]) == workers:
         fronts = saved_fronts(chunks, c["frontier_chunks"])
         return [
             (records[i], fronts[i], int(c["worker_generated"][i]),
-             list(run_state["violated_by"][i]), list(run_state["witnessed_by"][i]), por_by[i])
+             list(run_state["violated_by"][i]), list(run_state["witnessed_by"][i]), por[i])
             for i in range(workers)
         ]
     # another worker count: the union of what the workers had violated and witnessed
-    # (only --collect keeps searching past a violation; the counts do not depend on it);
-    # the sums of what they counted, in the first (the search adds every worker's)
+    # (only --collect keeps searching past a violation; the counts do not depend on it)
     violated = sorted(set(itertools.chain.from_iterable(run_state["violated_by"])))
     witnessed = sorted(set(itertools.chain.from_iterable(run_state["witnessed_by"])))
     generated = [sum(int(g) for g in c["worker_generated"])] + [0] * (workers - 1)
-    counted = [p for p in por_by if p is not None]
-    summed = [sum(column) for column in zip(*counted, strict=True)] if counted else None
-    por = [summed] + [[0] * len(summed) if summed is not None else None] * (workers - 1)
     dealt = zip(deal_records(records, workers), deal_frontier(chunks, workers), strict=True)
     return [(r, f, generated[i], violated, witnessed, por[i]) for i, (r, f) in enumerate(dealt)]
