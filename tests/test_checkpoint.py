@@ -271,7 +271,6 @@ def test_refusals_exit_2_with_one_line_and_leave_the_checkpoint_alone(
     refused(["--resume", str(tmp_path / "nowhere")], "no checkpoint there")
     refused(["--strategy", "random", "--checkpoint-every", "1level", "--checkpoint", str(tmp_path / "r")],
             "random has no levels", GATED)
-    refused(["--por", "--workers", "2", "--checkpoint", str(tmp_path / "p")], "--por with --checkpoint or --resume runs in one process", GATED)
     refused(["--world", "basic-duel", "--checkpoint", str(tmp_path / "w")], "not the portfolio", ["check"])
     monkeypatch.setattr("explorer.engine.checkpoint.source_digest", lambda *a, **k: "0123456789abcdef")
     refused(resume, "written by another version of the code")
