@@ -13,6 +13,7 @@ decides scaling on a real cluster (docs/distributed.md does the arithmetic).
     python bench/bench_ray.py --only overhead      # tla-paxos ballots 0..2, local vs Ray (2 workers)
     python bench/bench_ray.py --only multipaxos --depth 9,10   # 10 only if 9 took < 5 min
     python bench/bench_ray.py --only scaleout --workers 1,2,4,8
+    python bench/bench_ray.py --only por --depth 8    # --por: one process, 2 local workers, Ray (2)
 
 Ray is started once with as many logical CPUs as the largest worker count (more than the
 machine has is fine: counts do not care; the wall time of an oversubscribed run does).
@@ -122,6 +123,27 @@ def multipaxos(depths: list[int], workers: int, deeper_if_under_s: float) -> Non
             break
 
 
+def reduced(depth: int, workers: int) -> None:
+    """The default world under --por at ``depth`` (free steps count as no step of the
+    bound: a level in rounds over workers) in one process, over local workers and on Ray:
+    the same states, level sizes, verdicts, completeness and counters?"""
+    print(f"== the default Multi-Paxos world, depth {depth}, --por: one process, {workers} local workers, Ray")
+    figures = []
+    for label, settings in (
+        ("local, 1 process", SearchSettings(max_depth=depth, collect=True, por=True)),
+        (f"local, {workers} processes", SearchSettings(max_depth=depth, collect=True, por=True, workers=workers)),
+        (f"ray, {workers} workers", SearchSettings(max_depth=depth, collect=True, por=True, backend="ray", workers=workers)),
+    ):
+        r, wall, cpu = _measure(build_model(CheckConfig()), settings)
+        _line(label, r, wall, cpu)
+        print(f"  levels {r.level_sizes}; por {r.extra['por']}; further rounds {r.extra.get('free_rounds', 0)}")
+        if settings.backend == "ray":
+            _workers("ray", r)
+        verdicts = sorted(v.property_name for v in r.violations)
+        figures.append((r.distinct_states, r.level_sizes, verdicts, r.complete, r.sometimes, r.extra["por"]))
+    print(f"  same states, levels, verdicts, completeness and counters: {all(f == figures[0] for f in figures)}")
+
+
 def scaleout(counts: list[int], ballots: int) -> None:
     print(f"== simulated scale-out, tla-paxos ballots 0..{ballots} (oversubscribed past the cores)")
     model = build_model(CheckConfig(model="tla-paxos", ballots=ballots))
@@ -136,9 +158,9 @@ def scaleout(counts: list[int], ballots: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=("overhead", "multipaxos", "scaleout"))
+    parser.add_argument("--only", choices=("overhead", "multipaxos", "scaleout", "por"))
     parser.add_argument("--ballots", type=int, default=2)
-    parser.add_argument("--depth", default="9", help="multipaxos depths, e.g. 9 or 9,10 (default 9)")
+    parser.add_argument("--depth", default="9", help="multipaxos depths, e.g. 9 or 9,10 (default 9; por: the first)")
     parser.add_argument(
         "--deeper-if-under", type=float, default=300.0, metavar="S",
         help="run the next depth only if the last took less than S seconds (default 300)",
@@ -155,6 +177,8 @@ def main() -> None:
             multipaxos([int(d) for d in args.depth.split(",")], 2, args.deeper_if_under)
         if args.only in (None, "scaleout"):
             scaleout(counts, args.scaleout_ballots)
+        if args.only == "por":
+            reduced(int(args.depth.split(",")[0]), 2)
     print(f"load average at end: {os.getloadavg()[0]:.1f}")
 
 

@@ -271,10 +271,8 @@ def test_refusals_exit_2_with_one_line_and_leave_the_checkpoint_alone(
     refused(["--resume", str(tmp_path / "nowhere")], "no checkpoint there")
     refused(["--strategy", "random", "--checkpoint-every", "1level", "--checkpoint", str(tmp_path / "r")],
             "random has no levels", GATED)
-    # (the Gated toy declares no reduction: --por on it is refused for that; multipaxos has one)
+    # (the Gated toy declares no reduction: --por on it is refused for that)
     refused(["--por", "--workers", "2", "--checkpoint", str(tmp_path / "p")], "--por: model 'cube' declares no independence", GATED)
-    refused(["--por", "--workers", "2", "--checkpoint", str(tmp_path / "p")], "--por with --checkpoint or --resume runs in one process",
-            ["check", "--model", "multipaxos", "--depth", "2", "--json"])
     refused(["--world", "basic-duel", "--checkpoint", str(tmp_path / "w")], "not the portfolio", ["check"])
     monkeypatch.setattr("explorer.engine.checkpoint.source_digest", lambda *a, **k: "0123456789abcdef")
     refused(resume, "written by another version of the code")

@@ -69,9 +69,11 @@ def resume_plan(directory: Path, **kw: Any) -> CheckpointPlan:
 
 @pytest.fixture
 def cut_level(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
-    """Set ``[k]`` and each worker, on its k-th level, raises the search's stop flag and
-    sends SIGINT to the test process before expanding: the level is cut, as when the
-    coordinator stops the workers on Ctrl-C. (The workers are forked: they inherit the patch.)"""
+    """Set ``[k]`` and each worker, on its k-th level, raises the search's stop flag before
+    expanding, and worker 0 sends SIGINT to the test process: the level is cut, as when the
+    coordinator stops the workers on Ctrl-C. One signal by construction: a second one, from
+    another worker, could reach this process after the search had put the default handler
+    back and interrupt the test itself. (The workers are forked: they inherit the patch.)"""
     from explorer.engine import parallel
 
     at: list[int] = []
@@ -83,7 +85,8 @@ def cut_level(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
         levels_seen[0] += 1
         if at and levels_seen[0] == at[0]:
             self.stop_flag.value = 1
-            os.kill(creator, signal.SIGINT)
+            if self.me == 0:
+                os.kill(creator, signal.SIGINT)
         return original(self, level, sources)
 
     monkeypatch.setattr(parallel._Partition, "expand", expand)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -74,20 +76,62 @@ def test_bfs_depth_bound_counts_equal_one_process() -> None:
     assert (result.distinct_states, result.level_sizes) == (local.distinct_states, local.level_sizes)
 
 
-def test_bfs_por_on_ray_counts_free_steps_as_steps() -> None:
-    # Ray's partitions have no rounds for free steps (docs/por.md, "Depth bounds"): a
-    # free step counts as a step there, so a bounded reduced search meets fewer states
-    # than one process and says it is not complete; exhausted, the same states.
+def por_figures(result: SearchResult) -> tuple[Any, ...]:
+    """What a reduced search must find alike in one process and on Ray (tests/test_por_workers.py)."""
+    return (
+        result.distinct_states,
+        result.level_sizes,
+        result.complete,
+        result.stopped_by,
+        sorted(v.property_name for v in result.violations),
+        result.sometimes,
+        result.extra["por"],
+    )
+
+
+@pytest.mark.parametrize(("seed", "depth", "finals"), [(2, 3, False), (5, 4, True)])
+def test_bfs_por_on_ray_counts_free_steps_as_one_process_does(seed: int, depth: int, finals: bool) -> None:
+    # Free steps count as no step of the depth bound on Ray too (its levels run in
+    # rounds: docs/por.md, "Depth bounds"): the level sizes, counts, the counters the
+    # actors send back, the verdicts and completeness are the one process's.
     from tests.por_toys import random_system
 
-    model = random_system(2, free_sets=True, finals=False)
-    bounded = SearchSettings(por=True, collect=True, max_depth=3)
-    local, result = search(model, bounded), on_ray(model, bounded, 2)
-    assert local.complete and local.extra["por"]["pruned_free"] > 0
-    assert not result.complete and "counted" in result.extra["por"] and "depth" in result.extra["por"]
-    assert result.distinct_states < local.distinct_states
-    exhausted = SearchSettings(por=True, collect=True)
-    assert on_ray(model, exhausted, 2).distinct_states == search(model, exhausted).distinct_states
+    model = random_system(seed, free_sets=True, finals=finals)
+    bounded = SearchSettings(por=True, collect=True, max_depth=depth)
+    local = search(model, bounded)
+    assert local.extra["por"]["pruned_free"] > 0
+    for workers in (2, 3):
+        result = on_ray(model, bounded, workers)
+        assert por_figures(result) == por_figures(local), workers
+        assert result.extra["free_rounds"] > 0 and "counted" not in result.extra["por"]
+    assert not finals or local.violations  # seed 5: violations, judged alike
+    assert finals or local.complete  # seed 2: pruned only at free sets, no final: complete
+
+
+def test_bfs_por_on_ray_counts_the_default_world_as_one_process_does() -> None:
+    # (the quotient's fingerprints too: the actors identify states as the reduced model does)
+    model = build_model(CheckConfig())
+    settings = SearchSettings(por=True, collect=True, max_depth=5)
+    local, result = search(model, settings), on_ray(build_model(CheckConfig()), settings, 2)
+    assert local.extra["por"]["pruned_free"] > 0 and local.complete
+    assert por_figures(result) == por_figures(local)
+
+
+def test_bfs_por_counterexample_on_ray_replays_and_is_the_same_for_any_worker_count() -> None:
+    from explorer.engine.shrink import replay_actions
+    from explorer.mutants import PAIRS
+
+    pair = PAIRS[0]  # found at depth 6 only because a free step counts as no step
+    config = pair.config_for(pair.variant)
+    settings = SearchSettings(max_depth=pair.max_depth, por=True)
+    results = [on_ray(build_model(config), settings, workers) for workers in (2, 3)]
+    assert path_of(results[0]) == path_of(results[1])
+    (violation,) = results[0].violations
+    assert violation.property_name == pair.expected_property and results[0].extra["por"]["pruned_free"] > 0
+    plain = build_model(config)
+    labels = [plain.format_action(a) for a in violation.actions]
+    states, _, bad = replay_actions(plain, labels, violation.init_index)
+    assert bad is None and states[-1] == violation.states[-1]
 
 
 def test_bfs_counterexample_is_shortest_and_the_same_for_any_worker_count() -> None:
@@ -149,6 +193,38 @@ def test_walks_state_bound_cuts_where_the_local_run_does() -> None:
     result = on_ray(model, settings, 2)
     assert result.distinct_states == local.distinct_states == 700
     assert result.walks == local.walks and result.stopped_by == local.stopped_by == "states"
+
+
+def test_a_campaign_stopped_early_lets_its_chunks_in_flight_finish_and_cancels_none(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A campaign that stops at a violation with chunks in flight waits for them and drops
+    them: it never calls ray.cancel, since cancelling a task that is finishing at that
+    moment aborts the driver on a check in Ray's task manager (it killed a CI run's
+    pytest worker: "Tried to complete task that was not pending"). Same answer as the
+    local run; nothing is left running."""
+    from explorer.engine.ray_backend import walks
+    from tests.checkpoint_toys import Cube
+
+    cancelled: list[Any] = []
+    monkeypatch.setattr(ray, "cancel", lambda ref, **kw: cancelled.append(ref))
+    left: list[Any] = []
+    let_finish = getattr(walks, "_let_finish", None)
+
+    def recording(ray_module: Any, refs: list[Any]) -> None:
+        left.extend(refs)
+        assert let_finish is not None
+        let_finish(ray_module, refs)
+
+    monkeypatch.setattr(walks, "_let_finish", recording, raising=False)
+    settings = SearchSettings(strategy="random", walks=4000, max_depth=30, seed=3)
+    local = search(Cube(n=10, bad=(1, 4, 4, 2)), settings)
+    result = on_ray(Cube(n=10, bad=(1, 4, 4, 2)), settings, 2)
+    assert local.violations and local.walks < 4000 - 4 * walks.CHUNK  # stopped with chunks to spare
+    assert path_of(result) == path_of(local) and result.walks == local.walks
+    assert cancelled == []
+    assert len(left) == 3  # two chunks a worker in flight, less the one that came back last
+    assert ray.wait(left, num_returns=len(left), timeout=0)[1] == []  # all of them finished
 
 
 # -- the command line and the seam for mutants ----------------------------------------------
@@ -233,6 +309,57 @@ def test_bfs_checkpoint_of_a_cut_level_resumes_with_any_worker_count(
         again = CheckpointPlan(plan.directory, identity, every_s=None, snapshot=read_checkpoint(plan.directory, identity))
         resumed = search(Cube(**knobs), dataclasses.replace(settings, workers=workers), checkpoint=again)
         assert _summary(resumed) == expected, workers
+
+
+def test_bfs_por_checkpoints_on_ray_resume_to_the_same_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under --por (free steps: a level in rounds) every level's checkpoint of a Ray run
+    resumes to the uninterrupted end, reduction counters and further rounds included;
+    so does one cut in a further round of a level (the driver sends itself one SIGINT
+    there, while its handler is latched, and stops the actors as on Ctrl-C), rolled back
+    to that level's start."""
+    from explorer.engine.checkpoint import FILE_NAME, CheckpointPlan, read_checkpoint
+    from explorer.engine.ray_backend.checkpoint import RayCheckpointingCoordinator
+    from tests.por_toys import random_system
+
+    identity = {"test": "ray-por"}
+    settings = SearchSettings(backend="ray", workers=2, collect=True, por=True, max_depth=6)
+
+    def summary(r: SearchResult) -> tuple[Any, ...]:
+        return (*_summary(r), r.extra["por"], r.extra.get("free_rounds"))
+
+    kept: list[bytes] = []
+
+    class Keeping(CheckpointPlan):
+        def write(self, *args: Any, **kwargs: Any) -> None:
+            super().write(*args, **kwargs)
+            kept.append(self.path.read_bytes())
+
+    plan = Keeping(tmp_path / "all", identity, every_s=None, every_levels=1)
+    expected = summary(search(random_system(78, free_sets=True), settings, checkpoint=plan))
+    assert expected[-2]["pruned_free"] > 0 and expected[-1] >= 2 and len(kept) >= 4
+    for k in (1, len(kept) - 2):
+        directory = tmp_path / f"from-{k}"
+        directory.mkdir()
+        (directory / FILE_NAME).write_bytes(kept[k])
+        again = CheckpointPlan(directory, identity, every_s=None, snapshot=read_checkpoint(directory, identity))
+        assert summary(search(random_system(78, free_sets=True), settings, checkpoint=again)) == expected, k
+    original = RayCheckpointingCoordinator.free_round
+    rounds = [0]
+
+    def free_round(self: RayCheckpointingCoordinator) -> tuple[int, int]:
+        rounds[0] += 1
+        if rounds[0] == 2:  # the second further round of the search
+            os.kill(os.getpid(), signal.SIGINT)  # latched: noted, not raised
+            self.tick()  # what the driver does while it waits: it stops the actors
+        return original(self)
+
+    monkeypatch.setattr(RayCheckpointingCoordinator, "free_round", free_round)
+    cut = CheckpointPlan(tmp_path / "cut", identity, every_s=None)
+    first = search(random_system(78, free_sets=True), settings, checkpoint=cut)
+    monkeypatch.undo()
+    assert first.stopped_by == "interrupted" and cut.written == 1 and rounds[0] == 2
+    again = CheckpointPlan(cut.directory, identity, every_s=None, snapshot=read_checkpoint(cut.directory, identity))
+    assert summary(search(random_system(78, free_sets=True), settings, checkpoint=again)) == expected
 
 
 def test_bfs_checkpoints_on_ray_from_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

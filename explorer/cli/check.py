@@ -276,9 +276,6 @@ def resolve_por(
         return dataclasses.replace(settings, por=False), None  # (walks are never reduced)
     if getattr(args, "coverage", False):
         return dataclasses.replace(settings, por=False), "off: --coverage counts the unreduced search"
-    checkpointing = args.checkpoint is not None or args.resume is not None
-    if checkpointing and (settings.workers > 1 or settings.backend != "local"):
-        return dataclasses.replace(settings, por=False), "off: --checkpoint and --resume over workers run unreduced"
     settings, status = plan_reduction(model, settings, True)
     return settings, None if settings.por else status
 

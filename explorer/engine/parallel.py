@@ -42,9 +42,15 @@ from collections.abc import Callable
 from typing import Any
 
 from explorer.engine.model import Property
-from explorer.engine.parallel_free import Batch, FreeRounds, new_batch
+from explorer.engine.parallel_free import (
+    Batch,
+    FreeLevels,
+    LocalFreeRounds,
+    add_reduction_counters,
+    new_batch,
+    reduction_stats,
+)
 from explorer.engine.parallel_keyed import KeyedExchange, Mailbox, keyed_level
-from explorer.engine.por import PorStats
 from explorer.engine.results import Progress, SearchResult
 from explorer.engine.run import (
     TICK_MASK,
@@ -92,7 +98,7 @@ class _Level:
         self.bound: list[tuple[int, str, str]] = []
 
 
-class _Partition(KeyedExchange, FreeRounds):
+class _Partition(KeyedExchange, LocalFreeRounds):
     """The worker side: one partition of the fingerprint space, its parent records and
     its part of the frontier."""
 
@@ -129,7 +135,7 @@ class _Partition(KeyedExchange, FreeRounds):
         self.states: list[Any] = []
         self.generated = 0
         # a reduced search's free steps: a level in rounds (explorer/engine/parallel_free.py)
-        self.start_free_rounds(model)
+        self.start_free_rounds(model, self.encode)
         self.level = _Level()  # the level being expanded (its rounds add to it)
 
     def note_each(
@@ -280,8 +286,7 @@ class _Partition(KeyedExchange, FreeRounds):
     def report(self, results: Any, level: _Level, level_start: int) -> None:
         self.fps, self.states = level.fps, level.states
         free = self.free
-        moved = len(free.moved) if free is not None else 0  # out of the next frontier
-        at_bound = len(self.fps) - moved if not level.last else level.at_bound
+        at_bound = self.next_frontier_size(len(self.fps), last=False) if not level.last else level.at_bound
         self.counters[2 * self.me] = len(self.parents)
         self.counters[2 * self.me + 1] = self.generated
         witnessed = [name for name, seen in self.run.sometimes.items() if seen]
@@ -367,7 +372,7 @@ def _worker(
         part.report(results, level, level_start)
 
 
-class _Coordinator:
+class _Coordinator(FreeLevels):
     """The coordinating process: starts the workers, runs the levels, gathers reports."""
 
     #: what workers do with the commands a subclass adds (explorer/engine/parallel_checkpoint.py)
@@ -400,7 +405,7 @@ class _Coordinator:
         self.worker_cpu = [0.0] * workers  # process CPU of each worker at its last report
         self.critical_path = 0.0
         self.joined = 0  # states free steps put in the level on the last round (free_steps.py)
-        self.free_rounds_run = 0  # rounds of levels after their first, for free steps
+        self.generated = 0  # successors generated, as of the last gather
 
     def start(self) -> None:
         blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
@@ -444,7 +449,7 @@ class _Coordinator:
                 self.run.sometimes[name] = True
             reports += 1
         self.critical_path += level_cpu
-        self.joined = joined
+        self.joined, self.generated = joined, gen
         return new, frontier, gen
 
     def counted(self) -> tuple[int, int]:
@@ -536,26 +541,20 @@ class _Coordinator:
             self.before_level(distinct, frontier, generated)
             last = settings.max_depth is not None and len(self.level_sizes) >= settings.max_depth
             self.command("level", last)
-            new, frontier, generated = self.gather()
-            new, frontier, generated, joined = self.free_rounds(new, frontier, generated)
+            new, frontier, _ = self.gather()
+            new, frontier, joined = self.free_rounds(new, frontier)
             self.bounded = last
             distinct += new
-            self.level_sizes[-1] += joined
-            if new > joined:
-                self.level_sizes.append(new - joined)
+            generated = self.generated
+            self.close_level(new, joined)
 
-    def free_rounds(self, new: int, frontier: int, generated: int) -> tuple[int, int, int, int]:
-        """The further rounds of a level while free steps put states in it (a 0-1 BFS:
-        explorer/engine/free_steps.py); returns the level's (new states, next frontier,
-        generated, states that joined the level expanded)."""
-        joined = self.joined
-        while self.joined and not self.stop_flag.value and not (self.found and not self.run.settings.collect):
-            self.command("free")
-            self.free_rounds_run += 1
-            more, frontier, generated = self.gather()
-            new += more
-            joined += self.joined
-        return new, frontier, generated, joined
+    def free_round(self) -> tuple[int, int]:
+        self.command("free")
+        new, frontier, _ = self.gather()
+        return new, frontier
+
+    def halted(self) -> bool:
+        return bool(self.stop_flag.value) or bool(self.found and not self.run.settings.collect)
 
     def violations(self) -> None:
         """One violation per property: the shallowest, then the least fingerprint
@@ -574,15 +573,11 @@ class _Coordinator:
             self.run.violations.append(violation_from_parents(model, self.lookup, fp, props[name]))
 
     def reduction_counters(self) -> None:
-        """Add what the workers' copies of a reduced model counted to this process's
-        (explorer/engine/por.py: each state is expanded by one worker, so the sums are
-        the one-process search's)."""
-        stats = getattr(self.run.model, "stats", None)
-        if not isinstance(stats, PorStats):
+        """Add what the workers' copies of a reduced model counted to this process's."""
+        if reduction_stats(self.run.model) is None:
             return
         self.command("counters")
-        for _ in range(self.workers):
-            stats.add(self.results.get()[1])
+        add_reduction_counters(self.run.model, [self.results.get()[1] for _ in range(self.workers)])
 
     def shut_down(self) -> None:
         for c in self.controls:
@@ -640,6 +635,6 @@ def parallel_bfs(run: Run, coordinator: type[_Coordinator] | None = None) -> Sea
             # take on idle cores (it ignores IPC latency); a load-independent scaling figure
             "critical_path_cpu_s": round(coord.critical_path, 3),
             # a reduced search's further rounds of its levels (free steps: free_steps.py)
-            **({"free_rounds": coord.free_rounds_run} if coord.free_rounds_run else {}),
+            **coord.rounds_figures(),
         },
     )

@@ -18,6 +18,14 @@ coordinator, which then tells the workers to stop expanding; ``--time-limit``;
 remembers, at every level's start, how many records it had (records are only appended),
 the frontier it is expanding, its successor count and what it had witnessed and
 violated. A cut level is redone on resume; a checkpoint never holds part of one.
+
+Under ``--por`` each worker also saves its copy of the reduction's counters (as of the
+boundary), and the coordinator how many further rounds free steps took. Free steps
+(explorer/engine/parallel_free.py) run inside a level, so at a boundary their
+bookkeeping is only which states of the frontier were moved to the level before
+(expanded there): they are left out of the saved frontier, as the level's start would
+drop them. A checkpoint made under ``--por`` resumes with any number of workers (each
+its own counters with as many, else their sums in one) and ends as the uninterrupted search.
 """
 
 from __future__ import annotations
@@ -32,12 +40,16 @@ from explorer.engine.interrupts import SignalLatch, latched_signals
 from explorer.engine.parallel import _Coordinator, _Partition
 from explorer.engine.partitioned import (
     deal_frontier,
+    deal_por_counters,
     deal_records,
     frontier_pieces,
     pack_records,
+    por_counters,
+    restore_por_counters,
     saved_fronts,
     unpack_records,
     unpieces,
+    without_moved,
 )
 from explorer.engine.run import Run
 from explorer.engine.visited import Visited
@@ -57,6 +69,8 @@ class _LevelStart(NamedTuple):
     generated: int
     violated: list[str]
     witnessed: list[str]
+    moved: set[int]  # states of the frontier free steps moved to the level before (--por)
+    por: list[int] | None  # the reduction's counters (--por)
 
 
 class _CoordinatorStart(NamedTuple):
@@ -68,6 +82,7 @@ class _CoordinatorStart(NamedTuple):
     bound_found: list[tuple[int, str, str]]
     bounded: bool
     witnessed: list[str]
+    free_rounds: int
 
 
 # -- the worker side ----------------------------------------------------------------------
@@ -81,8 +96,14 @@ def _witnessed(run: Run) -> list[str]:
 
 
 def _capture(part: _Partition) -> _LevelStart:
+    """What ``part`` has now (a level boundary). The moved set is the one the next level's
+    start drops (free_steps.py replaces it then, never mutates it: a reference suffices)."""
     run = part.run
-    return _LevelStart(len(part.parents), part.fps, part.states, part.generated, sorted(run.violated), _witnessed(run))
+    moved = part.free.moved if part.free is not None else set()
+    return _LevelStart(
+        len(part.parents), part.fps, part.states, part.generated, sorted(run.violated), _witnessed(run),
+        moved, por_counters(run.model),
+    )
 
 
 def worker_command(part: _Partition, command: tuple[Any, ...], results: Any) -> None:
@@ -95,15 +116,17 @@ def worker_command(part: _Partition, command: tuple[Any, ...], results: Any) -> 
         start = _LEVEL_STARTS[part.me] if command[1] else _capture(part)
         n = start.records
         records = pack_records(part.parents.fps[: 2 * n], part.parents.step[:n])
-        chunks = list(frontier_pieces(start.fps, start.states, part.decode))
-        results.put(("saved", part.me, records, chunks, start.generated, start.violated, start.witnessed))
+        fps, states = without_moved(start.fps, start.states, start.moved)  # (module docstring)
+        chunks = list(frontier_pieces(fps, states, part.decode))
+        results.put(("saved", part.me, records, chunks, start.generated, start.violated, start.witnessed, start.por))
     elif kind == "restore":
         _restore_partition(part, *command[1:])
         results.put(("restored", part.me))
 
 
 def _restore_partition(
-    part: _Partition, records: bytes, chunks: list[bytes], generated: int, violated: list[str], witnessed: list[str]
+    part: _Partition, records: bytes, chunks: list[bytes], generated: int, violated: list[str], witnessed: list[str],
+    por: list[int] | None,
 ) -> None:
     fps, steps = unpack_records(records)
     parents = part.parents = Visited()
@@ -121,6 +144,7 @@ def _restore_partition(
     part.run.violated = set(violated)
     for name in witnessed:
         part.run.sometimes[name] = True
+    restore_por_counters(model, por)
 
 
 # -- the coordinator side -------------------------------------------------------------------
@@ -160,7 +184,7 @@ class CheckpointingCoordinator(_Coordinator):
     def before_level(self, distinct: int, frontier: int, generated: int) -> None:
         now = _CoordinatorStart(
             distinct, frontier, generated, list(self.level_sizes), list(self.found), list(self.bound_found),
-            self.bounded, _witnessed(self.run),
+            self.bounded, _witnessed(self.run), self.free_rounds_run,
         )
         if self.resumed_here:
             self.resumed_here = False
@@ -199,13 +223,17 @@ class CheckpointingCoordinator(_Coordinator):
             "bounded": start.bounded,
             "frontier_chunks": [len(s[3]) for s in saved],
             "worker_generated": [s[4] for s in saved],
+            "free_rounds": start.free_rounds,
         }
         run_state = {
-            "found": start.found,
-            "bound_found": start.bound_found,
+            # sorted: the workers' reports arrive in any order (the choice of violations
+            # does not depend on it: _Coordinator.violations), the checkpoint does not
+            "found": sorted(start.found),
+            "bound_found": sorted(start.bound_found),
             "witnessed": start.witnessed,
             "violated_by": [s[5] for s in saved],
             "witnessed_by": [s[6] for s in saved],
+            "por_by": [s[7] for s in saved],
         }
         self.plan.write(
             STRATEGY,
@@ -239,6 +267,7 @@ class CheckpointingCoordinator(_Coordinator):
         self.found = [(int(fp), str(name), str(kind)) for fp, name, kind in run_state["found"]]
         self.bound_found = [(int(fp), str(name), str(kind)) for fp, name, kind in run_state["bound_found"]]
         self.bounded = bool(c["bounded"])
+        self.free_rounds_run = int(c.get("free_rounds", 0))
         for name in run_state["witnessed"]:
             self.run.sometimes[name] = True
         self.resumed_here = True
@@ -247,15 +276,16 @@ class CheckpointingCoordinator(_Coordinator):
 
 def _deal(
     snapshot: Snapshot, records: list[bytes], chunks: list[bytes], run_state: dict[str, Any], workers: int
-) -> list[tuple[bytes, list[bytes], int, list[str], list[str]]]:
-    """Each worker's (records, frontier chunks, generated, violated, witnessed): as saved
-    with the same worker count, else dealt out again by fingerprint."""
+) -> list[tuple[bytes, list[bytes], int, list[str], list[str], list[int] | None]]:
+    """Each worker's (records, frontier chunks, generated, violated, witnessed, reduction
+    counters): as saved with the same worker count, else dealt out again by fingerprint."""
     c = snapshot.counters
+    por = deal_por_counters(run_state.get("por_by", [None] * len(records)), workers)
     if int(c["workers"]) == workers:
         fronts = saved_fronts(chunks, c["frontier_chunks"])
         return [
             (records[i], fronts[i], int(c["worker_generated"][i]),
-             list(run_state["violated_by"][i]), list(run_state["witnessed_by"][i]))
+             list(run_state["violated_by"][i]), list(run_state["witnessed_by"][i]), por[i])
             for i in range(workers)
         ]
     # another worker count: the union of what the workers had violated and witnessed
@@ -264,4 +294,4 @@ def _deal(
     witnessed = sorted(set(itertools.chain.from_iterable(run_state["witnessed_by"])))
     generated = [sum(int(g) for g in c["worker_generated"])] + [0] * (workers - 1)
     dealt = zip(deal_records(records, workers), deal_frontier(chunks, workers), strict=True)
-    return [(r, f, generated[i], violated, witnessed) for i, (r, f) in enumerate(dealt)]
+    return [(r, f, generated[i], violated, witnessed, por[i]) for i, (r, f) in enumerate(dealt)]

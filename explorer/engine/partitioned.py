@@ -9,6 +9,10 @@ fingerprint pairs (an initial state's parent -1 as ``2**64 - 1``), ``steps`` an
 ``array('I')`` of step indices: 20 bytes a state. A frontier is a list of pieces of at
 most :data:`CHUNK` states, each ``(fingerprints, states)`` pickled, the states by value
 (one pickle per piece writes the sub-objects its states share once).
+
+Under ``--por`` each owner also keeps its copy of the reduction's counters
+(:func:`por_counters`) and leaves out of its saved frontier the states free steps moved
+to the level before (:func:`without_moved`).
 """
 
 from __future__ import annotations
@@ -19,9 +23,11 @@ from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-__all__ = ["CHUNK", "NO_PARENT", "deal_frontier", "deal_records", "frontier_pieces", "pack_records", "saved_fronts",
-           "unpack_records",
-           "unpieces"]
+from explorer.engine.parallel_free import reduction_stats
+
+__all__ = ["CHUNK", "NO_PARENT", "POR_COUNTERS", "deal_frontier", "deal_por_counters", "deal_records",
+           "frontier_pieces", "pack_records", "por_counters", "restore_por_counters", "saved_fronts",
+           "unpack_records", "unpieces", "without_moved"]
 
 #: frontier states per pickled piece
 CHUNK = 4096
@@ -95,3 +101,42 @@ def saved_fronts(pieces: Sequence[bytes], chunk_counts: Iterable[int]) -> list[l
     worker after another, ``chunk_counts`` pieces each (resumed with as many workers)."""
     ends = list(itertools.accumulate(chunk_counts))
     return [list(pieces[b:e]) for b, e in zip([0, *ends[:-1]], ends, strict=True)]
+
+
+#: the reduction's counters a checkpoint keeps (explorer/engine/por.py PorStats)
+POR_COUNTERS = ("expanded", "fully_expanded", "transitions", "pruned", "pruned_free")
+
+
+def por_counters(model: Any) -> list[int] | None:
+    """A reduced model's counters as a checkpoint keeps them, or None."""
+    stats = reduction_stats(model)
+    return None if stats is None else [getattr(stats, name) for name in POR_COUNTERS]
+
+
+def restore_por_counters(model: Any, saved: list[int] | None) -> None:
+    stats = reduction_stats(model)
+    if stats is not None and saved is not None:
+        for name, value in zip(POR_COUNTERS, saved, strict=True):
+            setattr(stats, name, int(value))
+
+
+def deal_por_counters(saved: Sequence[list[int] | None], workers: int) -> list[list[int] | None]:
+    """Each owner's counters: as saved with as many owners, else their sums in the first
+    (the search adds every owner's up at the end)."""
+    if len(saved) == workers:
+        return list(saved)
+    counted = [c for c in saved if c is not None]
+    if not counted:
+        return [None] * workers
+    summed = [sum(column) for column in zip(*counted, strict=True)]
+    dealt: list[list[int] | None] = [summed]
+    return dealt + [[0] * len(summed) for _ in range(workers - 1)]
+
+
+def without_moved(fps: list[int], states: list[Any], moved: set[int]) -> tuple[list[int], list[Any]]:
+    """A frontier at a level boundary without the states a free step moved to the level
+    before (expanded there: the next level's start would drop them)."""
+    if not moved:
+        return fps, states
+    kept = [i for i, fp in enumerate(fps) if fp not in moved]
+    return [fps[i] for i in kept], [states[i] for i in kept]

@@ -23,9 +23,9 @@ that postpones an action cannot go on for ever.
 
 A *free* candidate (``Ample.free``: its one key only takes a message out of the network)
 skips the proviso: along a chain of such keys the messages in flight fall, so it ends.
-With :attr:`ReducedModel.free_steps` (set for the one-process, in-memory BFS and the
-local parallel workers, without symmetry; not on Ray) the wrapper also names the free key's position (``free_index``) and the BFS
-counts that step as no step of the depth bound (explorer/engine/free_steps.py), which
+With :attr:`ReducedModel.free_steps` (set for the one-process, in-memory BFS, the
+local parallel workers and Ray's, without symmetry) the wrapper also names the free
+key's position (``free_index``) and the BFS counts that step as no step of the depth bound (explorer/engine/free_steps.py), which
 makes a bounded reduced BFS as strong as the bounded full one (docs/por.md, "Depth bounds").
 
 The wrapper also identifies states by the fingerprint of their quotient member
@@ -65,8 +65,8 @@ T = TypeVar("T")
 
 @dataclass
 class PorStats:
-    """What the reduction did, counted where states are expanded (local workers send
-    theirs back to the search process: :meth:`add`; Ray actors do not)."""
+    """What the reduction did, counted where states are expanded (local workers and Ray
+    actors send theirs back to the search process: :meth:`add`)."""
 
     status: str  # "on", or why the search ran unreduced
     expanded: int = 0  # states whose successors were enumerated to the end
@@ -112,7 +112,8 @@ class ReducedModel(Model[Any, Any]):
         self.name = model.name
         self.stats = PorStats("on")
         #: whether the search counts a free set's key as no step of the depth bound (the
-        #: one-process BFS and the local workers: explorer/engine/bfs.py, parallel.py); then :attr:`free_index` is
+        #: one-process BFS, the local workers and Ray's: explorer/engine/bfs.py, parallel.py,
+        #: ray_backend/bfs.py); then :attr:`free_index` is
         #: the position of that key among the successors of the state last expanded, or -1
         self.free_steps = False
         self.free_index = -1
@@ -308,10 +309,10 @@ def reduce_model(model: Model[Any, Any], settings: SearchSettings) -> tuple[Mode
         else ReducedModel(model, settings.symmetry, twin)
     )
     # Free steps need a BFS that can extend the level it expands: the one-process one in
-    # memory, or the local workers (in sub-rounds); not on Ray, and no symmetry (a state
+    # memory, or the local workers and Ray's actors (in rounds); no symmetry (a state
     # moved to an earlier level keeps its record).
     reduced.free_steps = (
-        settings.strategy == "bfs" and settings.backend == "local" and not settings.symmetry
-        and (settings.workers > 1 or settings.max_memory_mb is None)
+        settings.strategy == "bfs" and not settings.symmetry
+        and (settings.backend == "ray" or settings.workers > 1 or settings.max_memory_mb is None)
     )
     return reduced, reduced.stats

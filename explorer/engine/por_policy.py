@@ -12,7 +12,7 @@ follow docs/por.md:
   search incomplete);
 - under a depth bound only *free steps* keep a reduced search as strong as the full one
   within the bound, and they need a BFS that can extend the level it expands (one
-  process in memory, or local workers; not DFS, Ray, symmetry or a spilling BFS:
+  process in memory, local workers or Ray; not DFS, symmetry or a one-process spilling BFS:
   :func:`uses_free_steps`, the condition :func:`explorer.engine.por.reduce_model`
   applies);
 - under a depth bound every ``final`` property must be extension-closed: a final that is
@@ -58,16 +58,14 @@ def uses_free_steps(settings: SearchSettings) -> bool:
     """Whether a reduced search under ``settings`` counts free steps as no step of the
     depth bound (explorer/engine/free_steps.py; the condition of ``reduce_model``)."""
     return (
-        settings.strategy == "bfs" and settings.backend == "local" and not settings.symmetry
-        and (settings.workers > 1 or settings.max_memory_mb is None)
+        settings.strategy == "bfs" and not settings.symmetry
+        and (settings.backend == "ray" or settings.workers > 1 or settings.max_memory_mb is None)
     )
 
 
 def _counted_steps_reason(settings: SearchSettings) -> str:
     if settings.strategy != "bfs":
         how = f"a {settings.strategy} search"
-    elif settings.backend != "local":
-        how = f"bfs on {settings.backend}"
     elif settings.symmetry:
         how = "bfs with symmetry"
     else:

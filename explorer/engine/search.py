@@ -118,13 +118,11 @@ def _has_cut_final(model: Model[Any, Any]) -> bool:
 def check_checkpointable(settings: SearchSettings) -> None:
     """Checkpoints are written by bfs (in one process, over local workers or over Ray
     actors), random walks and swarm (in one process or as Ray tasks), and dfs in one
-    process; under --por by bfs and dfs in one process (ConfigError otherwise)."""
+    process, under --por too (the reduction's counters and free steps are saved:
+    explorer/engine/snapshots.py, parallel_checkpoint.py, ray_backend/checkpoint.py);
+    ConfigError otherwise."""
     if settings.workers > 1 and settings.strategy != "bfs" and settings.backend == "local":
         raise ConfigError(f"--checkpoint and --resume apply to --strategy {settings.strategy} in one process: drop --workers")
-    if settings.por and (settings.workers > 1 or settings.backend != "local"):
-        # the one-process searches save the reduction's counters and free steps
-        # (explorer/engine/snapshots.py); over workers or Ray that is not done yet
-        raise ConfigError("--por with --checkpoint or --resume runs in one process: drop --workers and --backend ray")
 
 
 #: the strategy a checkpoint names -> how to resume it, for the BFS searches

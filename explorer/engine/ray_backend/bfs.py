@@ -13,6 +13,11 @@ worker count (and the counts those of the one-process BFS).
 Actors run two threads (``max_concurrency=2``) so the driver can ask for live counts
 and tell them to stop (time, memory, Ctrl-C) in the middle of a long level; the level
 itself is one call at a time, because an actor's absorb waits for its own expand.
+
+A reduced search's free steps (explorer/engine/free_steps.py) count as no step of the
+depth bound: a level then runs in rounds, an expand and an absorb each, while free steps
+put states in it (explorer/engine/parallel_free.py), so the level sizes, the counts and
+the reduction's counters (the actors send theirs back) are the one process's.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from types import ModuleType
 from typing import Any
 
 from explorer.engine.errors import ConfigError
-from explorer.engine.fingerprint import fingerprint
+from explorer.engine.parallel_free import FreeLevels, add_reduction_counters, reduction_stats
 from explorer.engine.ray_backend.cluster import (
     SESSION_CACHE,
     connected,
@@ -58,13 +63,17 @@ def _actor_class(ray: ModuleType, cpus: float) -> Any:
             self.part.begin([], [])
             return self.part.initial(entries)
 
-        def expand(self, violated: list[str], witnessed: list[str]) -> Any:
+        def expand(self, violated: list[str], witnessed: list[str], first: bool) -> Any:
             self.part.begin(violated, witnessed)
-            blobs = self.part.expand()
+            blobs = self.part.expand(first)
             return blobs[0] if len(blobs) == 1 else tuple(blobs)
 
-        def absorb(self, *blobs: bytes) -> LevelReport:
-            return self.part.absorb(list(blobs))
+        def absorb(self, first: bool, *blobs: bytes) -> LevelReport:
+            return self.part.absorb(list(blobs), first)
+
+        def counters(self) -> Any:
+            """A reduced model's counters (explorer/engine/por.py), counted here."""
+            return getattr(self.part.run.model, "stats", None)
 
         def finals(self, violated: list[str], witnessed: list[str]) -> LevelReport:
             self.part.begin(violated, witnessed)
@@ -88,7 +97,7 @@ def _actor_class(ray: ModuleType, cpus: float) -> Any:
     return PartitionActor
 
 
-class _RayCoordinator:
+class _RayCoordinator(FreeLevels):
     """The driver's side: the actors, the levels, the reports."""
 
     def __init__(self, ray: ModuleType, run: Run) -> None:
@@ -111,6 +120,9 @@ class _RayCoordinator:
         self.critical_path = 0.0
         self.stopping = False
         self.live_memory = 0.0
+        self.joined = 0  # states free steps put in the level on the last round (free_steps.py)
+        #: (violated, witnessed) as broadcast at the start of the level being run
+        self.level_known: tuple[list[str], list[str]] = ([], [])
 
     # -- the levels ----------------------------------------------------------------------
 
@@ -132,6 +144,7 @@ class _RayCoordinator:
                 self.run.sometimes[name] = True
         # the slowest worker's CPU on each level bounds the wall time on idle cores
         self.critical_path += level_cpu
+        self.joined = sum(r.joined for r in reports)
         self.note_violated()
         return sum(r.new for r in reports), sum(r.frontier for r in reports)
 
@@ -148,22 +161,41 @@ class _RayCoordinator:
         model, symmetry = self.run.model, self.run.settings.symmetry
         entries: list[list[tuple[int, int, int, Any]]] = [[] for _ in range(self.workers)]
         for i, state in enumerate(model.init_states()):
-            fp = fingerprint(model.representative(state) if symmetry else state)
+            fp = model.fingerprint(model.representative(state) if symmetry else state)
             entries[fp % self.workers].append((fp, -1, i, state))
         return self.gather([a.initial.remote(e) for a, e in zip(self.actors, entries, strict=True)])
 
-    def next_level(self) -> tuple[int, int]:
-        violated, witnessed = self.known()
+    def next_level(self) -> tuple[int, int, int]:
+        """One level, in rounds while free steps put states in it: (new, frontier, joined)."""
+        self.level_known = self.known()  # the same in every round of the level
+        new, frontier = self.round(first=True)
+        return self.free_rounds(new, frontier)
+
+    def round(self, first: bool) -> tuple[int, int]:
+        """Every actor expands (its frontier, or after the ``first`` round what the last
+        one put in the level), then absorbs what it owns."""
+        violated, witnessed = self.level_known
         outgoing = [
-            a.expand.options(num_returns=self.workers).remote(violated, witnessed) for a in self.actors
+            a.expand.options(num_returns=self.workers).remote(violated, witnessed, first) for a in self.actors
         ]
         if self.workers == 1:
             outgoing = [[ref] for ref in outgoing]
         # actor j absorbs slot j of every actor's output, its own included: that makes
         # its absorb wait for its own expand (the actor has a second thread)
         return self.gather(
-            [a.absorb.remote(*[out[j] for out in outgoing]) for j, a in enumerate(self.actors)]
+            [a.absorb.remote(first, *[out[j] for out in outgoing]) for j, a in enumerate(self.actors)]
         )
+
+    def free_round(self) -> tuple[int, int]:
+        return self.round(first=False)
+
+    def halted(self) -> bool:
+        return self.stopping or bool(self.found and not self.run.settings.collect)
+
+    def reduction_counters(self) -> None:
+        """Add what the actors' copies of a reduced model counted to the driver's."""
+        if reduction_stats(self.run.model) is not None:
+            add_reduction_counters(self.run.model, self.ray.get([a.counters.remote() for a in self.actors]))
 
     def first_level(self) -> tuple[int, int]:
         """The initial states, admitted: (distinct, frontier)."""
@@ -192,10 +224,9 @@ class _RayCoordinator:
                 self.gather([a.finals.remote(violated, witnessed) for a in self.actors])
                 return not (self.found and not settings.collect), distinct
             self.before_level(distinct, frontier)
-            new, frontier = self.next_level()
+            new, frontier, joined = self.next_level()
             distinct += new
-            if new:
-                self.level_sizes.append(new)
+            self.close_level(new, joined)
 
     # -- bounds and progress -------------------------------------------------------------
 
@@ -275,6 +306,7 @@ class _RayCoordinator:
             "worker_cpu_s": [round(r.cpu_s, 3) for r in reports],
             "worker_peak_memory_mb": [round(r.peak_memory_mb, 1) for r in reports],
             "critical_path_cpu_s": round(self.critical_path, 3),
+            **self.rounds_figures(),
             # what decides scaling on a cluster: states and bytes crossing the network
             "sent_states": sent_states,
             "sent_bytes": sent_bytes,
@@ -320,6 +352,7 @@ def ray_bfs(run: Run, coordinator: type[_RayCoordinator] | None = None) -> Searc
         try:
             complete, distinct = coord.levels()
             coord.violations()
+            coord.reduction_counters()
             finished = not coord.stopping  # actors stopped mid-level are not reused
         except KeyboardInterrupt:
             run.stopped_by = "interrupted"

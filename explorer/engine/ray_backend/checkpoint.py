@@ -17,6 +17,11 @@ or another, and ends exactly as the uninterrupted run (counts, level sizes, gene
 successors, the counterexample's path). The records and the frontier are dealt out
 again by fingerprint when the number differs.
 
+Under ``--por`` each actor also saves its copy of the reduction's counters (as of the
+boundary) and leaves out of its frontier the states free steps moved to the level
+before; the driver keeps its count of further rounds (as over local processes:
+explorer/engine/parallel_checkpoint.py).
+
 The actors run these functions through their ``call`` method (passed by reference).
 """
 
@@ -32,12 +37,16 @@ from explorer.engine.interrupts import SignalLatch, latched_signals
 from explorer.engine.partitioned import (
     NO_PARENT,
     deal_frontier,
+    deal_por_counters,
     deal_records,
     frontier_pieces,
     pack_records,
+    por_counters,
+    restore_por_counters,
     saved_fronts,
     unpack_records,
     unpieces,
+    without_moved,
 )
 from explorer.engine.ray_backend.bfs import _RayCoordinator
 from explorer.engine.ray_backend.partition import Found, LevelReport, Partition
@@ -56,30 +65,42 @@ class _PartStart(NamedTuple):
     records: int
     frontier: list[tuple[int, Any]]
     generated: int
+    moved: set[int]  # states of the frontier free steps moved to the level before (--por)
+    por: list[int] | None  # the reduction's counters (--por)
 
 
 #: per partition (one per actor process): its state at the start of the current level
 _LEVEL_STARTS: dict[int, _PartStart] = {}
 
 
+def _capture(part: Partition) -> _PartStart:
+    """What ``part`` has at a level boundary (the moved set is replaced, never mutated,
+    when the next level starts: a reference suffices)."""
+    moved = part.free.moved if part.free is not None else set()
+    return _PartStart(len(part.parents), part.frontier, part.generated, moved, por_counters(part.run.model))
+
+
 def mark_partition(part: Partition) -> None:
-    _LEVEL_STARTS[part.me] = _PartStart(len(part.parents), part.frontier, part.generated)
+    _LEVEL_STARTS[part.me] = _capture(part)
 
 
-def save_partition(part: Partition, rollback: bool) -> tuple[bytes, list[bytes], int]:
-    """(records, frontier pieces, successors generated) of ``part`` now, or as of the
-    current level's start (``rollback``)."""
-    start = _LEVEL_STARTS[part.me] if rollback else _PartStart(len(part.parents), part.frontier, part.generated)
+def save_partition(part: Partition, rollback: bool) -> tuple[bytes, list[bytes], int, list[int] | None]:
+    """(records, frontier pieces, successors generated, reduction counters) of ``part``
+    now, or as of the current level's start (``rollback``)."""
+    start = _LEVEL_STARTS[part.me] if rollback else _capture(part)
     fps, steps = array("Q"), array("I")
     for fp, (parent, index) in itertools.islice(part.parents.items(), start.records):
         fps.append(fp)
         fps.append(parent & NO_PARENT)
         steps.append(index)
-    frontier = list(frontier_pieces([fp for fp, _ in start.frontier], [s for _, s in start.frontier]))
-    return pack_records(fps, steps), frontier, start.generated
+    front_fps, front_states = without_moved([fp for fp, _ in start.frontier], [s for _, s in start.frontier], start.moved)
+    frontier = list(frontier_pieces(front_fps, front_states))
+    return pack_records(fps, steps), frontier, start.generated, start.por
 
 
-def restore_partition(part: Partition, records: bytes, pieces: list[bytes], generated: int, depth: int) -> LevelReport:
+def restore_partition(
+    part: Partition, records: bytes, pieces: list[bytes], generated: int, depth: int, por: list[int] | None = None
+) -> LevelReport:
     fps, steps = unpack_records(records)
     part.parents = {
         fps[2 * i]: (-1 if fps[2 * i + 1] == NO_PARENT else fps[2 * i + 1], step) for i, step in enumerate(steps)
@@ -88,6 +109,7 @@ def restore_partition(part: Partition, records: bytes, pieces: list[bytes], gene
     part.frontier = [(fp, adopt(state)) for fp, state in unpieces(pieces)]
     part.level_new, part.found = {}, []
     part.generated, part.depth = generated, depth
+    restore_por_counters(part.run.model, por)
     return part.report(0)
 
 
@@ -101,6 +123,7 @@ class _DriverStart(NamedTuple):
     found: list[Found]
     witnessed: list[str]
     violated: list[str]
+    free_rounds: int
 
 
 class RayCheckpointingCoordinator(_RayCoordinator):
@@ -136,7 +159,9 @@ class RayCheckpointingCoordinator(_RayCoordinator):
 
     def before_level(self, distinct: int, frontier: int) -> None:
         violated, witnessed = self.known()
-        now = _DriverStart(distinct, frontier, list(self.level_sizes), list(self.found), witnessed, violated)
+        now = _DriverStart(
+            distinct, frontier, list(self.level_sizes), list(self.found), witnessed, violated, self.free_rounds_run
+        )
         if self.resumed_here:
             self.resumed_here = False
         elif self.plan.level_ended() or self.latch.pending:
@@ -154,8 +179,12 @@ class RayCheckpointingCoordinator(_RayCoordinator):
             "level_sizes": start.level_sizes,
             "frontier_chunks": [len(s[1]) for s in saved],
             "worker_generated": [s[2] for s in saved],
+            "free_rounds": start.free_rounds,
         }
-        run_state = {"found": start.found, "witnessed": start.witnessed, "violated": start.violated}
+        run_state = {
+            "found": sorted(start.found), "witnessed": start.witnessed, "violated": start.violated,
+            "por_by": [s[3] for s in saved],
+        }
         self.plan.write(
             STRATEGY,
             counters,
@@ -184,13 +213,15 @@ class RayCheckpointingCoordinator(_RayCoordinator):
             records, fronts = deal_records(records, self.workers), deal_frontier(pieces, self.workers)
             generated = [sum(generated)] + [0] * (self.workers - 1)
         depth = len(c["level_sizes"]) - 1
+        run_state = pickle.loads(snapshot.one("run"))
+        por = deal_por_counters(run_state.get("por_by", [None] * len(records)), self.workers)
         refs = [
-            a.call.remote(restore_partition, records[i], fronts[i], generated[i], depth)
+            a.call.remote(restore_partition, records[i], fronts[i], generated[i], depth, por[i])
             for i, a in enumerate(self.actors)
         ]
         for report in self.ray.get(refs):
             self.latest[report.worker] = report
-        run_state = pickle.loads(snapshot.one("run"))
+        self.free_rounds_run = int(c.get("free_rounds", 0))
         self.level_sizes = [int(n) for n in c["level_sizes"]]
         self.found = [(int(d), int(fp), str(name), str(kind)) for d, fp, name, kind in run_state["found"]]
         for name in run_state["witnessed"]:

@@ -18,6 +18,12 @@ What makes the result independent of the number of workers and of timing:
   ones the coordinator broadcast at the start of the level, not a partition's own (so
   with ``collect`` every property that fails in a state is noted, not only the first);
 - the coordinator picks violations by least (depth, fingerprint): sets, not arrival order.
+
+A reduced search's free steps (explorer/engine/free_steps.py) count as no step of the
+depth bound: a level then runs in rounds (explorer/engine/parallel_free.py), each an
+expand and an absorb; a batch carries the successors reached by free steps apart, and
+each round admits them first (into the level being expanded, or moved there from the
+next), each with the least of its discoverers in that round as parent.
 """
 
 from __future__ import annotations
@@ -29,8 +35,8 @@ from array import array
 from dataclasses import dataclass, field
 from typing import Any
 
-from explorer.engine.fingerprint import fingerprint
 from explorer.engine.model import Model, Property
+from explorer.engine.parallel_free import FreeRounds
 from explorer.engine.results import SearchSettings
 from explorer.engine.run import TICK_MASK, Run, overrides
 
@@ -76,6 +82,7 @@ class LevelReport:
     found: list[Found] = field(default_factory=list)
     witnessed: list[str] = field(default_factory=list)
     cpu_s: float = 0.0  # this process's CPU time since the partition was made
+    joined: int = 0  # of ``new``, states free steps put in the level expanded
     sent_states: int = 0  # states it sent to other owners so far
     sent_bytes: int = 0  # bytes of those batches so far
     peak_memory_mb: float = 0.0  # this process's peak resident memory
@@ -88,13 +95,17 @@ def _min_entry(table: dict[int, Entry], fp: int, parent: int, index: int, state:
         table[fp] = (parent, index, state)
 
 
-class Partition:
+class Partition(FreeRounds):
     """One owner's part of the visited set and of the frontier (see the module docstring)."""
 
     def __init__(self, me: int, workers: int, model: Model[Any, Any], settings: SearchSettings) -> None:
         self.me, self.workers = me, workers
         self.run = run = Run(model, settings, None)
         self.representative = model.representative if settings.symmetry else None
+        # the model's fingerprint (a reduced model's goes through its quotient), as every
+        # search's; states arrive pickled, re-linked to this process's parts (``adopt``)
+        self.fingerprint = model.fingerprint
+        self.adopt = model.adopt if overrides(model, "adopt") else None
         self.within = model.within_boundary if overrides(model, "within_boundary") else None
         self.check_new = run.checks_new
         self.parents: dict[int, tuple[int, int]] = {}
@@ -108,6 +119,10 @@ class Partition:
         self.sent_bytes = 0
         self.stopped = False  # set from another thread: time, memory or Ctrl-C
         self.cpu_start = time.process_time()
+        # a reduced search's free steps: a level in rounds (module docstring)
+        self.start_free_rounds(model, None)
+        self.free_new: dict[int, Entry] = {}  # own states reached by free steps in this round
+        self.expanding = 0  # the depth of the states this round expands
 
     # -- the two halves of a level ------------------------------------------------------
 
@@ -118,54 +133,92 @@ class Partition:
             self.run.sometimes[name] = True
         self.found = []
 
-    def expand(self) -> list[bytes]:
-        """Expand the frontier; returns one encoded batch per owner (empty for this one)."""
+    def expand(self, first: bool = True) -> list[bytes]:
+        """Expand the frontier, or (not ``first``: a further round of the level, for free
+        steps) the states the last round put in the level; returns one encoded batch per
+        owner (empty for this one)."""
         run, me, workers = self.run, self.me, self.workers
         successors = run.model.successors
         representative = self.representative
-        fp_of = fingerprint
+        fp_of = self.fingerprint
         parents, sent, level_new = self.parents, self.sent, self.level_new
+        free, free_new = self.free, self.free_new
         outgoing: list[dict[int, Entry]] = [{} for _ in range(workers)]
-        for expanded, (pfp, state) in enumerate(self.frontier, 1):
+        outgoing_free: list[dict[int, Entry]] = [{} for _ in range(workers)]
+        if first:
+            self.begin_level(None)
+            sources: Any = self.frontier
+            self.expanding = self.depth
+        else:
+            sources = zip(*self.free_round(), strict=True)
+            self.expanding = self.depth - 1  # the level expanded; ``depth`` is the next one's
+        for expanded, (pfp, state) in enumerate(sources, 1):
             index = -1
             for index, (_action, nxt) in enumerate(successors(state)):
                 if nxt == state:
                     continue  # a stuttering step: the state is known
                 fp = fp_of(representative(nxt) if representative else nxt)
                 owner = fp % workers
-                if owner == me:
+                if free is not None and index == free.model.free_index:  # no step of the depth bound
+                    if owner != me:
+                        if fp in outgoing_free[owner] or self.resend_free(fp):
+                            _min_entry(outgoing_free[owner], fp, pfp, index, nxt)
+                    elif fp not in parents or fp in free.next_ordinals:
+                        _min_entry(free_new, fp, pfp, index, nxt)
+                elif owner == me:
                     if fp not in parents:
                         _min_entry(level_new, fp, pfp, index, nxt)
                 elif fp not in sent:
                     _min_entry(outgoing[owner], fp, pfp, index, nxt)
             self.generated += index + 1
             if index == -1 and run.final:
-                self._final(pfp, state, self.depth)
+                self._final(pfp, state, self.expanding)
             if not expanded & TICK_MASK and self.stopped:
                 break
-        blobs = []
+        return self._blobs(outgoing, outgoing_free if free is not None else None)
+
+    def resend_free(self, fp: int) -> bool:
+        """Whether a free step's state goes to its owner: not sent yet, or sent by a
+        counted step on this level (the owner may have it in the next level)."""
+        return fp not in self.sent or fp in self.counted_sent
+
+    def _blobs(self, outgoing: list[dict[int, Entry]], outgoing_free: list[dict[int, Entry]] | None) -> list[bytes]:
+        """One blob per owner: its batch, and with free steps its free batch beside it."""
+        sent, blobs = self.sent, []
         for owner, batch in enumerate(outgoing):
-            if owner == me or not batch:
+            free_batch = outgoing_free[owner] if outgoing_free is not None else {}
+            if owner == self.me or not (batch or free_batch):
                 blobs.append(b"")
                 continue
             sent.update(batch)
-            blob = encode_batch(batch)
-            self.sent_states += len(batch)
+            if outgoing_free is None:
+                blob = encode_batch(batch)
+            else:
+                sent.update(free_batch)
+                self.counted_sent.update(fp for fp in batch if fp not in free_batch)
+                self.counted_sent.difference_update(free_batch)
+                blob = pickle.dumps((encode_batch(batch), encode_batch(free_batch)), protocol=5)
+            self.sent_states += len(batch) + len(free_batch)
             self.sent_bytes += len(blob)
             blobs.append(blob)
         return blobs
 
-    def absorb(self, blobs: list[bytes]) -> LevelReport:
-        """Take the batches other owners sent, then admit this level's new states."""
-        level_new, parents = self.level_new, self.parents
+    def absorb(self, blobs: list[bytes], first: bool = True) -> LevelReport:
+        """Take the batches other owners sent, then admit this round's new states (the
+        first round of a level, or a further one: :meth:`expand`)."""
+        level_new, parents, free_new = self.level_new, self.parents, self.free_new
         for blob in blobs:
             if not blob:
                 continue
-            for fp, parent, index, state in decode_batch(blob):
+            counted, free_blob = (blob, b"") if self.free is None else pickle.loads(blob)
+            for fp, parent, index, state in decode_batch(counted):
                 if fp not in parents:
                     _min_entry(level_new, fp, parent, index, state)
-        self.depth += 1
-        return self._admit_level()
+            for fp, parent, index, state in decode_batch(free_blob) if free_blob else ():
+                _min_entry(free_new, fp, parent, index, state)
+        if first:
+            self.depth += 1
+        return self._admit_level(first)
 
     def initial(self, entries: list[tuple[int, int, int, Any]]) -> LevelReport:
         """Admit the initial states this partition owns (parent -1)."""
@@ -182,25 +235,52 @@ class Partition:
 
     # -- bookkeeping ------------------------------------------------------------------
 
-    def _admit_level(self) -> LevelReport:
-        run, within, parents = self.run, self.within, self.parents
-        frontier: list[tuple[int, Any]] = []
-        new = 0
+    def _admit_level(self, first: bool = True) -> LevelReport:
+        """Admit this round's states: those free steps reached first (into the level
+        expanded), then the others (into the next, whose frontier a further round extends)."""
+        adopt, before = self.adopt, len(self.parents)
+        if first:
+            self.frontier = []
+        if self.free is not None:
+            free_new, self.free_new = self.free_new, {}
+            for fp, (parent, index, state) in free_new.items():
+                self.take_free(None, fp, parent, index, adopt(state) if adopt else state)
+        parents = self.parents
         for fp, (parent, index, state) in self.level_new.items():
-            parents[fp] = (parent, index)
-            new += 1
-            if self.check_new:
-                prop = run.failed_always(state)
-                if prop is not None:
-                    self._found(fp, state, prop, run.always)
-            if within is not None and not within(state):
-                if run.final:
-                    self._final(fp, state, self.depth)
-                continue
-            frontier.append((fp, state))
+            if fp not in parents:  # (else a free step of this round put it in the level expanded)
+                parents[fp] = (parent, index)
+                self.admit(None, fp, adopt(state) if adopt else state)
         self.level_new = {}
-        self.frontier = frontier
-        return self.report(new)
+        return self.report(len(parents) - before, self.free.level_joined() if self.free is not None else 0)
+
+    def record_new(self, fp: int, parent: int, index: int) -> bool:
+        if fp in self.parents:
+            return False
+        self.parents[fp] = (parent, index)
+        return True
+
+    def admit(self, level: Any, fp: int, state: Any, free: bool = False) -> None:
+        """Check a state just recorded; keep it in the next frontier or, reached by a
+        free step (``free``), in the level being expanded (``level``: unused here)."""
+        run = self.run
+        depth = self.depth - 1 if free else self.depth
+        if self.check_new:
+            prop = run.failed_always(state)
+            if prop is not None:
+                self._found(fp, state, prop, run.always, depth)
+        if self.within is not None and not self.within(state):
+            if run.final:
+                self._final(fp, state, depth)
+            return
+        if self.free is not None:
+            if free:
+                self.free.in_level(self.joined, fp, state)  # no step of the depth bound
+                return
+            self.free.next_ordinals[fp] = fp  # a later free step may pull it into this level
+        self.frontier.append((fp, state))
+
+    def drop_moved(self, moved: set[int]) -> None:
+        self.frontier = [(fp, state) for fp, state in self.frontier if fp not in moved]
 
     def _final(self, fp: int, state: Any, depth: int) -> None:
         prop = self.run.failed_final(state)
@@ -222,11 +302,14 @@ class Partition:
                 if later.name not in violated and not later.condition(state):
                     self.found.append((depth, fp, later.name, later.kind))
 
-    def report(self, new: int) -> LevelReport:
+    def report(self, new: int, joined: int = 0) -> LevelReport:
+        max_depth = self.run.settings.max_depth
+        last = max_depth is not None and self.depth >= max_depth  # the level the bound cuts
         return LevelReport(
             worker=self.me,
             new=new,
-            frontier=len(self.frontier),
+            joined=joined,
+            frontier=self.next_frontier_size(len(self.frontier), last),
             distinct=len(self.parents),
             generated=self.generated,
             found=list(self.found),

@@ -7,7 +7,7 @@ worker, so the tasks are the same whatever the worker count) and merges what com
 in walk order: the fingerprints each walk saw first within its chunk (their union in
 walk order is the distinct-state count of the one-process run), the successors it
 generated, its length, the ``sometimes`` properties it witnessed and its violation. The
-first violation by walk index wins: the chunks after it are cancelled, the ones before
+first violation by walk index wins: the chunks after it are dropped, the ones before
 it must finish. So the counterexample and the counts are those of ``--backend local``;
 the counterexample is shrunk and saved as usual.
 
@@ -22,8 +22,12 @@ Checkpoints (``run.checkpoint``) are written between two merged chunks: the walk
 seeds done, the fingerprints seen, the counters and the run's bookkeeping (the format of
 the local campaign's, marked as Ray's: a campaign resumes on the backend that made it).
 A resumed campaign hands out the chunks after the seeds done, the same chunks as the
-uninterrupted one, so it ends the same; chunks in flight at a signal are cancelled and
-redone.
+uninterrupted one, so it ends the same; chunks in flight at a signal are left to finish,
+dropped and redone.
+
+Chunks in flight when a campaign stops (a violation, the state bound, a signal) are
+waited for, never cancelled: cancelling a Ray task that is finishing at that moment can
+abort the driver (:func:`_let_finish`).
 """
 
 from __future__ import annotations
@@ -236,8 +240,18 @@ def _drive(ray: ModuleType, run: Run, swarm: bool, merge: _Merge) -> None:
         if not merge.stop and run.stopped_by is None and walk_limit(settings) is not None:
             run.stopped_by = "walks"
     finally:
-        for ref in in_flight.values():
-            ray.cancel(ref, force=True)
+        _let_finish(ray, list(in_flight.values()))
+
+
+def _let_finish(ray: ModuleType, refs: list[Any]) -> None:
+    """Wait for the chunks still in flight and drop what they return (their walks come
+    after the stop; a resumed campaign redoes them). Never ``ray.cancel``: a task that
+    finishes while its cancellation is handled trips a check in Ray's driver-side task
+    manager ("Tried to complete task that was not pending"), which aborts the whole
+    driver process (seen in CI: the pytest worker died). At most two chunks a worker
+    are in flight, each of CHUNK walks; a second Ctrl-C stops the wait."""
+    if refs:
+        ray.wait(refs, num_returns=len(refs), timeout=None)
 
 
 def ray_walks(run: Run, swarm: bool) -> SearchResult:
