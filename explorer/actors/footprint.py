@@ -276,16 +276,7 @@ class Footprints:
         message by message dropped when the keys only take a message out."""
         found = self._offer_reads.get((group, removes_only))
         if found is None:
-            reads = self.uncovered(group)
-            # A key delivery is still enabled (or, ignored, still in flight) at the end
-            # of any path outside the set: a property of quiescent worlds holds there.
-            active = [r for r in reads if not r.quiescent_only]
-            if removes_only:
-                # The keys only take a message out (ignored deliveries): a property that
-                # judges messages one by one, each for good once passed, loses no failure.
-                reads = [_without_network(r) if r.network_per_message else r for r in reads]
-                active = [_without_network(r) if r.network_per_message else r for r in active]
-            found = self._offer_reads[(group, removes_only)] = (reads, active)
+            found = self._offer_reads[(group, removes_only)] = _key_reads(self.uncovered(group), removes_only)
         return found
 
     def _offer(
@@ -373,6 +364,20 @@ class Footprints:
             ample = self._offer(world, actions, positions, keys, successor, group)
             if ample is not None:
                 yield ample
+
+
+def _key_reads(reads: list[Reads], removes_only: bool) -> tuple[list[Reads], list[Reads]]:
+    """(what a key must leave alone, what a key delivery must) of ``reads``: see
+    :meth:`Footprints.offer_reads`."""
+    # A key delivery is still enabled (or, ignored, still in flight) at the end of any
+    # path outside the set: a property of quiescent worlds holds there.
+    active = [r for r in reads if not r.quiescent_only]
+    if removes_only:
+        # The keys only take a message out (ignored deliveries): a property that judges
+        # messages one by one, each for good once passed, loses no failure.
+        reads = [_without_network(r) if r.network_per_message else r for r in reads]
+        active = [_without_network(r) if r.network_per_message else r for r in active]
+    return reads, active
 
 
 def _without_network(reads: Reads) -> Reads:
