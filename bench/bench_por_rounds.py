@@ -1,6 +1,8 @@
 """`--por` against the unreduced search in alternating rounds: CPU seconds, medians, ratios.
 
     python bench/bench_por_rounds.py [--depths 8 9 10] [--rounds 3] [--tree PATH ...]
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+        python bench/bench_por_rounds.py --one DEPTH {0,1} [--tree PATH]
 
 The default 3-node Multi-Paxos world (``synod check``'s configuration, docs/por.md) is
 searched by BFS to each depth bound, unreduced and with ``--por``, each search in a fresh
@@ -15,6 +17,10 @@ Each child prints its own ``time.process_time`` (CPU seconds of the search alone
 building excluded), the distinct states, the generated successors and the reduction's
 counters; this script prints every round and then per depth the medians and the median
 of the per-round ratios (reduced CPU over the same round's unreduced CPU).
+
+``--one DEPTH POR`` runs one such search in this process (the child itself), for an
+instruction count that load does not move: callgrind's "Collected" total, less that of
+``--one 0 0`` (the imports and the model).
 """
 
 from __future__ import annotations
@@ -59,8 +65,13 @@ def main() -> None:
     parser.add_argument("--depths", type=int, nargs="+", default=[8, 9, 10])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--tree", type=Path, action="append", help="a source tree (default: this one)")
+    parser.add_argument("--one", type=int, nargs=2, metavar=("DEPTH", "POR"), help="one search, here")
     args = parser.parse_args()
     trees: list[Path] = [t.resolve() for t in (args.tree or [HERE])]
+    if args.one is not None:
+        sys.argv = ["-c", str(trees[0]), str(args.one[0]), str(args.one[1])]
+        exec(compile(CHILD, "<child>", "exec"), {"__name__": "__child__"})
+        return
     for depth in args.depths:
         plain: list[float] = []
         reduced: dict[Path, list[float]] = {tree: [] for tree in trees}
