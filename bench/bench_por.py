@@ -1,6 +1,6 @@
 """Partial-order reduction: figures with and without ``--por`` (docs/por.md).
 
-    python bench/bench_por.py [default] [catalogue] [deepest] [toys] [why] [violations] [workers]
+    python bench/bench_por.py [default] [catalogue] [deepest] [toys] [why] [violations] [workers] [arrivals]
 
 - default: the default 3-node Multi-Paxos world (``synod check``'s) at depth 8:
   distinct states, transitions, CPU seconds and the verdicts, with and without;
@@ -17,6 +17,9 @@
   alone), with the catalogue mutants the per-node one misses;
 - violations: every catalogue mutant's world and both pairs, BFS to the case's depth
   collecting every violation: the sets of violated properties with and without;
+- arrivals: where the default world's BFS transitions lead at depth 8, with and
+  without: new states, second arrivals at a state of the level being built (what sleep
+  sets could prune at most), earlier levels, pruned actions' stuttering steps;
 - workers: the default world at depth 8 with ``--por`` in one process and over 2 local
   workers (free steps in sub-rounds of a level): states, level sizes, the counters, CPU
   seconds (the search process's and each worker's) and the critical path (the sum over
@@ -155,6 +158,62 @@ def over_workers(depth: int = 8, workers: int = 2) -> None:
         print(f"{line}\n    complete={result.complete} {verdict(result)} por={por}")
         figures.append((result.distinct_states, result.level_sizes, verdict(result), result.complete, por))
     print(f"  same states, levels, verdicts, completeness and counters: {figures[0] == figures[1]}")
+
+
+def arrivals(depth: int = 8) -> None:
+    """Where the transitions of a BFS lead (what sleep sets could save, docs/por.md): to
+    a new state, to a state met before in the level being built (a second arrival: the
+    only kind of edge a sleep set can prune in a BFS, the closing edge of a diamond is
+    one), to a state of an earlier level, or a pruned action's stuttering step."""
+    print(f"== default world, depth {depth}: where the transitions lead")
+    for por in (False, True):
+        result, counts = _arrivals(depth, por)
+        total = sum(counts.values())
+        print(f"  por={por!s:5} {result.distinct_states:,} states, {total:,} transitions: " + ", ".join(
+            f"{k} {v:,} ({100 * v / total:.1f}%)" for k, v in counts.items()
+        ))
+
+
+def _arrivals(depth: int, por: bool) -> tuple[SearchResult, dict[str, int]]:
+    """One BFS with the visited set's admissions classified (see :func:`arrivals`)."""
+    from explorer.engine import visited as visited_module
+
+    cls = visited_module.Visited
+    plain_admit, plain_add = cls.admit, cls.add
+    level_of: list[int] = []
+    fp_of: list[int] = []
+    level_by_fp: dict[int, int] = {}
+    counts = {"new": 0, "second arrival in the next level": 0, "earlier level": 0, "stuttering": 0}
+
+    def add(self: Any, fp: int, parent: int, step: int) -> int:
+        ordinal: int = plain_add(self, fp, parent, step)
+        level_of.append(0)
+        fp_of.append(fp)
+        level_by_fp[fp] = 0
+        return ordinal
+
+    def admit(self: Any, fp: int, parent: int, step: int) -> int:
+        ordinal: int = plain_admit(self, fp, parent, step)
+        below = level_of[parent] + 1 if parent >= 0 else 0
+        if ordinal >= 0:
+            counts["new"] += 1
+            level_of.append(below)  # (a free step's state is one level too deep here)
+            fp_of.append(fp)
+            level_by_fp[fp] = below
+        elif parent >= 0 and fp == fp_of[parent]:
+            counts["stuttering"] += 1
+        elif level_by_fp.get(fp) == below:
+            counts["second arrival in the next level"] += 1
+        else:
+            counts["earlier level"] += 1
+        return ordinal
+
+    cls.admit, cls.add = admit, add  # type: ignore[method-assign]
+    try:
+        result = search(build(CheckConfig()), SearchSettings(max_depth=depth, por=por))
+    finally:
+        cls.admit, cls.add = plain_admit, plain_add  # type: ignore[method-assign]
+    return result, counts
 
 
 def one_step_senders(depth: int = 6) -> None:
@@ -300,5 +359,5 @@ if __name__ == "__main__":
     for part in parts:
         {
             "default": default_world, "catalogue": catalogue, "deepest": deepest, "toys": toys, "why": why,
-            "violations": violated_sets, "workers": over_workers,
+            "violations": violated_sets, "workers": over_workers, "arrivals": arrivals,
         }[part]()

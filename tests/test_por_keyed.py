@@ -208,3 +208,46 @@ def test_a_reduced_actor_state_lists_its_actions_once() -> None:
         calls.clear()
         list(reduced.keyed_successors(world, False))
         assert len(calls) == 1
+
+
+class ReducedGrid(KeyedGridModel):
+    """A grid whose every state with two moves keeps ``x+1`` alone (a candidate set,
+    no proviso); its keyed successors step through a given list of actions when
+    ``honours_list``, else give every successor whatever the list, last first (a twin
+    the reduced state cannot use for its kept successors' fingerprints)."""
+
+    def __init__(self, honours_list: bool) -> None:
+        super().__init__(3)
+        self.honours_list = honours_list
+
+    def ample_sets(self, state: Any, actions: Any) -> Any:
+        from explorer.engine.model import Ample
+
+        if list(actions) != ["x+1", "y+1"]:
+            return None
+        return [Ample((0,), (self.next_state(state, "x+1"),), (0,), proviso=False)]
+
+    def keyed_successors(self, state: Any, symmetry: bool, actions: Any = None) -> Any:
+        steps = list(super().keyed_successors(state, symmetry))
+        if actions is None:
+            return steps
+        if not self.honours_list:
+            return steps[::-1]
+        return [step for step in steps if step[0] in actions]
+
+
+@pytest.mark.parametrize("honours_list", [True, False])
+def test_a_reduced_states_kept_fingerprints_are_its_built_successors(honours_list: bool) -> None:
+    # The kept successors' fingerprints come from the twin's keyed steps of the kept
+    # actions (a delta each) when the twin steps through exactly that list, else from
+    # the built successors: the same either way, and the pruned step the state's own.
+    model = ReducedGrid(honours_list)
+    reduced = KeyedReducedModel(model, False, model)
+    assert reduced.passes_actions
+    state = (1, 2)
+    steps = list(reduced.keyed_successors(state, False))
+    assert steps == [
+        ("x+1", model.fingerprint((2, 2)), (2, 2)),
+        ("y+1", model.fingerprint(state), state),
+    ]
+    assert reduced.stats.pruned == 1

@@ -144,6 +144,11 @@ class Footprints:
         # keeps both alive, so equal ids mean the very same objects)
         self._ignores: dict[tuple[int, int, int, int], tuple[Any, Any, bool]] = {}
         self.closures = _closures(model.addresses, may_send) if may_send is not None else {}
+        # _offer's declarations per (group, whether the keys only take a message out):
+        # the same lists for every state, so built once (dataclasses.replace per
+        # candidate cost a tenth of the candidates' check)
+        self._unavailable: tuple[str | None] | None = None
+        self._offer_reads: dict[tuple[frozenset[int] | None, bool], tuple[list[Reads], list[Reads]]] = {}
         groups = [frozenset(g) for g in model.partition_groups]
         self.cuttable = {
             (a, b) for a in model.addresses for b in model.addresses
@@ -157,7 +162,13 @@ class Footprints:
         return state
 
     def unavailable(self) -> str | None:
-        """Why the model cannot be reduced (None: it can)."""
+        """Why the model cannot be reduced (None: it can); asked at every expansion, so
+        worked out once (the declarations are fixed when the footprints are built)."""
+        if self._unavailable is None:
+            self._unavailable = (self._why_unavailable(),)
+        return self._unavailable[0]
+
+    def _why_unavailable(self) -> str | None:
         if self.undeclared:
             return f"propert{'y' if len(self.undeclared) == 1 else 'ies'} {', '.join(map(repr, self.undeclared))} declare no reads"
         if self.model.has_boundary and self.boundary_reads is None:
@@ -238,12 +249,11 @@ class Footprints:
                 nxt = cache[p] = found
             return nxt
 
-        out: list[Ample] = []
-        if self.ignores_forever is not None:
-            out.extend(self._ignored(world, actions, successor))
+        out = list(self._ignored(world, actions, successor)) if self.ignores_forever is not None else []
         if self.closures:
             out.extend(self._closed(world, actions, successor))
-        out.sort(key=lambda a: len(a.positions))
+        if len(out) > 1:
+            out.sort(key=lambda a: len(a.positions))
         return out
 
     def uncovered(self, group: frozenset[int] | None) -> list[Reads]:
@@ -259,6 +269,16 @@ class Footprints:
             or (kind == "final" and boundary)
         ]
 
+    def offer_reads(self, group: frozenset[int] | None, removes_only: bool) -> tuple[list[Reads], list[Reads]]:
+        """What a candidate's keys must leave alone: the declarations of the properties
+        a path outside ``group`` can break (:meth:`uncovered`), and those of them not
+        judged in quiescent worlds only (for a key delivery); with the network read
+        message by message dropped when the keys only take a message out."""
+        found = self._offer_reads.get((group, removes_only))
+        if found is None:
+            found = self._offer_reads[(group, removes_only)] = _key_reads(self.uncovered(group), removes_only)
+        return found
+
     def _offer(
         self, world: World, actions: Sequence[Any], positions: list[int], keys: Iterable[int],
         successor: Callable[[int], World], group: frozenset[int] | None = None,
@@ -273,15 +293,7 @@ class Footprints:
             if not self.boundary_invisible(world, nxt):
                 return None
         key_set = set(keys)
-        reads = self.uncovered(group)
-        # A key delivery is still enabled (or, ignored, still in flight) at the end of
-        # any path outside the set: a property of quiescent worlds holds there.
-        active = [r for r in reads if not r.quiescent_only]
-        if removes_only:
-            # The keys only take a message out (ignored deliveries): a property that
-            # judges messages one by one, each for good once passed, loses no failure.
-            reads = [_without_network(r) if r.network_per_message else r for r in reads]
-            active = [_without_network(r) if r.network_per_message else r for r in active]
+        reads, active = self.offer_reads(group, removes_only)
         key_indices = tuple(
             j for j, p in enumerate(positions)
             if p in key_set and self.unchanged(
@@ -301,14 +313,16 @@ class Footprints:
     ) -> Iterable[Ample]:
         model, ignores, known = self.model, self.ignores_forever, self._ignores
         assert ignores is not None
+        # (the hot loop of every expansion: locals, the tuple unpacked at once)
+        index, actors, lookup = model.index, world.actors, known.get
         for p, action in enumerate(actions):
             if action.kind != "deliver":
                 continue
-            src, dst, msg = action[0], action[1], action[2]
-            i = model.index[dst]
-            state = world.actors[i]
+            src, dst, msg, _ = action
+            i = index[dst]
+            state = actors[i]
             key = (i, id(state), src, id(msg))
-            entry = known.get(key)
+            entry = lookup(key)
             if entry is None or entry[0] is not state or entry[1] is not msg:
                 if len(known) >= 100_000:
                     known.clear()
@@ -350,6 +364,20 @@ class Footprints:
             ample = self._offer(world, actions, positions, keys, successor, group)
             if ample is not None:
                 yield ample
+
+
+def _key_reads(reads: list[Reads], removes_only: bool) -> tuple[list[Reads], list[Reads]]:
+    """(what a key must leave alone, what a key delivery must) of ``reads``: see
+    :meth:`Footprints.offer_reads`."""
+    # A key delivery is still enabled (or, ignored, still in flight) at the end of any
+    # path outside the set: a property of quiescent worlds holds there.
+    active = [r for r in reads if not r.quiescent_only]
+    if removes_only:
+        # The keys only take a message out (ignored deliveries): a property that judges
+        # messages one by one, each for good once passed, loses no failure.
+        reads = [_without_network(r) if r.network_per_message else r for r in reads]
+        active = [_without_network(r) if r.network_per_message else r for r in active]
+    return reads, active
 
 
 def _without_network(reads: Reads) -> Reads:

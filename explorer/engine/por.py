@@ -266,10 +266,31 @@ class KeyedReducedModel(ReducedModel):
     def keyed_reduced(self, state: Any, actions: list[Any], ample: Ample) -> Iterator[tuple[Any, int, Any]]:
         """:meth:`reduced` keyed: the kept successors' fingerprints, and the state's own
         for a pruned action's stuttering step (seen, so skipped)."""
-        fingerprint = self.keyed_twin.fingerprint
+        twin = self.keyed_twin
+        fingerprint = twin.fingerprint
+        kept = self.kept_fingerprints(state, actions, ample)
         own = fingerprint(state)
-        for action, nxt in self.reduced(state, actions, ample):
-            yield action, own if nxt is state else fingerprint(nxt), nxt
+        positions = ample.positions
+        j, last = 0, len(positions)
+        for position, (action, nxt) in enumerate(self.reduced(state, actions, ample)):
+            if j < last and positions[j] == position:
+                yield action, fingerprint(nxt) if kept is None else kept[j], nxt
+                j += 1
+            else:
+                yield action, own, nxt
+
+    def kept_fingerprints(self, state: Any, actions: list[Any], ample: Ample) -> list[int] | None:
+        """The kept successors' fingerprints, in order, from the twin's keyed successors
+        of the kept actions alone (a fingerprint delta per step: the worlds the
+        candidate built are new objects, whose networks the twin would sum again), or
+        None when the twin takes no list of actions or does not step every one."""
+        if not self.passes_actions:
+            return None
+        kept = [actions[p] for p in ample.positions]
+        steps = list(self.keyed_twin.keyed_successors(state, False, kept))
+        if len(steps) != len(kept) or any(step[0] is not a for step, a in zip(steps, kept, strict=False)):
+            return None
+        return [step[1] for step in steps]
 
     # The frontier keeps states as the model encodes them (bytes for the actor world),
     # as the unreduced BFS does: a level of live worlds is what the cyclic garbage
