@@ -309,3 +309,17 @@ def stdout_under_hash_seeds(script: str, seeds: tuple[str, ...] = ("0", "4242"))
         )
         outs.add(done.stdout)
     return outs
+
+
+def por_figures(result: Any) -> tuple[Any, ...]:
+    """What a reduced search must find alike in one process, over local workers and on
+    Ray (tests/test_por_workers.py, tests/test_ray_backend.py)."""
+    return (
+        result.distinct_states,
+        result.level_sizes,
+        result.complete,
+        result.stopped_by,
+        sorted(v.property_name for v in result.violations),
+        result.sometimes,
+        result.extra["por"],
+    )

@@ -7,33 +7,19 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from explorer.cli import main
-from explorer.engine.results import SearchResult, SearchSettings
+from explorer.engine.results import SearchSettings
 from explorer.engine.search import search
 from explorer.engine.shrink import replay_actions
 from explorer.models.config import CheckConfig
 from explorer.models.paxos import build
 from explorer.mutants import PAIRS
-from tests.por_toys import random_system, stdout_under_hash_seeds
+from tests.por_toys import por_figures, random_system, stdout_under_hash_seeds
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def figures(result: SearchResult) -> tuple[Any, ...]:
-    """What must not depend on the worker count."""
-    return (
-        result.distinct_states,
-        result.level_sizes,
-        result.complete,
-        result.stopped_by,
-        sorted(v.property_name for v in result.violations),
-        result.sometimes,
-        result.extra["por"],
-    )
 
 
 @pytest.mark.parametrize(("seed", "depth"), [(2, 3), (2, None), (5, 4), (3, 5)])
@@ -43,7 +29,7 @@ def test_workers_count_free_steps_as_one_process_does(seed: int, depth: int | No
     assert one.extra["por"]["pruned_free"] > 0  # free steps joined levels
     for workers in (2, 3):
         parallel = search(model, SearchSettings(por=True, collect=True, max_depth=depth, workers=workers))
-        assert figures(parallel) == figures(one), workers
+        assert por_figures(parallel) == por_figures(one), workers
 
 
 def test_workers_keep_a_bounded_search_complete_when_only_free_sets_pruned() -> None:
@@ -55,7 +41,7 @@ def test_workers_keep_a_bounded_search_complete_when_only_free_sets_pruned() -> 
     two = search(model, SearchSettings(por=True, collect=True, max_depth=3, workers=2))
     assert one.stopped_by == "depth" and one.complete
     assert 0 < one.extra["por"]["pruned_free"] == one.extra["por"]["pruned"]
-    assert figures(two) == figures(one)
+    assert por_figures(two) == por_figures(one)
     assert "counted" not in two.extra["por"]  # the workers' counters came back
 
 
@@ -64,7 +50,7 @@ def test_the_default_world_counts_alike_over_workers() -> None:
     one = search(model, SearchSettings(por=True, collect=True, max_depth=5))
     two = search(model, SearchSettings(por=True, collect=True, max_depth=5, workers=2))
     assert one.extra["por"]["pruned_free"] > 0
-    assert figures(two) == figures(one)
+    assert por_figures(two) == por_figures(one)
     # linearizable is extension-closed, so it is judged in every world: complete, as one process
     assert two.complete and one.complete
 
@@ -117,4 +103,4 @@ def test_workers_report_a_reduction_switched_off_as_one_process_does() -> None:
     one = search(model, SearchSettings(por=True, collect=True, max_depth=4))
     two = search(model, SearchSettings(por=True, collect=True, max_depth=4, workers=2))
     assert one.extra["por"]["status"].startswith("off:")
-    assert figures(two) == figures(one)
+    assert por_figures(two) == por_figures(one)

@@ -76,25 +76,12 @@ def test_bfs_depth_bound_counts_equal_one_process() -> None:
     assert (result.distinct_states, result.level_sizes) == (local.distinct_states, local.level_sizes)
 
 
-def por_figures(result: SearchResult) -> tuple[Any, ...]:
-    """What a reduced search must find alike in one process and on Ray (tests/test_por_workers.py)."""
-    return (
-        result.distinct_states,
-        result.level_sizes,
-        result.complete,
-        result.stopped_by,
-        sorted(v.property_name for v in result.violations),
-        result.sometimes,
-        result.extra["por"],
-    )
-
-
 @pytest.mark.parametrize(("seed", "depth", "finals"), [(2, 3, False), (5, 4, True)])
 def test_bfs_por_on_ray_counts_free_steps_as_one_process_does(seed: int, depth: int, finals: bool) -> None:
     # Free steps count as no step of the depth bound on Ray too (its levels run in
     # rounds: docs/por.md, "Depth bounds"): the level sizes, counts, the counters the
     # actors send back, the verdicts and completeness are the one process's.
-    from tests.por_toys import random_system
+    from tests.por_toys import por_figures, random_system
 
     model = random_system(seed, free_sets=True, finals=finals)
     bounded = SearchSettings(por=True, collect=True, max_depth=depth)
@@ -112,6 +99,8 @@ def test_bfs_por_on_ray_counts_the_default_world_as_one_process_does() -> None:
     # (the quotient's fingerprints too: the actors identify states as the reduced model does)
     model = build_model(CheckConfig())
     settings = SearchSettings(por=True, collect=True, max_depth=5)
+    from tests.por_toys import por_figures
+
     local, result = search(model, settings), on_ray(build_model(CheckConfig()), settings, 2)
     assert local.extra["por"]["pruned_free"] > 0 and local.complete
     assert por_figures(result) == por_figures(local)
