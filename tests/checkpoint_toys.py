@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from explorer.engine.checkpoint import CheckpointPlan
 from explorer.engine.model import Model, Property
 from explorer.models.config import CheckConfig
 
@@ -125,3 +126,14 @@ class Gated(Cube):
 
     def format_action(self, action: Any) -> str:
         return str(action)
+
+
+class KeepingPlan(CheckpointPlan):
+    """A checkpoint plan that also keeps the bytes of every checkpoint it writes, in order
+    (``kept``): what a resume from each of them must end as."""
+
+    kept: list[bytes]
+
+    def write(self, *args: Any, **kwargs: Any) -> None:
+        super().write(*args, **kwargs)
+        self.kept = [*getattr(self, "kept", []), self.path.read_bytes()]

@@ -25,7 +25,7 @@ from explorer.cli import main
 from explorer.engine import SearchResult, SearchSettings, search
 from explorer.engine.checkpoint import FILE_NAME, CheckpointError, CheckpointPlan, read_checkpoint
 from explorer.engine.visited import Visited
-from tests.checkpoint_toys import Cube
+from tests.checkpoint_toys import Cube, KeepingPlan
 
 ROOT = Path(__file__).resolve().parent.parent
 IDENTITY = {"test": "cube"}
@@ -59,16 +59,6 @@ def cube(case: str, signal_at: int | None = None) -> Cube:
 
 def resume_plan(directory: Path, **kw: Any) -> CheckpointPlan:
     return CheckpointPlan(directory, IDENTITY, snapshot=read_checkpoint(directory, IDENTITY), **kw)
-
-
-class Keeping(CheckpointPlan):
-    """A plan that also keeps the bytes of every checkpoint it writes."""
-
-    kept: list[bytes]
-
-    def write(self, *args: Any, **kwargs: Any) -> None:
-        super().write(*args, **kwargs)
-        self.kept = [*getattr(self, "kept", []), self.path.read_bytes()]
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
@@ -111,7 +101,7 @@ def test_every_periodic_checkpoint_resumes_to_the_same_end_and_is_canonical(tmp_
     uninterrupted one wrote after that point (the serialisation is canonical)."""
     settings = settings_of(case)
     every: dict[str, Any] = {"every_levels": 1, "every_s": None} if settings.strategy == "bfs" else {"every_s": 0.0}
-    plan = Keeping(tmp_path / "all", IDENTITY, **every)
+    plan = KeepingPlan(tmp_path / "all", IDENTITY, **every)
     expected = summary(search(cube(case), settings, checkpoint=plan))
     assert expected == summary(search(cube(case), settings))  # checkpointing changes nothing
     assert len(plan.kept) >= 3
@@ -119,7 +109,7 @@ def test_every_periodic_checkpoint_resumes_to_the_same_end_and_is_canonical(tmp_
         directory = tmp_path / f"from-{k}"
         directory.mkdir()
         (directory / FILE_NAME).write_bytes(blob)
-        again = Keeping(directory, IDENTITY, snapshot=read_checkpoint(directory, IDENTITY), **every)
+        again = KeepingPlan(directory, IDENTITY, snapshot=read_checkpoint(directory, IDENTITY), **every)
         assert summary(search(cube(case), settings, checkpoint=again)) == expected, k
         assert getattr(again, "kept", []) == plan.kept[k + 1 :], k
 

@@ -21,7 +21,7 @@ import pytest
 from explorer.cli import main
 from explorer.engine import SearchResult, SearchSettings, search
 from explorer.engine.checkpoint import FILE_NAME, CheckpointError, CheckpointPlan, read_checkpoint
-from tests.checkpoint_toys import Cube
+from tests.checkpoint_toys import Cube, KeepingPlan
 
 IDENTITY = {"test": "cube-workers"}
 
@@ -117,14 +117,7 @@ def test_a_cut_level_is_redone_on_resume_with_any_number_of_workers(
 def test_every_level_boundary_checkpoint_resumes_to_the_same_end_and_is_canonical(tmp_path: Path, case: str) -> None:
     settings = CASES[case][1]
 
-    class Keeping(CheckpointPlan):
-        kept: list[bytes]
-
-        def write(self, *args: Any, **kwargs: Any) -> None:
-            super().write(*args, **kwargs)
-            self.kept = [*getattr(self, "kept", []), self.path.read_bytes()]
-
-    plan = Keeping(tmp_path / "all", IDENTITY, every_s=None, every_levels=1)
+    plan = KeepingPlan(tmp_path / "all", IDENTITY, every_s=None, every_levels=1)
     expected = summary(search(cube(case), settings, checkpoint=plan))
     assert expected == summary(search(cube(case), settings))  # checkpointing changes nothing
     assert len(plan.kept) >= 10
@@ -132,7 +125,7 @@ def test_every_level_boundary_checkpoint_resumes_to_the_same_end_and_is_canonica
         directory = tmp_path / f"from-{k}"
         directory.mkdir()
         (directory / FILE_NAME).write_bytes(plan.kept[k])
-        again = Keeping(directory, IDENTITY, every_s=None, every_levels=1, snapshot=read_checkpoint(directory, IDENTITY))
+        again = KeepingPlan(directory, IDENTITY, every_s=None, every_levels=1, snapshot=read_checkpoint(directory, IDENTITY))
         assert summary(search(cube(case), settings, checkpoint=again)) == expected, k
         assert getattr(again, "kept", []) == plan.kept[k + 1 :], k  # byte for byte
 

@@ -27,6 +27,7 @@ from explorer.actors import ActorModel
 from explorer.cli import main
 from explorer.engine import SearchResult, SearchSettings, search
 from explorer.engine.checkpoint import FILE_NAME, CheckpointError, CheckpointPlan, read_checkpoint
+from tests.checkpoint_toys import KeepingPlan
 from tests.por_toys import random_system
 
 IDENTITY = {"test": "por"}
@@ -122,16 +123,6 @@ def test_a_reduced_search_interrupted_again_and_again_ends_as_the_uninterrupted_
     assert summary(result) == expected
 
 
-class Keeping(CheckpointPlan):
-    """A plan that also keeps the bytes of every checkpoint it writes."""
-
-    kept: list[bytes]
-
-    def write(self, *args: Any, **kwargs: Any) -> None:
-        super().write(*args, **kwargs)
-        self.kept = [*getattr(self, "kept", []), self.path.read_bytes()]
-
-
 def contents(blob: bytes, where: Path) -> tuple[Any, ...]:
     """A checkpoint's contents: its counters and sections, the ones holding worlds (the
     frontiers' chunks, the violations kept) unpickled: a pickle writes a world's shared
@@ -155,7 +146,7 @@ def test_every_checkpoint_of_a_reduced_search_resumes_to_the_same_end_and_checkp
     the same and writes the checkpoints the uninterrupted one wrote after that point."""
     settings = CASES[case][2]
     every: dict[str, Any] = {"every_levels": 1, "every_s": None} if settings.strategy == "bfs" else {"every_s": 0.0}
-    plan = Keeping(tmp_path / "all", IDENTITY, **every)
+    plan = KeepingPlan(tmp_path / "all", IDENTITY, **every)
     expected = summary(search(system(case), settings, checkpoint=plan))
     assert expected == summary(search(system(case), settings))
     # BFS: one a level; DFS: one at every safe point (every 256 expansions), mid-stack
@@ -164,7 +155,7 @@ def test_every_checkpoint_of_a_reduced_search_resumes_to_the_same_end_and_checkp
         directory = tmp_path / f"from-{k}"
         directory.mkdir()
         (directory / FILE_NAME).write_bytes(blob)
-        again = Keeping(directory, IDENTITY, snapshot=read_checkpoint(directory, IDENTITY), **every)
+        again = KeepingPlan(directory, IDENTITY, snapshot=read_checkpoint(directory, IDENTITY), **every)
         assert summary(search(system(case), settings, checkpoint=again)) == expected, k
         later = plan.kept[plan.kept.index(blob) + 1 :]
         written = getattr(again, "kept", [])

@@ -26,6 +26,7 @@ import pytest
 from explorer.cli import main
 from explorer.engine import SearchResult, SearchSettings, search
 from explorer.engine.checkpoint import FILE_NAME, CheckpointPlan, read_checkpoint
+from tests.checkpoint_toys import KeepingPlan
 from tests.por_toys import random_system
 from tests.test_checkpoint_por import IDENTITY, contents
 
@@ -134,14 +135,7 @@ def test_every_level_boundary_checkpoint_resumes_to_the_same_end_and_checkpoints
     tests/test_checkpoint_por.py ``contents``)."""
     settings = CASES[case][2]
 
-    class Keeping(CheckpointPlan):
-        kept: list[bytes]
-
-        def write(self, *args: Any, **kwargs: Any) -> None:
-            super().write(*args, **kwargs)
-            self.kept = [*getattr(self, "kept", []), self.path.read_bytes()]
-
-    plan = Keeping(tmp_path / "all", IDENTITY, every_s=None, every_levels=1)
+    plan = KeepingPlan(tmp_path / "all", IDENTITY, every_s=None, every_levels=1)
     expected = summary(search(system(case), settings, checkpoint=plan))
     assert expected == summary(search(system(case), settings))  # checkpointing changes nothing
     assert len(plan.kept) >= 3
@@ -149,7 +143,7 @@ def test_every_level_boundary_checkpoint_resumes_to_the_same_end_and_checkpoints
         directory = tmp_path / f"from-{k}"
         directory.mkdir()
         (directory / FILE_NAME).write_bytes(plan.kept[k])
-        again = Keeping(directory, IDENTITY, every_s=None, every_levels=1, snapshot=read_checkpoint(directory, IDENTITY))
+        again = KeepingPlan(directory, IDENTITY, every_s=None, every_levels=1, snapshot=read_checkpoint(directory, IDENTITY))
         assert summary(search(system(case), settings, checkpoint=again)) == expected, k
         written, later = getattr(again, "kept", []), plan.kept[k + 1 :]
         assert len(written) == len(later), k

@@ -50,6 +50,18 @@ def reduce_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(por_policy, "DEFAULT_POR", True)
 
 
+def user_model_portfolio(tmp_path: Path) -> Path:
+    """A portfolio of one world of a user's model that declares no independence."""
+    spec = tmp_path / "p.toml"
+    spec.write_text("""
+[[world]]
+name = "tpc"
+depth = 4
+config = { model = "examples.two_phase_commit:Model", variant = "fixed", nodes = 2, faults = {} }
+""", encoding="utf-8")
+    return spec
+
+
 def check_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, object], str]:
     code = main(["check", *argv, "--json"])
     out, err = capsys.readouterr()
@@ -111,13 +123,7 @@ config = { model = "multipaxos", nodes = 2, clients = 1, ops = 1, faults = {}, p
 def test_por_on_a_portfolio_of_a_model_without_declarations_is_one_line_exit_2(
     capsys: pytest.CaptureFixture[str], tmp_path: Path,
 ) -> None:
-    spec = tmp_path / "p.toml"
-    spec.write_text("""
-[[world]]
-name = "tpc"
-depth = 4
-config = { model = "examples.two_phase_commit:Model", variant = "fixed", nodes = 2, faults = {} }
-""", encoding="utf-8")
+    spec = user_model_portfolio(tmp_path)
     code = main(["check", "--portfolio", str(spec), "--por", "--traces", str(tmp_path / "t")])
     out, err = capsys.readouterr()
     assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
@@ -257,13 +263,7 @@ def test_the_default_portfolio_reduces_its_worlds_and_a_users_model_runs_unreduc
     code, data, _ = check_json(capsys, "--world", "basic-duel", "--traces", str(tmp_path / "t"))
     (world,) = data["worlds"]  # type: ignore[misc]
     assert code == 0 and world["por"] == "on" and world["distinct_states"] == 7_335  # 10,419 with --no-por
-    spec = tmp_path / "p.toml"
-    spec.write_text("""
-[[world]]
-name = "tpc"
-depth = 4
-config = { model = "examples.two_phase_commit:Model", variant = "fixed", nodes = 2, faults = {} }
-""", encoding="utf-8")
+    spec = user_model_portfolio(tmp_path)
     code, data, _ = check_json(capsys, "--portfolio", str(spec), "--traces", str(tmp_path / "t"))
     (world,) = data["worlds"]  # type: ignore[misc]
     assert code == 0 and world["por"] == "off: properties 'atomicity', 'commits' declare no reads"

@@ -75,6 +75,16 @@ class FreeSteps:
         frontier.append(ordinal, self.encode(state) if self.encode else state)
         self.joined += 1
 
+    def admit_keyed(self, frontier: Any, fp: int, state: Any, free: bool) -> bool:
+        """A new state of a partition, which keys states by fingerprint (local workers,
+        Ray): reached by a free step it joins the level being expanded (True: nothing more
+        to do); else it is noted, since a later free step may pull it into this level."""
+        if free:
+            self.in_level(frontier, fp, state)  # no step of the depth bound
+            return True
+        self.next_ordinals[fp] = fp
+        return False
+
     def pull_forward(self, fp: int, frontier: Any, state: Any) -> None:
         """A free step reached a state already seen: if a counted step admitted it to the
         next level (or, on the last level, at the bound, unkept), it belongs to this one

@@ -165,11 +165,8 @@ class _Partition(KeyedExchange, LocalFreeRounds):
             if run.final:
                 self.note_each(level, fp, state, run.failed_final(state), run.failed_final)
             return
-        if self.free is not None:
-            if free:
-                self.free.in_level(self.joined, fp, state)  # no step of the depth bound
-                return
-            self.free.next_ordinals[fp] = fp  # a later free step may pull it into this level
+        if self.free is not None and self.free.admit_keyed(self.joined, fp, state, free):
+            return
         if level.last:
             level.at_bound += 1
             prop = run.failed_final(state) if run.final else None

@@ -272,11 +272,8 @@ class Partition(FreeRounds):
             if run.final:
                 self._final(fp, state, depth)
             return
-        if self.free is not None:
-            if free:
-                self.free.in_level(self.joined, fp, state)  # no step of the depth bound
-                return
-            self.free.next_ordinals[fp] = fp  # a later free step may pull it into this level
+        if self.free is not None and self.free.admit_keyed(self.joined, fp, state, free):
+            return
         self.frontier.append((fp, state))
 
     def drop_moved(self, moved: set[int]) -> None:
